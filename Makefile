@@ -1,0 +1,83 @@
+# memleakbpf: `make`, `make test`, `make bench`, `make demo`.  Artefacts go to .output/.
+OUTPUT   := .output
+ARCH     := x86
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= gcc
+CFLAGS   ?= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+ALL_CFLAGS := $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iuser
+LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone -ljansson -lstdc++ -lpthread
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+LIB_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c))
+LIB_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+LIB        := $(OUTPUT)/libmemleak.a
+TEST_SRCS  := $(wildcard tests/*.c tests/unit/*.c tests/e2e/*.c)
+TEST_OBJS  := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(TEST_SRCS))
+WORKLOADS  := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(wildcard tests/workloads/*.c))
+# Workloads are what a user would profile: debug info and frame pointers,
+# no inlining so that each test's named frames exist.
+WL_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls -pthread
+
+.PHONY: all test unit bench demo clean deps vmlinux
+all: memleakbpf
+
+deps:
+	tools/install-deps.sh
+
+vmlinux:
+	tools/gen-vmlinux.sh $(ARCH)
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests/unit $(OUTPUT)/tests/e2e $(OUTPUT)/workloads:
+	mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/user/%.o: user/%.c user/*.h bpf/memleak.h $(SKELS) | $(OUTPUT)/user
+	$(CC) $(ALL_CFLAGS) -DMEMLEAKBPF_VERSION='"$(VERSION)"' -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+memleakbpf: $(OUTPUT)/user/main.o $(LIB)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# Tests: every `void test_<name>(void)` under tests/ is found and run.
+$(OUTPUT)/tests/list.inc: $(TEST_SRCS) | $(OUTPUT)
+	mkdir -p $(OUTPUT)/tests
+	grep -ho '^void test_[a-z0-9_]*(void)' $(TEST_SRCS) | sed 's/^void \(test_[a-z0-9_]*\)(void)/DEFINE_TEST(\1)/' > $@.tmp
+	mv $@.tmp $@
+
+$(OUTPUT)/tests/%.o: tests/%.c tests/*.h user/*.h bpf/memleak.h $(OUTPUT)/tests/list.inc | $(OUTPUT)/tests/unit $(OUTPUT)/tests/e2e
+	$(CC) $(ALL_CFLAGS) -Itests -I$(OUTPUT)/tests -c $< -o $@
+
+$(OUTPUT)/test_runner: $(TEST_OBJS) $(LIB)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
+	$(CC) $(WL_CFLAGS) $< -o $@ $(if $(findstring static,$*),-static,)
+
+test: memleakbpf $(OUTPUT)/test_runner $(WORKLOADS)
+	$(OUTPUT)/test_runner $(TESTFLAGS)
+
+unit: $(OUTPUT)/test_runner
+	$(OUTPUT)/test_runner -u $(TESTFLAGS)
+
+bench: memleakbpf
+	tools/bench.sh
+
+demo: memleakbpf $(OUTPUT)/workloads/demo_leaky_service
+	./memleakbpf --interval 2 --duration 7 -- $(OUTPUT)/workloads/demo_leaky_service
+
+# Extra build rules (test fixtures, bench programs) live beside what they build.
+-include tests/*.mk tools/*.mk
+
+clean:
+	rm -rf $(OUTPUT) memleakbpf

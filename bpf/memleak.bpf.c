@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: GPL-2.0
+/* memleakbpf: allocator uprobes and mapping tracepoints.
+ *
+ * Heap blocks are accounted here, in BPF, on every call: "allocs" holds each
+ * outstanding block keyed by (pid, address), "stats" the outstanding and total
+ * bytes per (process image, stack, category).  Mappings (mmap, munmap, mremap,
+ * mprotect, brk) are rare and need interval arithmetic, so they go to user
+ * space through the ring buffer, in order, with their stack already taken.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "memleak.h"
+#include "stack.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define MAP_SHARED	0x01
+#define MAP_PRIVATE	0x02
+#define MAP_TYPE	0x0f
+#define MAP_ANONYMOUS	0x20
+#define PROT_EXEC	0x4
+#define MAX_ERRNO	4095
+
+/* Set by user space before load. */
+const volatile __u32 self_pid = 0;		/* never trace ourselves */
+const volatile __u8 filter_targets = 0;		/* only pids in "targets" */
+const volatile __u8 follow_forks = 0;		/* children of targets become targets */
+const volatile __u8 discover_libs = 0;		/* report executable file mappings */
+const volatile __u64 min_size = 0;
+const volatile __u64 max_size = ~0ULL;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 20);		/* resized by user space */
+	__type(key, struct ml_alloc_key);
+	__type(value, struct ml_alloc);
+} allocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 16);
+	__type(key, struct ml_stat_key);
+	__type(value, struct ml_stat);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 14);
+	__type(key, __u32);			/* tgid */
+	__type(value, __u32);			/* unused */
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ML_DROP_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* Per-thread state: the allocator call in flight and the syscall in flight. */
+struct ml_thread {
+	__u64 entry_sp;		/* user sp at the outermost allocator entry */
+	__u64 size;		/* bytes asked for */
+	__u64 arg;		/* posix_memalign's memptr */
+	__u64 stack_id;		/* stack of the outermost call */
+	struct ml_alloc old;	/* realloc: the block being replaced */
+	__u32 depth;		/* allocator calls nested on this thread */
+	__u32 func;		/* enum ml_func of the outermost call */
+	__u8 record;		/* the new block passes the size filter */
+	__u8 has_old;		/* old holds a block taken out of "allocs" */
+	__u8 size_pending;	/* a wrapper: the nested malloc gives the size */
+	__u8 sc_type;		/* enum ml_event_type of the syscall in flight */
+	__u32 sc_category;
+	__u64 sc_stack_id;
+	__u64 sc_addr, sc_len, sc_len2;
+	__u32 sc_prot, sc_flags;
+	__u64 anchor_sp;	/* a libc syscall wrapper's entry (sbrk, mremap) */
+	__u64 anchor_stack_id;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ml_thread);
+} threads SEC(".maps");
+
+static __always_inline void count_drop(__u32 why)
+{
+	__u64 *n = bpf_map_lookup_elem(&drops, &why);
+
+	if (n)
+		*n += 1;	/* per-CPU slot: no atomics needed */
+}
+
+static __always_inline int traced(__u32 pid)
+{
+	if (pid == self_pid)
+		return 0;
+	return !filter_targets || bpf_map_lookup_elem(&targets, &pid);
+}
+
+static __always_inline struct ml_thread *thread_state(int create)
+{
+	struct ml_thread *t;
+
+	t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				 create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!t && create)
+		count_drop(ML_DROP_THREADS);
+	return t;
+}
+
+static __always_inline __u32 current_exec_id(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return (__u32)task->self_exec_id;
+}
+
+static __always_inline struct ml_stat *stat_get(struct ml_stat_key *key)
+{
+	static const struct ml_stat zero;
+	struct ml_stat *st;
+	long err;
+
+	st = bpf_map_lookup_elem(&stats, key);
+	if (st)
+		return st;
+	err = bpf_map_update_elem(&stats, key, &zero, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST: another CPU was first */) {
+		count_drop(ML_DROP_STATS);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&stats, key);
+}
+
+static __always_inline void stat_sub(struct ml_alloc *a)
+{
+	struct ml_stat *st = bpf_map_lookup_elem(&stats, &a->key);
+
+	if (!st)
+		return;
+	__sync_fetch_and_sub(&st->outstanding_bytes, a->size);
+	__sync_fetch_and_sub(&st->outstanding_count, 1);
+}
+
+/* A block came back from the allocator: remember it and count it. */
+static __always_inline void record_block(__u32 pid, __u64 addr, struct ml_thread *t)
+{
+	struct ml_alloc_key k = { .pid = pid, .addr = addr };
+	struct ml_alloc a = {
+		.size = t->size,
+		.ts_ns = bpf_ktime_get_ns(),
+		.key = {
+			.pid = pid,
+			.exec_id = current_exec_id(),
+			.stack_id = t->stack_id,
+			.category = ML_CAT_NATIVE,
+		},
+	};
+	struct ml_alloc *stale;
+	struct ml_stat *st;
+	long err;
+
+	err = bpf_map_update_elem(&allocs, &k, &a, BPF_NOEXIST);
+	if (err == -17) {
+		/* The address was freed by a path we do not probe: retire
+		 * the stale block before this one takes its place.
+		 */
+		stale = bpf_map_lookup_elem(&allocs, &k);
+		if (stale)
+			stat_sub(stale);
+		err = bpf_map_update_elem(&allocs, &k, &a, BPF_ANY);
+	}
+	if (err) {
+		count_drop(ML_DROP_ALLOCS);
+		return;
+	}
+	st = stat_get(&a.key);
+	if (!st)
+		return;
+	__sync_fetch_and_add(&st->outstanding_bytes, a.size);
+	__sync_fetch_and_add(&st->outstanding_count, 1);
+	__sync_fetch_and_add(&st->total_bytes, a.size);
+	__sync_fetch_and_add(&st->total_count, 1);
+}
+
+/* Take a block out of "allocs"; returns 0 when it was there. */
+static __always_inline int take_block(__u32 pid, __u64 addr, struct ml_alloc *out)
+{
+	struct ml_alloc_key k = { .pid = pid, .addr = addr };
+
+	return bpf_map_lookup_and_delete_elem(&allocs, &k, out) ? -1 : 0;
+}
+
+static __always_inline __u64 requested_size(__u32 fn, struct pt_regs *ctx)
+{
+	__u64 a = PT_REGS_PARM1(ctx), b = PT_REGS_PARM2(ctx), c = PT_REGS_PARM3(ctx);
+
+	switch (fn) {
+	case ML_FN_MALLOC:
+	case ML_FN_VALLOC:
+	case ML_FN_PVALLOC:
+		return a;
+	case ML_FN_CALLOC:
+		return a * b;	/* an overflowing product fails: NULL, not counted */
+	case ML_FN_REALLOC:
+	case ML_FN_ALIGNED_ALLOC:
+	case ML_FN_MEMALIGN:
+		return b;
+	case ML_FN_REALLOCARRAY:
+		return b * c;
+	case ML_FN_POSIX_MEMALIGN:
+		return c;
+	default:
+		return 0;	/* strdup, strndup: from the nested malloc */
+	}
+}
+
+/* Entry of every allocating function; the cookie says which one. */
+SEC("uprobe")
+int alloc_enter(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	__u32 fn = ML_COOKIE_FN(cookie);
+	__u64 sp = PT_REGS_SP(ctx);
+	struct ml_thread *t;
+
+	if (!traced(pid))
+		return 0;
+	t = thread_state(1);
+	if (!t)
+		return 0;
+	/* A call at or below the outermost entry's stack is nested inside the
+	 * allocator (realloc(NULL, n) -> malloc, reallocarray's tail call to
+	 * realloc, strdup -> malloc); a call above it means the outer call's
+	 * return was never seen, and its state is stale.
+	 */
+	if (t->depth && sp <= t->entry_sp) {
+		t->depth++;
+		if (t->size_pending && fn == ML_FN_MALLOC) {
+			t->size = PT_REGS_PARM1(ctx);
+			t->size_pending = 0;
+			t->record = t->size >= min_size && t->size <= max_size;
+		}
+		return 0;
+	}
+	t->depth = 1;
+	t->func = fn;
+	t->entry_sp = sp;
+	t->arg = PT_REGS_PARM1(ctx);
+	t->size = requested_size(fn, ctx);
+	t->size_pending = fn == ML_FN_STRDUP || fn == ML_FN_STRNDUP;
+	t->record = t->size_pending || (t->size >= min_size && t->size <= max_size);
+	t->has_old = 0;
+	if ((fn == ML_FN_REALLOC || fn == ML_FN_REALLOCARRAY) && t->arg)
+		t->has_old = !take_block(pid, t->arg, &t->old);
+	t->stack_id = t->record ? capture_stack(ctx, sp + ML_COOKIE_SP_ADJ(cookie)) : 0;
+	return 0;
+}
+
+SEC("uretprobe")
+int alloc_return(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	__u64 ret = PT_REGS_RC(ctx);
+	struct ml_thread *t;
+	__u64 addr = ret;
+
+	t = thread_state(0);
+	if (!t || !t->depth)
+		return 0;	/* entered before we attached */
+	if (--t->depth)
+		return 0;	/* a nested call returned */
+
+	switch (t->func) {
+	case ML_FN_POSIX_MEMALIGN:
+		if ((int)ret != 0 || bpf_probe_read_user(&addr, sizeof(addr), (void *)t->arg))
+			addr = 0;
+		break;
+	case ML_FN_REALLOC:
+	case ML_FN_REALLOCARRAY:
+		if (!t->has_old)
+			break;
+		if (!ret && t->size) {
+			/* Failed: the old block is still valid, put it back. */
+			struct ml_alloc_key k = { .pid = pid, .addr = t->arg };
+
+			if (bpf_map_update_elem(&allocs, &k, &t->old, BPF_NOEXIST) == 0)
+				return 0;
+		}
+		stat_sub(&t->old);	/* moved, resized or freed by realloc(p, 0) */
+		break;
+	}
+	if (addr && t->record && !t->size_pending)
+		record_block(pid, addr, t);
+	return 0;
+}
+
+SEC("uprobe")
+int free_enter(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	__u64 addr = PT_REGS_PARM1(ctx);
+	struct ml_thread *t;
+	struct ml_alloc a;
+
+	if (!addr || !traced(pid))
+		return 0;
+	/* free() inside realloc() is the realloc's business. */
+	t = thread_state(0);
+	if (t && t->depth && PT_REGS_SP(ctx) <= t->entry_sp)
+		return 0;
+	if (take_block(pid, addr, &a) == 0)
+		stat_sub(&a);
+	return 0;
+}
+
+/* Entry of a libc syscall wrapper whose own frames hide the caller
+ * (sbrk keeps the break in rbp, mremap opens a frame before the syscall):
+ * the stack is taken here and used by the syscall that follows.
+ */
+SEC("uprobe")
+int anchor_enter(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct ml_thread *t;
+
+	if (!traced(pid))
+		return 0;
+	t = thread_state(1);
+	if (!t || t->depth)
+		return 0;	/* inside the allocator: its own stack applies */
+	t->anchor_sp = PT_REGS_SP(ctx);
+	t->anchor_stack_id = capture_stack(ctx, t->anchor_sp + ML_COOKIE_SP_ADJ(cookie));
+	return 0;
+}
+
+/* ---- mappings ---- */
+
+static __always_inline __u64 user_sp(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return regs ? BPF_CORE_READ(regs, sp) : 0;
+}
+
+/* Start of a mapping syscall: decide whose memory it is and take the stack
+ * now, while the user stack is the caller's.
+ */
+static __always_inline int syscall_begin(void *ctx, __u8 type, __u64 addr,
+					 __u64 len, __u64 len2, __u32 prot, __u32 flags)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct ml_thread *t;
+	__u64 sp;
+
+	if (!traced(pid))
+		return 0;
+	t = thread_state(1);
+	if (!t)
+		return 0;
+	t->sc_type = type;
+	t->sc_addr = addr;
+	t->sc_len = len;
+	t->sc_len2 = len2;
+	t->sc_prot = prot;
+	t->sc_flags = flags;
+	t->sc_stack_id = 0;
+	if (type == ML_EV_MUNMAP || type == ML_EV_MAP_EXEC) {
+		t->sc_category = ML_CAT_MMAP;
+		return 0;	/* releases and discoveries need no stack */
+	}
+	sp = user_sp();
+	if (t->depth && sp <= t->entry_sp) {
+		t->sc_category = ML_CAT_ALLOCATOR;
+		t->sc_stack_id = t->stack_id;
+		return 0;
+	}
+	t->sc_category = ML_CAT_MMAP;
+	if (t->anchor_sp && sp <= t->anchor_sp && t->anchor_sp - sp < 512) {
+		t->sc_stack_id = t->anchor_stack_id;
+		t->anchor_sp = 0;
+		return 0;
+	}
+	t->sc_stack_id = capture_stack(ctx, sp);
+	return 0;
+}
+
+static __always_inline int syscall_end(long ret)
+{
+	struct ml_thread *t = thread_state(0);
+	struct task_struct *task;
+	struct ml_event *e;
+	__u8 type;
+
+	if (!t || !t->sc_type)
+		return 0;
+	type = t->sc_type;
+	t->sc_type = 0;
+	if (ret < 0 && ret >= -MAX_ERRNO && type != ML_EV_BRK)
+		return 0;	/* failed: nothing changed */
+	if ((type == ML_EV_MUNMAP || type == ML_EV_MPROTECT) && ret != 0)
+		return 0;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(ML_DROP_EVENTS);
+		return 0;
+	}
+	task = bpf_get_current_task_btf();
+	e->type = type;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->exec_id = (__u32)task->self_exec_id;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->addr = t->sc_addr;
+	e->len = t->sc_len;
+	e->addr2 = 0;
+	e->len2 = t->sc_len2;
+	e->stack_id = t->sc_stack_id;
+	e->prot = t->sc_prot;
+	e->flags = t->sc_flags;
+	e->category = t->sc_category;
+	e->pad = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	switch (type) {
+	case ML_EV_MMAP:
+	case ML_EV_MAP_EXEC:
+		e->addr = ret;
+		break;
+	case ML_EV_MREMAP:
+		e->addr2 = ret;
+		break;
+	case ML_EV_BRK:
+		e->addr2 = e->addr;	/* asked for */
+		e->addr = ret;		/* the break now */
+		break;
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int mmap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 len = ctx->args[1];
+	__u32 prot = ctx->args[2], flags = ctx->args[3];
+
+	if ((flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) == MAP_PRIVATE)
+		return syscall_begin(ctx, ML_EV_MMAP, ctx->args[0], len, 0, prot, flags);
+	if (discover_libs && (prot & PROT_EXEC))
+		return syscall_begin(ctx, ML_EV_MAP_EXEC, ctx->args[0], len, 0, prot, flags);
+	/* A file or shared mapping placed over tracked memory (MAP_FIXED)
+	 * replaces it: account for it as an unmap.
+	 */
+	if (flags & 0x10 /* MAP_FIXED */)
+		return syscall_begin(ctx, ML_EV_MUNMAP, ctx->args[0], len, 0, prot, flags);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int mmap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return syscall_end(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int munmap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return syscall_begin(ctx, ML_EV_MUNMAP, ctx->args[0], ctx->args[1], 0, 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_munmap")
+int munmap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return syscall_end(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_mremap")
+int mremap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return syscall_begin(ctx, ML_EV_MREMAP, ctx->args[0], ctx->args[1],
+			     ctx->args[2], 0, ctx->args[3]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mremap")
+int mremap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return syscall_end(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_mprotect")
+int mprotect_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return syscall_begin(ctx, ML_EV_MPROTECT, ctx->args[0], ctx->args[1], 0,
+			     ctx->args[2], 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mprotect")
+int mprotect_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return syscall_end(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_brk")
+int brk_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return syscall_begin(ctx, ML_EV_BRK, ctx->args[0], 0, 0, 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_brk")
+int brk_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return syscall_end(ctx->ret);
+}
+
+/* ---- process lifecycle ---- */
+
+static __always_inline void emit_task_event(__u32 type, struct task_struct *task, __u64 addr)
+{
+	struct ml_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_drop(ML_DROP_EVENTS);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->pid = task->tgid;
+	e->tid = task->pid;
+	e->exec_id = (__u32)task->self_exec_id;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->addr = addr;
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), task->comm);
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ppid = parent->tgid, cpid = child->tgid;
+	__u32 one = 1;
+
+	if (child->pid != child->tgid)
+		return 0;	/* a new thread, not a new process */
+	if (!follow_forks || !bpf_map_lookup_elem(&targets, &ppid))
+		return 0;
+	bpf_map_update_elem(&targets, &cpid, &one, BPF_ANY);
+	emit_task_event(ML_EV_FORK, parent, cpid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (!traced(task->tgid))
+		return 0;
+	emit_task_event(ML_EV_EXEC, task, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(process_exit, struct task_struct *task)
+{
+	/* The group is gone when its live count has dropped to zero. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	if (!traced(task->tgid))
+		return 0;
+	emit_task_event(ML_EV_EXIT, task, 0);
+	return 0;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* bpf/memleak.h: fixed-layout types shared by bpf/memleak.bpf.c and user/.
+ * No pointers, no bool, no libc headers: both sides must agree byte for byte.
+ */
+#ifndef MEMLEAK_H
+#define MEMLEAK_H
+
+/* Frames kept per stack; the kernel's default perf_event_max_stack is 127. */
+#define ML_MAX_FRAMES 127
+
+/* What an allocation is.  Kept as a field on every record so that new
+ * classifications (Node.js heaps) need no new maps or key shapes.
+ */
+enum ml_category {
+	ML_CAT_NATIVE = 0,	/* malloc family, as the program asked for it */
+	ML_CAT_MMAP = 1,	/* anonymous mappings and brk made by the program */
+	ML_CAT_ALLOCATOR = 2,	/* mmap/brk made inside the allocator */
+	ML_CAT_V8_HEAP = 3,	/* Node.js: V8's heap pages */
+	ML_CAT_BUFFER = 4,	/* Node.js: ArrayBuffer backing stores */
+	ML_CAT_MAX = 5,
+};
+
+/* Allocator entry points, in the order of user/probes.c's table.  The
+ * function id travels in the low byte of a probe's BPF cookie.
+ */
+enum ml_func {
+	ML_FN_MALLOC = 0,
+	ML_FN_CALLOC,
+	ML_FN_REALLOC,
+	ML_FN_REALLOCARRAY,
+	ML_FN_FREE,
+	ML_FN_POSIX_MEMALIGN,
+	ML_FN_ALIGNED_ALLOC,
+	ML_FN_MEMALIGN,
+	ML_FN_VALLOC,
+	ML_FN_PVALLOC,
+	ML_FN_STRDUP,		/* wrappers: the size comes from the nested malloc */
+	ML_FN_STRNDUP,
+	ML_FN_MAX,
+};
+
+/* BPF cookie layout of an allocator probe: function id in bits 0-7, the
+ * number of bytes the probe's offset has pushed onto the stack since the
+ * function's first instruction in bits 8-15 (the return address sits that
+ * far above the stack pointer when the probe fires).
+ */
+#define ML_COOKIE(fn, sp_adj)	((unsigned long long)(fn) | ((unsigned long long)(sp_adj) << 8))
+#define ML_COOKIE_FN(c)		((c) & 0xff)
+#define ML_COOKIE_SP_ADJ(c)	(((c) >> 8) & 0xff)
+
+/* Stack ids are 64-bit hashes of the frames: collisions are negligible, and
+ * the id does not depend on how the frames were unwound.  0 = no stack.
+ */
+struct ml_stack {		/* "stacks" value, keyed by __u64 stack id */
+	__u32 nr;		/* frames used in ips[], leaf first */
+	__u32 pad;
+	__u64 ips[ML_MAX_FRAMES];
+};
+
+/* One process image: the exec id changes at every execve, so the entries of
+ * an old image never mix with the new one's.
+ */
+struct ml_stat_key {		/* "stats" key */
+	__u32 pid;		/* tgid */
+	__u32 exec_id;		/* low 32 bits of task->self_exec_id */
+	__u64 stack_id;
+	__u32 category;		/* enum ml_category */
+	__u32 pad;
+};
+
+struct ml_stat {		/* "stats" value, updated atomically */
+	__s64 outstanding_bytes;
+	__s64 outstanding_count;
+	__u64 total_bytes;	/* allocated since tracing began */
+	__u64 total_count;
+};
+
+struct ml_alloc_key {		/* "allocs" key */
+	__u32 pid;
+	__u32 pad;
+	__u64 addr;
+};
+
+struct ml_alloc {		/* "allocs" value: one outstanding block */
+	__u64 size;
+	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	struct ml_stat_key key;	/* what to decrement on free */
+};
+
+/* Why events were lost; a slot each in the "drops" per-CPU array. */
+enum ml_drop {
+	ML_DROP_ALLOCS = 0,	/* allocs map full: a block went untracked */
+	ML_DROP_STATS,		/* stats map full */
+	ML_DROP_STACKS,		/* stacks map full: counted with no stack */
+	ML_DROP_EVENTS,		/* ring buffer full: a mapping event was lost */
+	ML_DROP_THREADS,	/* no per-thread state could be had */
+	ML_DROP_MAX,
+};
+
+/* Events user space must see in order: mappings (whose accounting needs
+ * interval arithmetic) and process lifecycle.
+ */
+enum ml_event_type {
+	ML_EV_MMAP = 1,		/* addr, len, prot, flags: a new anonymous private mapping */
+	ML_EV_MUNMAP,		/* addr, len */
+	ML_EV_MREMAP,		/* addr, len (old) -> addr2, len2 (new) */
+	ML_EV_MPROTECT,		/* addr, len, prot */
+	ML_EV_BRK,		/* addr = new break, addr2 = break asked for */
+	ML_EV_EXEC,		/* the process image changed; exec_id is the new one */
+	ML_EV_EXIT,		/* the last thread of pid exited */
+	ML_EV_FORK,		/* pid forked child addr (a traced child) */
+	ML_EV_MAP_EXEC,		/* pid mapped an executable file: look for allocators */
+};
+
+struct ml_event {
+	__u32 type;		/* enum ml_event_type */
+	__u32 pid;
+	__u32 tid;
+	__u32 exec_id;
+	__u64 ts_ns;
+	__u64 addr;
+	__u64 len;
+	__u64 addr2;
+	__u64 len2;
+	__u64 stack_id;
+	__u32 prot;
+	__u32 flags;
+	__u32 category;
+	__u32 pad;
+	char comm[16];
+};
+
+#endif /* MEMLEAK_H */

@@ -1,0 +1,141 @@
+/* tests/runner.c: runs every test_<name>() the Makefile found.
+ *
+ *   test_runner [-u] [-t FILTER] [-v]
+ *     -u         unit tests only (tests whose name does not start with test_e2e_)
+ *     -t FILTER  only tests (or test/subtest) whose name contains FILTER
+ */
+#include <stdlib.h>
+#include <unistd.h>
+#include <getopt.h>
+#include "test.h"
+
+#define DEFINE_TEST(name) void name(void);
+#include "list.inc"
+#undef DEFINE_TEST
+
+struct test_def {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define DEFINE_TEST(name) { #name, name },
+static const struct test_def tests[] = {
+#include "list.inc"
+};
+#undef DEFINE_TEST
+
+static struct {
+	const char *test;
+	char subtest[256];
+	bool in_subtest, failed, skipped, any_subtest;
+	const char *filter;
+	int passed, nfailed, nskipped;
+} st;
+
+static void close_case(void)
+{
+	const char *what = st.failed ? "FAIL" : st.skipped ? "SKIP" : "OK";
+
+	if (st.failed)
+		st.nfailed++;
+	else if (st.skipped)
+		st.nskipped++;
+	else
+		st.passed++;
+	if (st.in_subtest)
+		printf("%s/%s: %s\n", st.test, st.subtest, what);
+	else
+		printf("%s: %s\n", st.test, what);
+	fflush(stdout);
+	st.failed = st.skipped = st.in_subtest = false;
+}
+
+bool test__start_subtest(const char *name)
+{
+	char full[512];
+
+	if (st.in_subtest)
+		close_case();
+	snprintf(full, sizeof(full), "%s/%s", st.test, name);
+	st.any_subtest = true;
+	if (st.filter && !strstr(full, st.filter) && !strstr(st.test, st.filter))
+		return false;
+	snprintf(st.subtest, sizeof(st.subtest), "%s", name);
+	st.in_subtest = true;
+	return true;
+}
+
+void test__fail(void)
+{
+	st.failed = true;
+}
+
+void test__skip(const char *why)
+{
+	fprintf(stderr, "  skipped: %s\n", why);
+	st.skipped = true;
+}
+
+bool test__require_root(void)
+{
+	if (geteuid() == 0)
+		return true;
+	test__skip("needs root");
+	return false;
+}
+
+const char *workload_path(const char *name)
+{
+	static char buf[8][512];
+	static int slot;
+	char *p = buf[slot++ % 8];
+
+	snprintf(p, sizeof(buf[0]), ".output/workloads/%s", name);
+	return p;
+}
+
+const char *memleakbpf_path(void)
+{
+	const char *p = getenv("MEMLEAKBPF");
+
+	return p ? p : "./memleakbpf";
+}
+
+int main(int argc, char **argv)
+{
+	bool unit_only = false;
+	size_t i;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "ut:")) != -1) {
+		switch (opt) {
+		case 'u': unit_only = true; break;
+		case 't': st.filter = optarg; break;
+		default:
+			fprintf(stderr, "usage: %s [-u] [-t FILTER]\n", argv[0]);
+			return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		const struct test_def *t = &tests[i];
+		bool e2e = strncmp(t->name, "test_e2e_", 9) == 0;
+
+		if (unit_only && e2e)
+			continue;
+		if (st.filter && !strstr(t->name, st.filter)) {
+			/* a filter may name a subtest: run, subtests filter */
+			bool maybe_subtest = strchr(st.filter, '/') == NULL;
+
+			if (!maybe_subtest)
+				continue;
+		}
+		st.test = t->name;
+		st.any_subtest = st.failed = st.skipped = st.in_subtest = false;
+		t->fn();
+		if (st.in_subtest || (!st.any_subtest && (!st.filter || strstr(t->name, st.filter))))
+			close_case();
+	}
+	printf("%d passed, %d failed, %d skipped\n", st.passed, st.nfailed, st.nskipped);
+	return st.nfailed ? 1 : 0;
+}

@@ -1,0 +1,67 @@
+/* user/allocators.h: which file implements a process's allocator, and where
+ * each allocator function is in it.
+ *
+ * An allocator is any ELF file that defines malloc and free itself: glibc's
+ * libc.so.6, libjemalloc, libtcmalloc, or a static executable.  Functions
+ * are looked up in .dynsym, then .symtab (static binaries); each is
+ * reported with its file offset (what a uprobe is attached at) and the
+ * probe offset chosen by probe_place().  Results are cached by (dev, inode).
+ */
+#ifndef ALLOCATORS_H
+#define ALLOCATORS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "memleak.h"
+#include "procmaps.h"
+
+/* Syscall wrappers whose stack is taken at their entry (bpf anchor_enter). */
+enum anchor_fn { ANCHOR_SBRK = 0, ANCHOR_MREMAP, ANCHOR_MAX };
+
+struct alloc_func {
+	int present;
+	uint64_t file_offset;	/* of the function's first byte */
+	uint64_t size;		/* st_size */
+	uint32_t probe_delta;	/* entry probe at file_offset + probe_delta */
+	uint8_t sp_adjust;	/* bytes pushed before the probe (ML_COOKIE) */
+	int alias_of;		/* >= 0: same address as that enum ml_func: attach once */
+};
+
+struct allocator_lib {
+	char *path;		/* as opened (may be under /proc/PID/root) */
+	char *display_path;	/* as the process sees it */
+	uint64_t dev, inode;
+	int is_libc;		/* glibc: has the anchors and the wrappers */
+	struct alloc_func fn[ML_FN_MAX];
+	struct alloc_func anchor[ANCHOR_MAX];
+};
+
+struct allocators;
+
+struct allocators *allocators__new(void);
+void allocators__free(struct allocators *a);	/* accepts NULL */
+
+/* Inspect the ELF file at path; NULL when it is not an allocator.  The
+ * result is cached (by dev/inode) and owned by a.
+ */
+const struct allocator_lib *allocators__inspect(struct allocators *a, const char *path,
+						const char *display_path);
+
+/* The allocators a process maps (executable file mappings that define malloc
+ * and free), at most max, most specific first (the executable, preloaded
+ * libraries, then libc).  Returns how many.
+ */
+int allocators__for_process(struct allocators *a, pid_t pid, const struct proc_maps *maps,
+			    const struct allocator_lib **out, int max);
+
+/* For `-- CMD`, before CMD runs: the executable at path and what it will
+ * load first (DT_NEEDED resolved through RUNPATH/RPATH, LD_LIBRARY_PATH and
+ * the standard directories; LD_PRELOAD), keeping those that are allocators.
+ */
+int allocators__for_command(struct allocators *a, const char *exe_path,
+			    const struct allocator_lib **out, int max);
+
+/* Name of an allocator function, for messages: "malloc". */
+const char *alloc_func_name(int fn);
+
+#endif /* ALLOCATORS_H */
