@@ -23,6 +23,7 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(wildcard te
 WL_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls -pthread
 
 .PHONY: all test unit bench demo clean deps vmlinux
+.SECONDARY:
 all: memleakbpf
 
 deps:
@@ -52,7 +53,7 @@ memleakbpf: $(OUTPUT)/user/main.o $(LIB)
 # Tests: every `void test_<name>(void)` under tests/ is found and run.
 $(OUTPUT)/tests/list.inc: $(TEST_SRCS) | $(OUTPUT)
 	mkdir -p $(OUTPUT)/tests
-	grep -ho '^void test_[a-z0-9_]*(void)' $(TEST_SRCS) | sed 's/^void \(test_[a-z0-9_]*\)(void)/DEFINE_TEST(\1)/' > $@.tmp
+	grep -ho '^void test_[a-z0-9][a-z0-9_]*(void)' $(TEST_SRCS) | sed 's/^void \(test_[a-z0-9_]*\)(void)/DEFINE_TEST(\1)/' > $@.tmp
 	mv $@.tmp $@
 
 $(OUTPUT)/tests/%.o: tests/%.c tests/*.h user/*.h bpf/memleak.h $(OUTPUT)/tests/list.inc | $(OUTPUT)/tests/unit $(OUTPUT)/tests/e2e

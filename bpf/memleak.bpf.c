@@ -28,6 +28,7 @@ const volatile __u32 self_pid = 0;		/* never trace ourselves */
 const volatile __u8 filter_targets = 0;		/* only pids in "targets" */
 const volatile __u8 follow_forks = 0;		/* children of targets become targets */
 const volatile __u8 discover_libs = 0;		/* report executable file mappings */
+const volatile __u8 track_mappings = 1;		/* account mmap, munmap, mremap, mprotect, brk */
 const volatile __u64 min_size = 0;
 const volatile __u64 max_size = ~0ULL;
 
@@ -197,8 +198,13 @@ static __always_inline void record_block(__u32 pid, __u64 addr, struct ml_thread
 static __always_inline int take_block(__u32 pid, __u64 addr, struct ml_alloc *out)
 {
 	struct ml_alloc_key k = { .pid = pid, .addr = addr };
+	struct ml_alloc *a = bpf_map_lookup_elem(&allocs, &k);
 
-	return bpf_map_lookup_and_delete_elem(&allocs, &k, out) ? -1 : 0;
+	if (!a)
+		return -1;
+	*out = *a;
+	/* Whoever deletes it owns it: a double free counts once. */
+	return bpf_map_delete_elem(&allocs, &k) ? -1 : 0;
 }
 
 static __always_inline __u64 requested_size(__u32 fn, struct pt_regs *ctx)
@@ -397,6 +403,25 @@ static __always_inline int syscall_begin(void *ctx, __u8 type, __u64 addr,
 	return 0;
 }
 
+struct vma_ctx {
+	struct ml_event *e;
+};
+
+static long describe_vma(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct ml_event *e = ((struct vma_ctx *)data)->e;
+	struct file *f = vma->vm_file;
+
+	e->addr = vma->vm_start;
+	e->len = vma->vm_end - vma->vm_start;
+	e->addr2 = (__u64)vma->vm_pgoff << 12;
+	if (f) {
+		e->len2 = BPF_CORE_READ(f, f_inode, i_ino);
+		e->flags = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	}
+	return 0;
+}
+
 static __always_inline int syscall_end(long ret)
 {
 	struct ml_thread *t = thread_state(0);
@@ -433,12 +458,23 @@ static __always_inline int syscall_end(long ret)
 	e->flags = t->sc_flags;
 	e->category = t->sc_category;
 	e->pad = 0;
+	e->path[0] = '\0';
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	switch (type) {
 	case ML_EV_MMAP:
-	case ML_EV_MAP_EXEC:
 		e->addr = ret;
 		break;
+	case ML_EV_MAP_EXEC: {
+		/* Say which file is mapped where, so that the process can be
+		 * symbolised even if it exits before /proc/PID/maps is read.
+		 */
+		struct vma_ctx vc = { .e = e };
+
+		e->len2 = 0;
+		e->flags = 0;
+		bpf_find_vma(task, ret, describe_vma, &vc, 0);
+		break;
+	}
 	case ML_EV_MREMAP:
 		e->addr2 = ret;
 		break;
@@ -457,14 +493,14 @@ int mmap_enter(struct trace_event_raw_sys_enter *ctx)
 	__u64 len = ctx->args[1];
 	__u32 prot = ctx->args[2], flags = ctx->args[3];
 
-	if ((flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) == MAP_PRIVATE)
+	if (track_mappings && (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) == MAP_PRIVATE)
 		return syscall_begin(ctx, ML_EV_MMAP, ctx->args[0], len, 0, prot, flags);
 	if (discover_libs && (prot & PROT_EXEC))
 		return syscall_begin(ctx, ML_EV_MAP_EXEC, ctx->args[0], len, 0, prot, flags);
 	/* A file or shared mapping placed over tracked memory (MAP_FIXED)
 	 * replaces it: account for it as an unmap.
 	 */
-	if (flags & 0x10 /* MAP_FIXED */)
+	if (track_mappings && (flags & 0x10 /* MAP_FIXED */))
 		return syscall_begin(ctx, ML_EV_MUNMAP, ctx->args[0], len, 0, prot, flags);
 	return 0;
 }
@@ -527,13 +563,13 @@ int brk_exit(struct trace_event_raw_sys_exit *ctx)
 
 /* ---- process lifecycle ---- */
 
-static __always_inline void emit_task_event(__u32 type, struct task_struct *task, __u64 addr)
+static __always_inline struct ml_event *task_event(__u32 type, struct task_struct *task)
 {
 	struct ml_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
 		count_drop(ML_DROP_EVENTS);
-		return;
+		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->type = type;
@@ -541,8 +577,33 @@ static __always_inline void emit_task_event(__u32 type, struct task_struct *task
 	e->tid = task->pid;
 	e->exec_id = (__u32)task->self_exec_id;
 	e->ts_ns = bpf_ktime_get_ns();
-	e->addr = addr;
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), task->comm);
+	return e;
+}
+
+static __always_inline void emit_task_event(__u32 type, struct task_struct *task, __u64 addr)
+{
+	struct ml_event *e = task_event(type, task);
+
+	if (!e)
+		return;
+	e->addr = addr;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Describe the mapping at addr (file, offset) in an event of its own kind. */
+static __always_inline void emit_mapping(__u32 type, struct task_struct *task, __u64 addr,
+					 const char *path)
+{
+	struct ml_event *e = task_event(type, task);
+	struct vma_ctx vc;
+
+	if (!e)
+		return;
+	vc.e = e;
+	bpf_find_vma(task, addr, describe_vma, &vc, 0);
+	if (path)
+		bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -564,9 +625,19 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
+	struct pt_regs *regs;
+	const char *interp;
+
 	if (!traced(task->tgid))
 		return 0;
-	emit_task_event(ML_EV_EXEC, task, 0);
+	/* The kernel mapped the executable and its interpreter itself: say
+	 * where, so that a process that exits at once can still be named.
+	 */
+	emit_mapping(ML_EV_EXEC, task, BPF_CORE_READ(task, mm, start_code), BPF_CORE_READ(bprm, filename));
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	interp = BPF_CORE_READ(bprm, interp);
+	if (regs && interp != BPF_CORE_READ(bprm, filename))
+		emit_mapping(ML_EV_MAP_EXEC, task, BPF_CORE_READ(regs, ip), interp);
 	return 0;
 }
 

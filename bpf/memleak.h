@@ -5,6 +5,10 @@
 #ifndef MEMLEAK_H
 #define MEMLEAK_H
 
+#ifndef __VMLINUX_H__
+#include <linux/types.h>	/* user space; BPF gets __u64 & co. from vmlinux.h */
+#endif
+
 /* Frames kept per stack; the kernel's default perf_event_max_stack is 127. */
 #define ML_MAX_FRAMES 127
 
@@ -106,10 +110,16 @@ enum ml_event_type {
 	ML_EV_MREMAP,		/* addr, len (old) -> addr2, len2 (new) */
 	ML_EV_MPROTECT,		/* addr, len, prot */
 	ML_EV_BRK,		/* addr = new break, addr2 = break asked for */
-	ML_EV_EXEC,		/* the process image changed; exec_id is the new one */
+	ML_EV_EXEC,		/* the process image changed; exec_id is the new one;
+				 * addr, len, addr2, len2, flags: the executable's
+				 * text mapping as for ML_EV_MAP_EXEC, path: the
+				 * file name given to execve */
 	ML_EV_EXIT,		/* the last thread of pid exited */
 	ML_EV_FORK,		/* pid forked child addr (a traced child) */
-	ML_EV_MAP_EXEC,		/* pid mapped an executable file: look for allocators */
+	ML_EV_MAP_EXEC,		/* pid mapped an executable file: addr, len = the
+				 * mapping, addr2 = its file offset, len2 = inode,
+				 * flags = device (kernel encoding), path = the
+				 * file when known (the interpreter at exec) */
 };
 
 struct ml_event {
@@ -128,6 +138,7 @@ struct ml_event {
 	__u32 category;
 	__u32 pad;
 	char comm[16];
+	char path[256];
 };
 
 #endif /* MEMLEAK_H */

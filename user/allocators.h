@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/types.h>	/* memleak.h's __u32 and friends */
 #include "memleak.h"
 #include "procmaps.h"
 
@@ -36,6 +37,7 @@ struct allocator_lib {
 	struct alloc_func anchor[ANCHOR_MAX];
 };
 
+/* Not thread-safe: one struct allocators per thread, or a lock around it. */
 struct allocators;
 
 struct allocators *allocators__new(void);
@@ -43,6 +45,16 @@ void allocators__free(struct allocators *a);	/* accepts NULL */
 
 /* Inspect the ELF file at path; NULL when it is not an allocator.  The
  * result is cached (by dev/inode) and owned by a.
+ *
+ * display_path NULL means path.  On NULL, errno is 0 when the file was read
+ * and is not an allocator (or not ELF), else why it could not be opened.
+ * A cached answer keeps the paths of the first lookup.  Functions missing
+ * from the file have present = 0; alias_of is -1 unless aliased.  strdup,
+ * strndup and the anchors are filled only when is_libc (glibc, shared or
+ * linked into a static executable: the file defines __libc_start_main, or is
+ * named libc.so* / libc-*).  GNU IFUNC symbols are not used (their address
+ * is the resolver's).  dev is st_dev as stat(2) gives it (not the kernel's
+ * s_dev encoding).
  */
 const struct allocator_lib *allocators__inspect(struct allocators *a, const char *path,
 						const char *display_path);
@@ -50,6 +62,10 @@ const struct allocator_lib *allocators__inspect(struct allocators *a, const char
 /* The allocators a process maps (executable file mappings that define malloc
  * and free), at most max, most specific first (the executable, preloaded
  * libraries, then libc).  Returns how many.
+ *
+ * maps NULL: /proc/PID/maps is read here.  Files are opened through
+ * /proc/PID/root, then by their plain path.  Returns -errno when maps
+ * cannot be read or memory runs out.
  */
 int allocators__for_process(struct allocators *a, pid_t pid, const struct proc_maps *maps,
 			    const struct allocator_lib **out, int max);
@@ -57,11 +73,19 @@ int allocators__for_process(struct allocators *a, pid_t pid, const struct proc_m
 /* For `-- CMD`, before CMD runs: the executable at path and what it will
  * load first (DT_NEEDED resolved through RUNPATH/RPATH, LD_LIBRARY_PATH and
  * the standard directories; LD_PRELOAD), keeping those that are allocators.
+ *
+ * exe_path without a slash is looked up in PATH.  Two levels of DT_NEEDED
+ * are followed.  A script ("#!") is replaced by its interpreter (through
+ * "/usr/bin/env NAME" too).  When nothing is found, the libc.so this
+ * process maps.  Returns how many, at most max; -ENOENT when the command
+ * is not found.
  */
 int allocators__for_command(struct allocators *a, const char *exe_path,
 			    const struct allocator_lib **out, int max);
 
-/* Name of an allocator function, for messages: "malloc". */
+/* Name of an allocator function, for messages: "malloc"; "?" if out of range. */
 const char *alloc_func_name(int fn);
+/* Name of an anchor (enum anchor_fn): "sbrk", "mremap"; "?" if out of range. */
+const char *anchor_func_name(int anchor);
 
 #endif /* ALLOCATORS_H */

@@ -51,7 +51,10 @@ enum options_result options__parse(struct options *opts, int argc, char **argv);
 /* Pure value parsers, also used by the tests.  Return 0 or -EINVAL. */
 int parse_size(const char *s, uint64_t *out);		/* "4096", "4K", "1M", "2G" (powers of 1024) */
 int parse_duration(const char *s, uint64_t *out_ns);	/* "10" (s), "500ms", "10s", "2m", "1h" */
-int parse_pid_list(const char *s, pid_t *pids, int *npids, int max);	/* "12,34" */
+/* "12,34": appended to pids[*npids], duplicates once, all or nothing;
+ * -E2BIG when more than max pids would result.
+ */
+int parse_pid_list(const char *s, pid_t *pids, int *npids, int max);
 int parse_sort_key(const char *s, enum sort_key *out);
 const char *sort_key_name(enum sort_key k);
 

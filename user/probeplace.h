@@ -33,10 +33,15 @@ struct place_result {
 	uint32_t offset;	/* bytes from the function's start */
 	uint8_t sp_adjust;	/* bytes pushed before offset */
 	const char *insn;	/* mnemonic at offset, static string: "je", "push", ... */
-	const char *why;	/* when offset is 0: why nothing better was proven */
+	const char *why;	/* when offset is 0: why nothing better was proven;
+				 * never NULL, "" when an emulated instruction
+				 * past the entry was chosen */
 };
 
-/* True if the kernel emulates this instruction at a uprobe (no single-step). */
+/* True if the kernel emulates this instruction at a uprobe (no single-step).
+ * That includes `xchg %r8,%rax` (49 90), which 6.18 wrongly skips as a nop:
+ * probe_place() never chooses it.
+ */
 int probe_insn_is_emulated(const uint8_t *code, size_t size);
 
 /* 0 on success (result filled, possibly offset 0); -errno if capstone fails. */

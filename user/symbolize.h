@@ -39,6 +39,10 @@ struct sym_info {
 	 */
 	int nlines;
 	struct sym_line lines[SYM_MAX_INLINE];
+	/* address - start of the symbol that names lines[nlines-1]
+	 * (ELF symbol or perf map entry); 0 when there is none
+	 */
+	uint64_t sym_offset;
 };
 
 struct symbolizer;
@@ -50,9 +54,21 @@ void symbolizer__free(struct symbolizer *s);	/* accepts NULL */
  * root: path prefix for the process's files, e.g. "/proc/1234/root", or
  * NULL for our own mount namespace.  Always fills out (kind SYM_UNKNOWN
  * at worst) and returns 0; a negative errno only for invalid arguments.
+ * addr is looked up as given: pass return address - 1 for caller frames.
+ * Without a file behind addr, module is "[jit]" (perf map hit, or
+ * executable anonymous memory), the pseudo-mapping's name ("[heap]",
+ * "[vdso]"...) or "[unknown]", and module_offset is addr itself.
  */
 int symbolizer__resolve(struct symbolizer *s, pid_t pid, const struct proc_maps *maps,
 			const char *root, uint64_t addr, struct sym_info *out);
+
+/* Where separate debug files are looked for, in libdwfl's format
+ * (dwfl_standard_find_debuginfo): ':'-separated directories, the
+ * absolute ones also searched by build-id (DIR/.build-id/xx/yyyy.debug).
+ * NULL restores the default ":.debug:/usr/lib/debug".  Applies to modules
+ * loaded afterwards; meant for tests.  0 or -errno.
+ */
+int symbolizer__set_debuginfo_path(struct symbolizer *s, const char *path);
 
 /* Forget per-process state (the perf map) of a process that is gone. */
 void symbolizer__forget_pid(struct symbolizer *s, pid_t pid);

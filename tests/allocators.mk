@@ -1,0 +1,31 @@
+# tests/allocators.mk: fixtures of tests/unit/test_allocators.c.
+#   static_alloc             a static executable (glibc's malloc in .symtab)
+#   libmyalloc.so            a shared library with its own malloc and free
+#   myalloc_user             linked with it, DT_RUNPATH=$ORIGIN
+#   myalloc_user_rpath       linked with it, DT_RPATH=<absolute dir>
+#   myalloc_user_norpath     linked with it, found through LD_LIBRARY_PATH
+ALLOC_FIX_DIR := $(OUTPUT)/fixtures
+ALLOC_FIXTURES := $(ALLOC_FIX_DIR)/static_alloc $(ALLOC_FIX_DIR)/libmyalloc.so \
+		  $(ALLOC_FIX_DIR)/myalloc_user $(ALLOC_FIX_DIR)/myalloc_user_rpath \
+		  $(ALLOC_FIX_DIR)/myalloc_user_norpath
+
+# Order-only: built with the runner, never linked into it ($^).
+$(OUTPUT)/test_runner: | $(ALLOC_FIXTURES)
+
+$(ALLOC_FIX_DIR):
+	mkdir -p $@
+
+$(ALLOC_FIX_DIR)/static_alloc: tests/fixtures/static_alloc.c | $(ALLOC_FIX_DIR)
+	$(CC) -O1 -g $< -static -o $@
+
+$(ALLOC_FIX_DIR)/libmyalloc.so: tests/fixtures/myalloc.c | $(ALLOC_FIX_DIR)
+	$(CC) -O1 -g -fPIC -shared -Wl,-soname,libmyalloc.so $< -o $@
+
+$(ALLOC_FIX_DIR)/myalloc_user: tests/fixtures/myalloc_user.c $(ALLOC_FIX_DIR)/libmyalloc.so
+	$(CC) -O1 -g $< -L$(ALLOC_FIX_DIR) -lmyalloc -Wl,--enable-new-dtags -Wl,-rpath,'$$ORIGIN' -o $@
+
+$(ALLOC_FIX_DIR)/myalloc_user_rpath: tests/fixtures/myalloc_user.c $(ALLOC_FIX_DIR)/libmyalloc.so
+	$(CC) -O1 -g $< -L$(ALLOC_FIX_DIR) -lmyalloc -Wl,--disable-new-dtags -Wl,-rpath,$(abspath $(ALLOC_FIX_DIR)) -o $@
+
+$(ALLOC_FIX_DIR)/myalloc_user_norpath: tests/fixtures/myalloc_user.c $(ALLOC_FIX_DIR)/libmyalloc.so
+	$(CC) -O1 -g $< -L$(ALLOC_FIX_DIR) -lmyalloc -o $@

@@ -1,0 +1,46 @@
+/* tests/e2e/e2e.c: see e2e.h. */
+#include <string.h>
+#include "e2e.h"
+
+json_t *run_workload(struct ml_run *r, const char *workload, const char *const *extra)
+{
+	const char *args[32];
+	json_t *final;
+	int n = 0, i;
+
+	args[n++] = "--json";
+	args[n++] = "--top";
+	args[n++] = "1000";
+	for (i = 0; extra && extra[i] && n < 28; i++)
+		args[n++] = extra[i];
+	args[n++] = "--";
+	args[n++] = workload_path(workload);
+	args[n] = NULL;
+	if (!ASSERT_OK(ml_run(r, args), "run memleakbpf"))
+		return NULL;
+	if (!ASSERT_EQ(r->exit_code, 0, "memleakbpf exit code")) {
+		fprintf(stderr, "  stderr: %s\n", r->err);
+		return NULL;
+	}
+	final = ml_run_final(r);
+	if (!ASSERT_OK_PTR(final, "final report")) {
+		fprintf(stderr, "  stdout: %.2000s\n  stderr: %s\n", r->out, r->err);
+		return NULL;
+	}
+	ASSERT_TRUE(json_is_true(json_object_get(final, "final")), "last report is final");
+	return final;
+}
+
+bool assert_caller(json_t *report, pid_t pid, const char *fn, const char *leaf)
+{
+	json_t *s = site_stack(report, pid, fn), *frames;
+	const char *f0;
+
+	if (!ASSERT_OK_PTR(s, fn))
+		return false;
+	frames = json_object_get(s, "frames");
+	f0 = json_string_value(json_object_get(json_array_get(frames, 0), "function"));
+	if (!ASSERT_STREQ(f0, leaf, "leaf frame"))
+		return false;
+	return ASSERT_EQ(stack_frame_index(s, fn), 1, "immediate caller is frame 1");
+}

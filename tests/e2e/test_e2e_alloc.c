@@ -1,0 +1,189 @@
+/* End to end: every allocation function, realloc's shapes, libc's own
+ * allocations, threads, a static binary.  Exact bytes, named frames.
+ */
+#include "e2e.h"
+
+void test_e2e_alloc_funcs(void)
+{
+	struct ml_run r;
+	json_t *rep;
+	pid_t pid;
+
+	if (!test__require_root())
+		return;
+	rep = run_workload(&r, "alloc_funcs", NULL);
+	if (!rep)
+		goto out;
+	pid = report_pid_of(rep, "alloc_funcs");
+	ASSERT_GT(pid, 0, "workload pid in the report");
+	if (test__start_subtest("exited with its leaks")) {
+		json_t *p = report_proc(rep, pid);
+
+		ASSERT_TRUE(json_is_true(json_object_get(p, "exited")), "exited");
+	}
+	if (test__start_subtest("malloc")) {
+		ASSERT_EQ(site_bytes(rep, pid, "leak_malloc"), 3000, "bytes");
+		ASSERT_EQ(site_count(rep, pid, "leak_malloc"), 3, "count");
+		assert_caller(rep, pid, "leak_malloc", "malloc");
+	}
+	if (test__start_subtest("calloc")) {
+		ASSERT_EQ(site_bytes(rep, pid, "leak_calloc"), 1000, "bytes");
+		assert_caller(rep, pid, "leak_calloc", "calloc");
+	}
+	if (test__start_subtest("realloc(NULL, n)")) {
+		ASSERT_EQ(site_bytes(rep, pid, "leak_realloc_null"), 1234, "bytes");
+		ASSERT_EQ(site_count(rep, pid, "leak_realloc_null"), 1, "counted once, not as malloc too");
+	}
+	if (test__start_subtest("reallocarray")) {
+		ASSERT_EQ(site_bytes(rep, pid, "leak_reallocarray"), 700, "bytes");
+		ASSERT_EQ(site_count(rep, pid, "leak_reallocarray"), 1, "count");
+	}
+	if (test__start_subtest("posix_memalign")) {
+		ASSERT_EQ(site_bytes(rep, pid, "leak_posix_memalign"), 4000, "bytes");
+		assert_caller(rep, pid, "leak_posix_memalign", "posix_memalign");
+	}
+	if (test__start_subtest("aligned_alloc"))
+		ASSERT_EQ(site_bytes(rep, pid, "leak_aligned_alloc"), 512, "bytes");
+	if (test__start_subtest("memalign"))
+		ASSERT_EQ(site_bytes(rep, pid, "leak_memalign"), 1536, "bytes");
+	if (test__start_subtest("valloc"))
+		ASSERT_EQ(site_bytes(rep, pid, "leak_valloc"), 5000, "bytes");
+	if (test__start_subtest("pvalloc"))
+		ASSERT_EQ(site_bytes(rep, pid, "leak_pvalloc"), 3000, "bytes");
+	if (test__start_subtest("freed blocks leave nothing")) {
+		ASSERT_EQ(site_bytes(rep, pid, "malloc_then_free"), 0, "bytes");
+		ASSERT_EQ(site_count(rep, pid, "malloc_then_free"), 0, "count");
+	}
+	if (test__start_subtest("failed allocations are not counted")) {
+		ASSERT_EQ(site_count(rep, pid, "failed_malloc"), 0, "malloc NULL");
+		ASSERT_EQ(site_count(rep, pid, "failed_calloc"), 0, "calloc NULL");
+		ASSERT_EQ(site_count(rep, pid, "failed_realloc"), 0, "realloc NULL");
+		ASSERT_EQ(site_bytes(rep, pid, "keep_for_failed_realloc"), 2222,
+			  "block kept by a failed realloc");
+	}
+	if (test__start_subtest("category native"))
+		ASSERT_STREQ(site_category(rep, pid, "leak_malloc"), "native", "category");
+out:
+	ml_run_release(&r);
+}
+
+void test_e2e_realloc(void)
+{
+	struct ml_run r;
+	json_t *rep;
+	pid_t pid;
+
+	if (!test__require_root())
+		return;
+	rep = run_workload(&r, "realloc_chain", NULL);
+	if (!rep)
+		goto out;
+	pid = report_pid_of(rep, "realloc_chain");
+	if (test__start_subtest("grow keeps one block")) {
+		ASSERT_EQ(site_bytes(rep, pid, "journal_grow"), 777777, "outstanding");
+		ASSERT_EQ(site_count(rep, pid, "journal_grow"), 1, "count");
+	}
+	if (test__start_subtest("shrink")) {
+		ASSERT_EQ(site_bytes(rep, pid, "journal_shrink"), 100, "outstanding");
+		ASSERT_EQ(site_count(rep, pid, "journal_shrink"), 1, "count");
+	}
+	if (test__start_subtest("move")) {
+		ASSERT_EQ(site_bytes(rep, pid, "journal_move"), 200000, "outstanding");
+		ASSERT_EQ(site_count(rep, pid, "journal_move"), 1, "count");
+	}
+	if (test__start_subtest("shrink to zero frees")) {
+		ASSERT_EQ(site_bytes(rep, pid, "shrink_to_zero"), 0, "outstanding");
+		ASSERT_EQ(site_count(rep, pid, "shrink_to_zero"), 0, "outstanding count");
+	}
+	if (test__start_subtest("realloc(NULL, n) is one allocation")) {
+		ASSERT_EQ(site_bytes(rep, pid, "realloc_from_null"), 4242, "outstanding");
+		ASSERT_EQ(site_count(rep, pid, "realloc_from_null"), 1, "count");
+		assert_caller(rep, pid, "realloc_from_null", "realloc");
+	}
+out:
+	ml_run_release(&r);
+}
+
+void test_e2e_libc_internal(void)
+{
+	struct ml_run r;
+	json_t *rep;
+	pid_t pid;
+
+	if (!test__require_root())
+		return;
+	rep = run_workload(&r, "libc_internal", NULL);
+	if (!rep)
+		goto out;
+	pid = report_pid_of(rep, "libc_internal");
+	if (test__start_subtest("strdup")) {
+		ASSERT_EQ(site_bytes(rep, pid, "dup_string"), 12, "bytes");
+		ASSERT_EQ(site_count(rep, pid, "dup_string"), 1, "count once, not as malloc too");
+		assert_caller(rep, pid, "dup_string", "strdup");
+	}
+	if (test__start_subtest("strndup")) {
+		ASSERT_EQ(site_bytes(rep, pid, "dup_prefix"), 6, "bytes");
+		assert_caller(rep, pid, "dup_prefix", "strndup");
+	}
+	if (test__start_subtest("asprintf")) {
+		json_t *s = site_stack(rep, pid, "main");
+		long long bytes = 0;
+		size_t i;
+
+		/* Inside libc, frames hide behind code built without frame
+		 * pointers: the site is found by its bytes under main.
+		 */
+		json_array_foreach(json_object_get(rep, "stacks"), i, s)
+			if (json_integer_value(json_object_get(s, "pid")) == pid &&
+			    stack_frame_index(s, "main") >= 0 &&
+			    stack_frame_index(s, "dup_string") < 0 &&
+			    stack_frame_index(s, "dup_prefix") < 0 &&
+			    json_integer_value(json_object_get(s, "outstanding_bytes")) == 6)
+				bytes += 6;
+		ASSERT_EQ(bytes, 6, "asprintf's 6 bytes under main");
+	}
+out:
+	ml_run_release(&r);
+}
+
+void test_e2e_threads(void)
+{
+	struct ml_run r;
+	json_t *rep;
+	pid_t pid;
+
+	if (!test__require_root())
+		return;
+	rep = run_workload(&r, "threads", NULL);
+	if (!rep)
+		goto out;
+	pid = report_pid_of(rep, "threads");
+	if (test__start_subtest("every thread counted")) {
+		ASSERT_EQ(site_bytes(rep, pid, "thread_leak"), 4 * 25 * 1000, "bytes");
+		ASSERT_EQ(site_count(rep, pid, "thread_leak"), 100, "count");
+	}
+	if (test__start_subtest("freed by another thread"))
+		ASSERT_EQ(site_count(rep, pid, "handoff_alloc"), 0, "count");
+out:
+	ml_run_release(&r);
+}
+
+void test_e2e_static_binary(void)
+{
+	struct ml_run r;
+	json_t *rep;
+	pid_t pid;
+
+	if (!test__require_root())
+		return;
+	rep = run_workload(&r, "static_leak", NULL);
+	if (!rep)
+		goto out;
+	pid = report_pid_of(rep, "static_leak");
+	ASSERT_EQ(site_bytes(rep, pid, "static_site"), 3500, "bytes");
+	ASSERT_EQ(site_count(rep, pid, "static_site"), 5, "count");
+	ASSERT_STRCONTAINS(json_string_value(json_object_get(report_proc(rep, pid), "allocator")),
+			   "static_leak", "allocator is the executable");
+out:
+	ml_run_release(&r);
+}

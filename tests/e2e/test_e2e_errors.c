@@ -1,0 +1,156 @@
+/* End to end: every row of the spec's error table. */
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "e2e.h"
+
+static int count_loaded_progs(const char *name)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (bpf_prog_get_next_id(id, &id) == 0) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && !strcmp(info.name, name))
+			n++;
+		close(fd);
+	}
+	return n;
+}
+
+static int one_line(const char *s)
+{
+	const char *nl = strchr(s, '\n');
+
+	return nl && !strchr(nl + 1, '\n');
+}
+
+void test_e2e_errors(void)
+{
+	struct ml_run r;
+
+	if (test__start_subtest("bad option value")) {
+		const char *args[] = { "--interval", "abc", NULL };
+
+		ml_run(&r, args);
+		ASSERT_EQ(r.exit_code, 2, "exit code");
+		ASSERT_STRCONTAINS(r.err, "--interval", "names the option");
+		ASSERT_STRCONTAINS(r.err, "abc", "names the value");
+		ASSERT_STRCONTAINS(r.err, "--help", "usage hint");
+		ml_run_release(&r);
+	}
+	if (test__start_subtest("unknown option")) {
+		const char *args[] = { "--frobnicate", NULL };
+
+		ml_run(&r, args);
+		ASSERT_EQ(r.exit_code, 2, "exit code");
+		ASSERT_STRCONTAINS(r.err, "frobnicate", "names the option");
+		ml_run_release(&r);
+	}
+	if (test__start_subtest("not root") && test__require_root()) {
+		char self[PATH_MAX];
+		const char *args[] = { "--reuid=65534", "--regid=65534", "--clear-groups", self, "-p", "1", NULL };
+
+		if (!realpath(memleakbpf_path(), self))
+			self[0] = '\0';
+		run_program(&r, "/usr/bin/setpriv", args);
+		ASSERT_EQ(r.exit_code, 2, "exit code");
+		ASSERT_STRCONTAINS(r.err, "CAP_BPF", "names the missing privilege");
+		ASSERT_TRUE(one_line(r.err), "one line");
+		ml_run_release(&r);
+	}
+	if (test__start_subtest("no BTF") && test__require_root()) {
+		const char *args[] = { "-p", "1", NULL };
+
+		setenv("MEMLEAKBPF_BTF", "/nonexistent/vmlinux", 1);
+		ml_run(&r, args);
+		unsetenv("MEMLEAKBPF_BTF");
+		ASSERT_EQ(r.exit_code, 1, "exit code");
+		ASSERT_STRCONTAINS(r.err, "no BTF", "says what is missing");
+		ASSERT_TRUE(one_line(r.err), "one line");
+		ml_run_release(&r);
+	}
+	if (test__start_subtest("pid that does not exist") && test__require_root()) {
+		char pid[16];
+		const char *args[] = { "-p", pid, NULL };
+		int p = 4000000;
+
+		while (kill(p, 0) == 0)
+			p++;
+		snprintf(pid, sizeof(pid), "%d", p);
+		ml_run(&r, args);
+		ASSERT_EQ(r.exit_code, 2, "exit code");
+		ASSERT_STRCONTAINS(r.err, "no process with pid", "says so");
+		ASSERT_STRCONTAINS(r.err, pid, "names the pid");
+		ml_run_release(&r);
+	}
+	if (test__start_subtest("command that does not exist") && test__require_root()) {
+		const char *args[] = { "--", "/nonexistent/program", NULL };
+
+		ml_run(&r, args);
+		ASSERT_EQ(r.exit_code, 2, "exit code");
+		ASSERT_STRCONTAINS(r.err, "/nonexistent/program", "names the command");
+		ml_run_release(&r);
+	}
+}
+
+void test_e2e_map_full(void)
+{
+	struct ml_run r;
+	json_t *rep;
+
+	if (!test__require_root())
+		return;
+	if (test__start_subtest("drops counted in JSON")) {
+		const char *extra[] = { "--max-allocs", "16", NULL };
+
+		rep = run_workload(&r, "threads", extra);
+		if (rep) {
+			json_t *drops = json_object_get(rep, "drops");
+
+			ASSERT_GT(json_integer_value(json_object_get(rep, "dropped")), 0, "dropped");
+			ASSERT_GT(json_integer_value(json_object_get(drops, "allocs")), 0, "allocs drops");
+			ASSERT_LE(site_count(rep, -1, "thread_leak"), 16, "no more than the table holds");
+		}
+		ml_run_release(&r);
+	}
+	if (test__start_subtest("warning in the text report")) {
+		const char *args[] = { "--max-allocs", "16", "--", workload_path("threads"), NULL };
+
+		ml_run(&r, args);
+		ASSERT_EQ(r.exit_code, 0, "exit code");
+		ASSERT_STRCONTAINS(r.out, "WARNING", "report warns");
+		ASSERT_STRCONTAINS(r.out, "events dropped", "report counts");
+		ASSERT_STRCONTAINS(r.err, "dropped", "stderr warns");
+		ml_run_release(&r);
+	}
+}
+
+void test_e2e_sigterm_detaches(void)
+{
+	const char *args[] = { "--json", "--interval", "1h", "--", workload_path("stepper"), NULL };
+	struct ml_tracer *t;
+	json_t *final = NULL;
+	int before;
+
+	if (!test__require_root())
+		return;
+	before = count_loaded_progs("alloc_enter");
+	t = ml_tracer_start(args);
+	if (!ASSERT_OK_PTR(t, "start"))
+		return;
+	ASSERT_EQ(count_loaded_progs("alloc_enter"), before + 1, "probes loaded while tracing");
+	ASSERT_EQ(ml_tracer_stop(t, SIGTERM, &final), 0, "exit code on SIGTERM");
+	ASSERT_TRUE(final && json_is_true(json_object_get(final, "final")), "final report");
+	ASSERT_EQ(count_loaded_progs("alloc_enter"), before, "nothing left behind");
+	json_decref(final);
+	ml_tracer_free(t);
+}

@@ -1,0 +1,221 @@
+/* End to end: reports over time: ranking by growth, --min-age, -p with two
+ * processes, system-wide mode and a process that starts after us.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "e2e.h"
+
+#define MIB (1 << 20)
+
+static struct ml_tracer *start_stepper(const char *const *extra)
+{
+	const char *args[32];
+	int n = 0, i;
+
+	args[n++] = "--json";
+	args[n++] = "--top";
+	args[n++] = "1000";
+	args[n++] = "--interval";
+	args[n++] = "1h";	/* reports only when asked (SIGUSR1) */
+	for (i = 0; extra && extra[i]; i++)
+		args[n++] = extra[i];
+	args[n++] = "--";
+	args[n++] = workload_path("stepper");
+	args[n] = NULL;
+	return ml_tracer_start(args);
+}
+
+static bool step(struct ml_tracer *t, char c)
+{
+	char cmd[4] = { c, '\n', 0 }, done[8];
+
+	snprintf(done, sizeof(done), "done %c", c);
+	return ASSERT_OK(ml_tracer_send(t, cmd), "send step") &&
+	       ASSERT_TRUE(ml_tracer_wait_stderr(t, done), done);
+}
+
+static int rank_of(json_t *report, const char *fn)
+{
+	json_t *stacks = json_object_get(report, "stacks"), *s;
+	size_t i;
+
+	json_array_foreach(stacks, i, s)
+		if (stack_frame_index(s, fn) >= 0)
+			return (int)i;
+	return -1;
+}
+
+void test_e2e_growth_ranking(void)
+{
+	struct ml_tracer *t;
+	json_t *r1, *r2, *final = NULL;
+	pid_t pid;
+
+	if (!test__require_root())
+		return;
+	t = start_stepper(NULL);
+	if (!ASSERT_OK_PTR(t, "start"))
+		return;
+	if (!step(t, 'A'))
+		goto out;
+	r1 = ml_tracer_report(t);
+	if (!ASSERT_OK_PTR(r1, "report 1"))
+		goto out;
+	pid = report_pid_of(r1, "stepper");
+	if (test__start_subtest("first report: all is growth")) {
+		ASSERT_EQ(site_bytes(r1, pid, "steady_big"), 4 * MIB, "steady_big bytes");
+		ASSERT_EQ(site_bytes(r1, pid, "rising"), 1 * MIB, "rising bytes");
+		ASSERT_EQ(rank_of(r1, "steady_big"), 0, "steady_big grew most");
+	}
+	json_incref(r1);
+	if (!step(t, 'B'))
+		goto out1;
+	r2 = ml_tracer_report(t);
+	if (!ASSERT_OK_PTR(r2, "report 2"))
+		goto out1;
+	if (test__start_subtest("second report ranks by growth")) {
+		json_t *s = site_stack(r2, pid, "rising");
+
+		ASSERT_EQ(rank_of(r2, "rising"), 0, "rising grew most");
+		ASSERT_EQ(json_integer_value(json_object_get(s, "growth_bytes")), 2 * MIB, "rising growth");
+		ASSERT_EQ(site_bytes(r2, pid, "rising"), 3 * MIB, "rising outstanding");
+		s = site_stack(r2, pid, "steady_big");
+		ASSERT_EQ(json_integer_value(json_object_get(s, "growth_bytes")), 0, "steady growth");
+		ASSERT_EQ(json_integer_value(json_object_get(r2, "report")), 2, "report number");
+	}
+	if (test__start_subtest("process growth")) {
+		json_t *p = report_proc(r2, pid);
+		json_t *native = json_object_get(json_object_get(p, "categories"), "native");
+
+		ASSERT_GE(json_integer_value(json_object_get(native, "growth_bytes")), 2 * MIB, "native growth");
+		ASSERT_LT(json_integer_value(json_object_get(native, "growth_bytes")), 2 * MIB + 65536, "native growth");
+	}
+out1:
+	json_decref(r1);
+out:
+	ASSERT_EQ(ml_tracer_stop(t, SIGINT, &final), 0, "exit code after SIGINT");
+	if (test__start_subtest("final report on SIGINT"))
+		ASSERT_TRUE(final && json_is_true(json_object_get(final, "final")), "final");
+	json_decref(final);
+	ml_tracer_free(t);
+}
+
+void test_e2e_min_age(void)
+{
+	const char *extra[] = { "--min-age", "2s", NULL };
+	struct ml_tracer *t;
+	json_t *rep, *final = NULL;
+	pid_t pid;
+
+	if (!test__require_root())
+		return;
+	t = start_stepper(extra);
+	if (!ASSERT_OK_PTR(t, "start"))
+		return;
+	if (!step(t, 'O'))
+		goto out;
+	sleep(3);	/* the blocks must age: time itself is what is tested */
+	if (!step(t, 'Y'))
+		goto out;
+	rep = ml_tracer_report(t);
+	if (!ASSERT_OK_PTR(rep, "report"))
+		goto out;
+	pid = report_pid_of(rep, "stepper");
+	ASSERT_EQ(site_bytes(rep, pid, "old_blocks"), 16 * 4096, "old blocks counted");
+	ASSERT_EQ(site_count(rep, pid, "young_blocks"), 0, "young blocks left out");
+	{
+		json_t *s = site_stack(rep, pid, "old_blocks");
+		double age = json_real_value(json_object_get(s, "oldest_age_s"));
+
+		ASSERT_GE(age, 2.0, "oldest age");
+		ASSERT_LT(age, 60.0, "oldest age");
+	}
+out:
+	ml_tracer_stop(t, SIGTERM, &final);
+	json_decref(final);
+	ml_tracer_free(t);
+}
+
+void test_e2e_two_pids(void)
+{
+	struct workload a = { .pid = -1 }, b = { .pid = -1 };
+	struct ml_tracer *t = NULL;
+	json_t *rep, *final = NULL;
+	char pids[64];
+
+	if (!test__require_root())
+		return;
+	if (!ASSERT_OK(workload_start(&a, "stepper", NULL), "start a") ||
+	    !ASSERT_OK(workload_start(&b, "stepper", NULL), "start b"))
+		goto out;
+	snprintf(pids, sizeof(pids), "%d,%d", a.pid, b.pid);
+	{
+		const char *args[] = { "--json", "--top", "1000", "--interval", "1h", "-p", pids, NULL };
+
+		t = ml_tracer_start(args);
+	}
+	if (!ASSERT_OK_PTR(t, "start memleakbpf"))
+		goto out;
+	workload_send(&a, "A\n");
+	workload_send(&b, "O\n");
+	ASSERT_TRUE(workload_wait(&a, "done A"), "a stepped");
+	ASSERT_TRUE(workload_wait(&b, "done O"), "b stepped");
+	rep = ml_tracer_report(t);
+	if (!ASSERT_OK_PTR(rep, "report"))
+		goto out;
+	ASSERT_EQ(site_bytes(rep, a.pid, "steady_big"), 4 * MIB, "a: steady_big");
+	ASSERT_EQ(site_bytes(rep, a.pid, "rising"), 1 * MIB, "a: rising");
+	ASSERT_EQ(site_bytes(rep, b.pid, "old_blocks"), 16 * 4096, "b: old_blocks");
+	ASSERT_EQ(site_bytes(rep, b.pid, "steady_big"), 0, "b did not step A");
+	ASSERT_EQ(json_array_size(json_object_get(rep, "processes")), 2, "two processes");
+	/* One exits: a note, and the run goes on for the other. */
+	workload_stop(&a);
+	a.pid = -1;
+	ASSERT_TRUE(ml_tracer_wait_stderr(t, "exited"), "note about the exit");
+	rep = ml_tracer_report(t);
+	ASSERT_OK_PTR(rep, "report after one exited");
+	workload_stop(&b);
+	b.pid = -1;
+	/* Both gone: memleakbpf ends by itself with a final report. */
+	ASSERT_EQ(ml_tracer_stop(t, 0, &final), 0, "exit code");
+	ASSERT_TRUE(final && json_is_true(json_object_get(final, "final")), "final report");
+out:
+	json_decref(final);
+	if (a.pid > 0)
+		workload_stop(&a);
+	if (b.pid > 0)
+		workload_stop(&b);
+	ml_tracer_free(t);
+}
+
+void test_e2e_system_wide(void)
+{
+	const char *args[] = { "--json", "--top", "100000", "--interval", "1h", NULL };
+	struct workload w = { .pid = -1 };
+	struct ml_tracer *t;
+	json_t *rep, *final = NULL;
+
+	if (!test__require_root())
+		return;
+	t = ml_tracer_start(args);
+	if (!ASSERT_OK_PTR(t, "start memleakbpf"))
+		return;
+	/* Started after memleakbpf: found by its exec and library loads. */
+	if (!ASSERT_OK(workload_start(&w, "stepper", NULL), "start workload"))
+		goto out;
+	workload_send(&w, "A\n");
+	ASSERT_TRUE(workload_wait(&w, "done A"), "stepped");
+	rep = ml_tracer_report(t);
+	if (ASSERT_OK_PTR(rep, "report")) {
+		ASSERT_EQ(site_bytes(rep, w.pid, "steady_big"), 4 * MIB, "steady_big");
+		ASSERT_EQ(site_bytes(rep, w.pid, "rising"), 1 * MIB, "rising");
+	}
+out:
+	if (w.pid > 0)
+		workload_stop(&w);
+	ASSERT_EQ(ml_tracer_stop(t, SIGINT, &final), 0, "exit code");
+	json_decref(final);
+	ml_tracer_free(t);
+}

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/* user/collect.c: one report from the BPF maps, the mapping accounting and
+ * the process table.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "memleak.skel.h"
+#include "bpfmaps.h"
+#include "collect.h"
+#include "log.h"
+#include "rank.h"
+#include "symbolize.h"
+#include "trend.h"
+
+struct collector {
+	struct tracer *t;
+	const struct options *opts;
+	struct symbolizer *sym;
+	int seq;
+	struct site_prev *prev;		/* outstanding per site at the last report */
+	size_t nprev;
+};
+
+struct site_vec {
+	struct site *v;
+	size_t n, cap;
+};
+
+static struct site *site_vec_push(struct site_vec *sv)
+{
+	if (sv->n == sv->cap) {
+		size_t cap = sv->cap ? sv->cap * 2 : 1024;
+		struct site *v = realloc(sv->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		sv->v = v;
+		sv->cap = cap;
+	}
+	memset(&sv->v[sv->n], 0, sizeof(sv->v[0]));
+	return &sv->v[sv->n++];
+}
+
+struct collector *collector__new(struct tracer *t, const struct options *opts)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->t = t;
+	c->opts = opts;
+	c->sym = symbolizer__new();
+	if (!c->sym) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void collector__free(struct collector *c)
+{
+	if (!c)
+		return;
+	symbolizer__free(c->sym);
+	free(c->prev);
+	free(c);
+}
+
+static int gather_heap_sites(struct collector *c, struct site_vec *sv)
+{
+	int fd = bpf_map__fd(c->t->skel->maps.stats);
+	struct ml_stat_key *keys;
+	struct ml_stat *vals;
+	long n, i;
+
+	n = map_dump(fd, sizeof(*keys), sizeof(*vals), (void **)&keys, (void **)&vals);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		struct site *s = site_vec_push(sv);
+
+		if (!s) {
+			n = -ENOMEM;
+			break;
+		}
+		s->key = keys[i];
+		s->outstanding_bytes = vals[i].outstanding_bytes;
+		s->outstanding_count = vals[i].outstanding_count;
+		s->total_bytes = vals[i].total_bytes;
+		s->total_count = vals[i].total_count;
+	}
+	free(keys);
+	free(vals);
+	return n < 0 ? n : 0;
+}
+
+/* Ages need a walk over every outstanding block: only when asked for.
+ * With --min-age, outstanding counts only blocks at least that old.
+ */
+static int measure_ages(struct collector *c, struct site *v, size_t n, uint64_t now)
+{
+	int fd = bpf_map__fd(c->t->skel->maps.allocs);
+	uint64_t min_age = c->opts->min_age_ns;
+	struct ml_alloc_key *keys;
+	struct ml_alloc *vals;
+	long nb, i;
+	size_t j;
+
+	nb = map_dump(fd, sizeof(*keys), sizeof(*vals), (void **)&keys, (void **)&vals);
+	if (nb < 0)
+		return nb;
+	if (min_age)
+		for (j = 0; j < n; j++)
+			if (v[j].key.category == ML_CAT_NATIVE)
+				v[j].outstanding_bytes = v[j].outstanding_count = 0;
+	for (i = 0; i < nb; i++) {
+		struct site *s = sites_find(v, n, &vals[i].key);
+
+		if (!s)
+			continue;
+		if (min_age && vals[i].ts_ns + min_age > now)
+			continue;	/* too young */
+		if (min_age) {
+			s->outstanding_bytes += vals[i].size;
+			s->outstanding_count++;
+		}
+		if (!s->oldest_ts_ns || vals[i].ts_ns < s->oldest_ts_ns)
+			s->oldest_ts_ns = vals[i].ts_ns;
+	}
+	free(keys);
+	free(vals);
+	return 0;
+}
+
+struct region_ctx {
+	struct site_vec *sv;
+	int err;
+};
+
+static void add_region_site(pid_t pid, uint32_t exec_id, const struct region_site *rs, void *ctx)
+{
+	struct region_ctx *rc = ctx;
+	struct site *s = site_vec_push(rc->sv);
+
+	if (!s) {
+		rc->err = -ENOMEM;
+		return;
+	}
+	s->key.pid = pid;
+	s->key.exec_id = exec_id;
+	s->key.stack_id = rs->stack_id;
+	s->key.category = rs->category;
+	s->outstanding_bytes = rs->outstanding_bytes;
+	s->outstanding_count = rs->outstanding_count;
+	s->total_bytes = rs->total_bytes;
+	s->total_count = rs->total_count;
+	s->oldest_ts_ns = rs->oldest_ts_ns;
+}
+
+/* Entries of an image the process has left (pending purge) are not shown. */
+static size_t drop_stale_images(struct collector *c, struct site *v, size_t n)
+{
+	size_t i, keep = 0;
+
+	for (i = 0; i < n; i++) {
+		struct proc *p = proctable__find(c->t->procs, v[i].key.pid);
+
+		if (p && p->exec_id && p->exec_id != v[i].key.exec_id)
+			continue;
+		v[keep++] = v[i];
+	}
+	return keep;
+}
+
+static bool is_target_mode(const struct collector *c)
+{
+	return c->t->mode != MODE_SYSTEM;
+}
+
+static int build_procs(struct collector *c, const struct site *v, size_t n, double elapsed,
+		       struct report *r)
+{
+	struct proctable *pt = c->t->procs;
+	size_t i, np = proctable__count(pt);
+	struct proc *p;
+
+	r->procs = calloc(np ? np : 1, sizeof(*r->procs));
+	if (!r->procs)
+		return -ENOMEM;
+	for (i = 0; (p = proctable__at(pt, i)); i++) {
+		struct proc_report *pr = &r->procs[r->nprocs];
+		int64_t bytes[ML_CAT_MAX] = { 0 }, counts[ML_CAT_MAX] = { 0 };
+		bool any = false;
+		size_t j;
+		int k;
+
+		for (j = 0; j < n; j++) {
+			if (v[j].key.pid != (uint32_t)p->pid)
+				continue;
+			bytes[v[j].key.category] += v[j].outstanding_bytes;
+			counts[v[j].key.category] += v[j].outstanding_count;
+			any = true;
+		}
+		if (!any && !is_target_mode(c))
+			continue;
+		pr->pid = p->pid;
+		pr->comm = strdup(p->comm);
+		pr->exited = p->exited;
+		pr->allocator = p->allocator;
+		for (k = 0; k < ML_CAT_MAX; k++) {
+			pr->cat[k].bytes = bytes[k];
+			pr->cat[k].count = counts[k];
+			pr->cat[k].growth_bytes = bytes[k] - (p->has_last ? p->last_bytes[k] : 0);
+			pr->has_category[k] = k <= ML_CAT_ALLOCATOR || bytes[k] || counts[k];
+			p->last_bytes[k] = bytes[k];
+		}
+		p->has_last = true;
+		proc__push_sample(p, elapsed, bytes);
+		trend_judge(p->hist, p->nhist, &pr->trend);
+		r->nprocs++;
+	}
+	return 0;
+}
+
+static void resolve_frames(struct collector *c, struct stack_report *sr, const struct ml_stack *st,
+			   struct proc *p)
+{
+	int cap = st->nr * 2 + 1, i, l;
+
+	sr->frames = calloc(cap, sizeof(*sr->frames));
+	if (!sr->frames)
+		return;
+	for (i = 0; i < (int)st->nr && i < ML_MAX_FRAMES; i++) {
+		uint64_t ip = st->ips[i];
+		struct sym_info info;
+
+		if (!ip)
+			break;	/* the end of the walk */
+		/* A return address points after the call: look up the call. */
+		symbolizer__resolve(c->sym, sr->pid, p ? &p->maps : NULL, p ? p->root : NULL,
+				    i ? ip - 1 : ip, &info);
+		for (l = 0; l < info.nlines && sr->nframes < cap; l++) {
+			struct frame *f = &sr->frames[sr->nframes++];
+
+			f->addr = ip;
+			f->module = info.module;
+			f->module_offset = info.module_offset + (i ? 1 : 0);
+			f->function = info.lines[l].function;
+			f->file = info.lines[l].file;
+			f->line = info.lines[l].line;
+			f->jit = info.kind == SYM_JIT || (info.module && !strcmp(info.module, "[jit]"));
+			f->inlined = l < info.nlines - 1;
+		}
+	}
+}
+
+static void build_stack(struct collector *c, const struct site *s, uint64_t now, struct stack_report *sr)
+{
+	int fd = bpf_map__fd(c->t->skel->maps.stacks);
+	struct proc *p = proctable__find(c->t->procs, s->key.pid);
+	struct ml_stack st;
+
+	sr->pid = s->key.pid;
+	sr->comm = strdup(p ? p->comm : "?");
+	sr->category = s->key.category;
+	sr->stack_id = s->key.stack_id;
+	sr->outstanding_bytes = s->outstanding_bytes;
+	sr->outstanding_count = s->outstanding_count;
+	sr->growth_bytes = s->growth_bytes;
+	sr->total_bytes = s->total_bytes;
+	sr->total_count = s->total_count;
+	sr->oldest_age_s = s->oldest_ts_ns && s->outstanding_count ?
+			   (double)(now - s->oldest_ts_ns) / 1e9 : -1;
+	if (s->key.stack_id && bpf_map_lookup_elem(fd, &s->key.stack_id, &st) == 0)
+		resolve_frames(c, sr, &st, p);
+}
+
+int collector__collect(struct collector *c, bool final, struct report *r)
+{
+	struct region_ctx rc;
+	struct site_vec sv = { 0 };
+	uint64_t now;
+	size_t n, live, i;
+	int err, k;
+
+	memset(r, 0, sizeof(*r));
+	tracer__drain(c->t);
+	tracer__housekeeping(c->t);
+	now = tracer__now_ns();
+	r->seq = ++c->seq;
+	r->wall = time(NULL);
+	r->elapsed_s = (double)(now - c->t->start_ns) / 1e9;
+	r->final = final;
+	r->sort = c->opts->sort;
+	r->top = c->opts->top;
+	r->min_age_ns = c->opts->min_age_ns;
+	r->ages_known = c->opts->min_age_ns || c->opts->sort == SORT_AGE;
+	tracer__drops(c->t, r->drops);
+	for (k = 0; k < ML_DROP_MAX; k++)
+		r->dropped += r->drops[k];
+
+	err = gather_heap_sites(c, &sv);
+	if (err)
+		goto out;
+	sites_sort_by_key(sv.v, sv.n);
+	if (r->ages_known) {
+		err = measure_ages(c, sv.v, sv.n, now);
+		if (err)
+			goto out;
+	}
+	rc = (struct region_ctx){ .sv = &sv };
+	regions__visit(c->t->regions, 0, now, c->opts->min_age_ns, add_region_site, &rc);
+	err = rc.err;
+	if (err)
+		goto out;
+	sites_sort_by_key(sv.v, sv.n);
+	n = drop_stale_images(c, sv.v, sv.n);
+	sites_apply_growth(sv.v, n, c->prev, c->nprev);
+	free(c->prev);
+	c->prev = sites_snapshot(sv.v, n);
+	c->nprev = c->prev ? n : 0;
+
+	err = build_procs(c, sv.v, n, r->elapsed_s, r);
+	if (err)
+		goto out;
+	live = sites_rank(sv.v, n, c->opts->sort);
+	r->nstacks_total = live;
+	r->nstacks = live < (size_t)c->opts->top ? (int)live : c->opts->top;
+	r->stacks = calloc(r->nstacks ? r->nstacks : 1, sizeof(*r->stacks));
+	if (!r->stacks) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < (size_t)r->nstacks; i++)
+		build_stack(c, &sv.v[i], now, &r->stacks[i]);
+out:
+	free(sv.v);
+	return err;
+}
+
+void collector__done(struct collector *c, const struct report *r)
+{
+	int i;
+
+	for (i = 0; i < r->nprocs; i++) {
+		struct proc *p;
+
+		if (!r->procs[i].exited)
+			continue;
+		p = proctable__find(c->t->procs, r->procs[i].pid);
+		if (!p)
+			continue;
+		p->reported_exit = true;
+		c->t->pending_purge = true;
+		symbolizer__forget_pid(c->sym, p->pid);
+	}
+	/* Exited processes that held nothing were not in the report. */
+	for (i = 0; i < (int)proctable__count(c->t->procs); i++) {
+		struct proc *p = proctable__at(c->t->procs, i);
+
+		if (p->exited && !p->reported_exit) {
+			p->reported_exit = true;
+			c->t->pending_purge = true;
+			symbolizer__forget_pid(c->sym, p->pid);
+		}
+	}
+	tracer__purge(c->t);
+}

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/* memleakbpf: options -> run; signals; nothing else. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+#include "collect.h"
+#include "launch.h"
+#include "log.h"
+#include "options.h"
+#include "report.h"
+#include "tracer.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+struct session {
+	struct options opts;
+	enum tracer_mode mode;
+	struct tracer *tracer;
+	struct collector *collector;
+	struct launched child;
+	bool child_running;
+	int child_status;
+	int sigfd;
+	sigset_t old_mask;
+	char *exe;
+	uint64_t dropped_warned;	/* drops already warned about on stderr */
+};
+
+/* Root, or CAP_BPF and CAP_PERFMON: say which is missing. */
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	bool bpf, perfmon;
+
+	if (geteuid() == 0)
+		return 0;
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	bpf = data[CAP_BPF / 32].effective & (1u << (CAP_BPF % 32));
+	perfmon = data[CAP_PERFMON / 32].effective & (1u << (CAP_PERFMON % 32));
+	if (bpf && perfmon)
+		return 0;
+	log_error("needs root, or CAP_BPF and CAP_PERFMON (missing: %s%s%s); try sudo",
+		  bpf ? "" : "CAP_BPF", !bpf && !perfmon ? ", " : "", perfmon ? "" : "CAP_PERFMON");
+	return -EPERM;
+}
+
+static int check_kernel(void)
+{
+	const char *btf = getenv("MEMLEAKBPF_BTF");
+
+	if (!btf)
+		btf = "/sys/kernel/btf/vmlinux";
+	if (access(btf, R_OK)) {
+		log_error("this kernel has no BTF (%s: %s): memleakbpf needs a kernel built with "
+			  "CONFIG_DEBUG_INFO_BTF", btf, strerror(errno));
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* Tracepoints are found through tracefs; mount it where it belongs if
+ * nobody has (as perf does).
+ */
+static int ensure_tracefs(void)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0)
+		return 0;
+	log_error("tracefs is not mounted and cannot be mounted on /sys/kernel/tracing: %s",
+		  strerror(errno));
+	return -errno;
+}
+
+static int check_pids(const struct options *o)
+{
+	int i;
+
+	for (i = 0; i < o->npids; i++) {
+		if (kill(o->pids[i], 0) && errno == ESRCH) {
+			log_error("no process with pid %d", o->pids[i]);
+			return -ESRCH;
+		}
+	}
+	return 0;
+}
+
+static int setup_signals(struct session *s)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, &s->old_mask))
+		return -errno;
+	s->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	return s->sigfd < 0 ? -errno : 0;
+}
+
+static int attach_targets(struct session *s)
+{
+	struct tracer *t = s->tracer;
+	int i, err;
+
+	switch (s->mode) {
+	case MODE_PIDS:
+		for (i = 0; i < s->opts.npids; i++) {
+			err = tracer__add_target(t, s->opts.pids[i]);
+			if (err)
+				return err;
+			err = tracer__attach_process(t, s->opts.pids[i]);
+			if (err < 0)
+				return err;
+			if (err == 0)
+				log_warn("pid %d maps no allocator (malloc and free): only its mappings are traced",
+					 s->opts.pids[i]);
+		}
+		return 0;
+	case MODE_COMMAND:
+		err = tracer__add_target(t, s->child.pid);
+		if (err)
+			return err;
+		err = tracer__attach_command(t, s->exe);
+		return err < 0 ? err : 0;
+	case MODE_SYSTEM:
+	default:
+		return tracer__attach_all_processes(t);
+	}
+}
+
+static int setup(struct session *s)
+{
+	int err;
+
+	err = setup_signals(s);
+	if (err)
+		return err;
+	if (s->mode == MODE_COMMAND) {
+		s->exe = launch__resolve(s->opts.cmd[0]);
+		if (!s->exe) {
+			log_error("cannot run '%s': %s", s->opts.cmd[0], strerror(errno));
+			return -ENOENT;
+		}
+		err = launch__start(&s->child, s->opts.cmd, &s->old_mask);
+		if (err) {
+			log_error("cannot start '%s': %s", s->opts.cmd[0], strerror(-err));
+			return err;
+		}
+	}
+	s->tracer = tracer__open(&s->opts, s->mode);
+	if (!s->tracer)
+		return -errno ? -errno : -EINVAL;
+	err = tracer__attach_tracepoints(s->tracer);
+	if (!err)
+		err = attach_targets(s);
+	if (err)
+		return err;
+	s->collector = collector__new(s->tracer, &s->opts);
+	if (!s->collector)
+		return -ENOMEM;
+	if (s->mode == MODE_COMMAND) {
+		err = launch__release(&s->child);
+		if (err) {
+			log_error("cannot run '%s': %s", s->opts.cmd[0], strerror(-err));
+			return err;
+		}
+		s->child_running = true;
+	}
+	return 0;
+}
+
+static void announce(const struct session *s)
+{
+	char what[256];
+	int i, o = 0;
+
+	switch (s->mode) {
+	case MODE_PIDS:
+		o = snprintf(what, sizeof(what), "pid");
+		for (i = 0; i < s->opts.npids && o < (int)sizeof(what) - 16; i++)
+			o += snprintf(what + o, sizeof(what) - o, "%s%d", i ? "," : " ", s->opts.pids[i]);
+		break;
+	case MODE_COMMAND:
+		snprintf(what, sizeof(what), "pid %d (%s) and its children", s->child.pid, s->opts.cmd[0]);
+		break;
+	default:
+		snprintf(what, sizeof(what), "all processes");
+	}
+	log_note("tracing %s: %s%s%s; Ctrl-C to end", what,
+		 s->opts.no_malloc ? "" : "allocator calls",
+		 !s->opts.no_malloc && !s->opts.no_mmap ? " and " : "",
+		 s->opts.no_mmap ? "" : "mappings");
+}
+
+static int emit_report(struct session *s, bool final)
+{
+	struct report r;
+	int err;
+
+	err = collector__collect(s->collector, final, &r);
+	if (err) {
+		log_error("cannot read the BPF maps: %s", strerror(-err));
+		report__release(&r);
+		return err;
+	}
+	if (r.dropped > s->dropped_warned) {
+		log_warn("%llu events dropped since start (a BPF map is full): figures undercount; "
+			 "see the report, raise --max-allocs or --max-stacks", (unsigned long long)r.dropped);
+		s->dropped_warned = r.dropped;
+	}
+	if (s->opts.json)
+		err = report__print_json(&r, stdout);
+	else
+		report__print_text(&r, stdout);
+	collector__done(s->collector, &r);
+	report__release(&r);
+	return err;
+}
+
+static void reap_child(struct session *s)
+{
+	int status;
+
+	if (!s->child_running)
+		return;
+	if (waitpid(s->child.pid, &status, WNOHANG) == s->child.pid) {
+		s->child_running = false;
+		s->child_status = status;
+	}
+}
+
+/* The run goes on while a target lives (-p, -- CMD) or until stopped. */
+static bool targets_gone(struct session *s)
+{
+	if (s->mode == MODE_SYSTEM)
+		return false;
+	if (s->mode == MODE_COMMAND && s->child_running)
+		return false;
+	tracer__drain(s->tracer);
+	return s->tracer->nlive_targets <= 0;
+}
+
+/* Returns true when the run should end. */
+static bool handle_signals(struct session *s, bool *report_now)
+{
+	struct signalfd_siginfo si;
+	bool stop = false;
+
+	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGUSR1:
+			*report_now = true;
+			break;
+		case SIGCHLD:
+			reap_child(s);
+			break;
+		default:
+			stop = true;
+		}
+	}
+	return stop;
+}
+
+static int run_loop(struct session *s)
+{
+	uint64_t start = tracer__now_ns(), next = start + s->opts.interval_ns;
+	uint64_t end = s->opts.duration_ns ? start + s->opts.duration_ns : UINT64_MAX;
+	struct epoll_event ev = { .events = EPOLLIN }, got[2];
+	int ep, err = 0;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return -errno;
+	ev.data.fd = s->sigfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, s->sigfd, &ev);
+	ev.data.fd = tracer__fd(s->tracer);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	for (;;) {
+		uint64_t now = tracer__now_ns(), wake = next < end ? next : end;
+		int timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
+		bool report_now = false;
+
+		epoll_wait(ep, got, 2, timeout);
+		tracer__drain(s->tracer);
+		tracer__housekeeping(s->tracer);
+		if (handle_signals(s, &report_now))
+			break;
+		now = tracer__now_ns();
+		if (now >= end || targets_gone(s))
+			break;
+		if (now >= next || report_now) {
+			err = emit_report(s, false);
+			if (err)
+				break;
+			if (now >= next)
+				next += s->opts.interval_ns * ((now - next) / s->opts.interval_ns + 1);
+		}
+	}
+	close(ep);
+	return err;
+}
+
+static void teardown(struct session *s)
+{
+	if (s->child_running) {
+		/* The run ended first (--duration, Ctrl-C): CMD gets SIGTERM. */
+		kill(s->child.pid, SIGTERM);
+		waitpid(s->child.pid, &s->child_status, 0);
+		s->child_running = false;
+	}
+	launch__cleanup(&s->child);
+	collector__free(s->collector);
+	tracer__destroy(s->tracer);
+	free(s->exe);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+}
+
+int main(int argc, char **argv)
+{
+	struct session s = { .sigfd = -1, .child = { .pid = -1, .gate_fd = -1, .error_fd = -1 } };
+	int err, code;
+
+	switch (options__parse(&s.opts, argc, argv)) {
+	case OPTIONS_EXIT:
+		return 0;
+	case OPTIONS_BAD:
+		return 2;
+	default:
+		break;
+	}
+	log_verbosity = s.opts.verbosity;
+	log_setup_libbpf();
+	if (check_privileges())
+		return 2;
+	if (check_kernel() || ensure_tracefs())
+		return 1;
+	if (check_pids(&s.opts))
+		return 2;
+	s.mode = s.opts.ncmd ? MODE_COMMAND : s.opts.npids ? MODE_PIDS : MODE_SYSTEM;
+
+	err = setup(&s);
+	if (err) {
+		code = err == -ENOENT && s.mode == MODE_COMMAND && !s.tracer ? 2 : 1;
+		goto out;
+	}
+	announce(&s);
+	err = run_loop(&s);
+	if (!err)
+		err = emit_report(&s, true);
+	code = err ? 1 : 0;
+out:
+	teardown(&s);
+	return code;
+}

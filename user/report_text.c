@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/* user/report_text.c: the report for people (see ../shared/spec/cli.md). */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "format.h"
+#include "options.h"
+#include "report.h"
+
+static const char *const drop_names[ML_DROP_MAX] = {
+	[ML_DROP_ALLOCS] = "block table full (--max-allocs)",
+	[ML_DROP_STATS] = "site table full (--max-stacks)",
+	[ML_DROP_STACKS] = "stack table full (--max-stacks)",
+	[ML_DROP_EVENTS] = "event buffer full",
+	[ML_DROP_THREADS] = "no thread state",
+};
+
+static bool any_has(const struct report *r, unsigned cat)
+{
+	int i;
+
+	for (i = 0; i < r->nprocs; i++)
+		if (r->procs[i].has_category[cat])
+			return true;
+	return false;
+}
+
+static void print_drops(const struct report *r, FILE *out)
+{
+	char count[32];
+	int k;
+
+	if (!r->dropped)
+		return;
+	format_count(count, sizeof(count), r->dropped);
+	fprintf(out, "  WARNING: %s events dropped since start:", count);
+	for (k = 0; k < ML_DROP_MAX; k++) {
+		if (!r->drops[k])
+			continue;
+		format_count(count, sizeof(count), r->drops[k]);
+		fprintf(out, " %s %s;", count, drop_names[k]);
+	}
+	fprintf(out, " figures below undercount\n");
+}
+
+static void trend_text(const struct trend *t, char *buf, size_t len)
+{
+	char rate[32];
+
+	switch (t->verdict) {
+	case VERDICT_INSUFFICIENT:
+		snprintf(buf, len, "-");
+		return;
+	case VERDICT_NONE:
+		snprintf(buf, len, "no leak seen");
+		return;
+	default:
+		format_bytes_signed(rate, sizeof(rate), (int64_t)(t->rate_bytes_per_s * 60));
+		snprintf(buf, len, "%s? %s/min", verdict_key(t->verdict), rate);
+		/* "native-leak?" reads better as "native leak?" */
+		for (char *p = buf; *p && *p != '?'; p++)
+			if (*p == '-')
+				*p = ' ';
+	}
+}
+
+static void print_procs(const struct report *r, FILE *out)
+{
+	char b[32], g[32], tr[96];
+	bool show[ML_CAT_MAX];
+	unsigned k;
+	int i;
+
+	if (!r->nprocs)
+		return;
+	for (k = 0; k < ML_CAT_MAX; k++)
+		show[k] = k <= ML_CAT_ALLOCATOR || any_has(r, k);
+	fprintf(out, "  %7s %-15s", "PID", "COMM");
+	for (k = 0; k < ML_CAT_MAX; k++)
+		if (show[k])
+			fprintf(out, " %-20s", category_title(k));
+	fprintf(out, " TREND\n");
+	for (i = 0; i < r->nprocs; i++) {
+		const struct proc_report *p = &r->procs[i];
+
+		fprintf(out, "  %7d %-15s", p->pid, p->comm);
+		for (k = 0; k < ML_CAT_MAX; k++) {
+			char cell[80];
+
+			if (!show[k])
+				continue;
+			format_bytes(b, sizeof(b), p->cat[k].bytes > 0 ? p->cat[k].bytes : 0);
+			format_bytes_signed(g, sizeof(g), p->cat[k].growth_bytes);
+			snprintf(cell, sizeof(cell), "%s %s", b, g);
+			fprintf(out, " %-20s", cell);
+		}
+		trend_text(&p->trend, tr, sizeof(tr));
+		fprintf(out, " %s%s\n", tr, p->exited ? "  (exited)" : "");
+	}
+}
+
+static void print_frame(const struct frame *f, FILE *out)
+{
+	if (f->function) {
+		fprintf(out, "        %s", f->function);
+		if (f->file)
+			fprintf(out, " %s:%d", f->file, f->line);
+		else if (f->jit)
+			fprintf(out, " [jit]");
+		if (f->inlined)
+			fprintf(out, " (inlined)");
+		fputc('\n', out);
+	} else if (f->jit) {
+		fprintf(out, "        [jit] 0x%llx\n", (unsigned long long)f->addr);
+	} else if (f->module) {
+		fprintf(out, "        [unknown] %s+0x%llx\n", f->module, (unsigned long long)f->module_offset);
+	} else {
+		fprintf(out, "        [unknown] 0x%llx\n", (unsigned long long)f->addr);
+	}
+}
+
+static void print_stacks(const struct report *r, FILE *out)
+{
+	char g[32], b[32], n[32], age[32], minage[64];
+	int i, j;
+
+	if (r->min_age_ns) {
+		format_age(age, sizeof(age), r->min_age_ns / 1e9);
+		snprintf(minage, sizeof(minage), " (allocations older than %s)", age);
+	} else {
+		minage[0] = '\0';
+	}
+	fprintf(out, "  Top %d stacks by %s%s:", r->top, sort_key_name(r->sort), minage);
+	if (!r->nstacks) {
+		fprintf(out, " none outstanding\n");
+		return;
+	}
+	fputc('\n', out);
+	for (i = 0; i < r->nstacks; i++) {
+		const struct stack_report *s = &r->stacks[i];
+
+		format_bytes_signed(g, sizeof(g), s->growth_bytes);
+		format_bytes(b, sizeof(b), s->outstanding_bytes > 0 ? s->outstanding_bytes : 0);
+		format_count(n, sizeof(n), s->outstanding_count);
+		fprintf(out, "  #%-2d %8s  %s in %s alloc%s", i + 1, g, b, n,
+			s->outstanding_count == 1 ? "" : "s");
+		if (s->oldest_age_s >= 0) {
+			format_age(age, sizeof(age), s->oldest_age_s);
+			fprintf(out, ", oldest %s", age);
+		}
+		fprintf(out, "   pid %d %s  [%s]\n", s->pid, s->comm, category_key(s->category));
+		if (!s->nframes)
+			fprintf(out, "        [no stack]\n");
+		for (j = 0; j < s->nframes; j++)
+			print_frame(&s->frames[j], out);
+	}
+	if (r->nstacks_total > r->nstacks)
+		fprintf(out, "  ... %d more stacks\n", r->nstacks_total - r->nstacks);
+}
+
+void report__print_text(const struct report *r, FILE *out)
+{
+	char when[16];
+	struct tm tm;
+
+	localtime_r(&r->wall, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	fprintf(out, "%s  %sreport %d, %.1fs traced\n", when, r->final ? "final " : "", r->seq,
+		r->elapsed_s);
+	print_drops(r, out);
+	print_procs(r, out);
+	print_stacks(r, out);
+	fputc('\n', out);
+	fflush(out);
+}

@@ -1,0 +1,640 @@
+// SPDX-License-Identifier: GPL-2.0
+/* user/tracer.c: skeleton lifecycle, probe attachment and the event stream. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "memleak.skel.h"
+#include "bpfmaps.h"
+#include "log.h"
+#include "tracer.h"
+
+struct attached_lib {
+	uint64_t dev, inode;
+	pid_t pid;		/* -1: every process */
+};
+
+uint64_t tracer__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* the clock of bpf_ktime_get_ns */
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int handle_event(void *ctx, void *data, size_t size);
+
+static void configure(struct tracer *t)
+{
+	struct memleak_bpf *skel = t->skel;
+	const struct options *o = t->opts;
+	struct bpf_program *mapping_only[] = {
+		skel->progs.munmap_enter, skel->progs.munmap_exit,
+		skel->progs.mremap_enter, skel->progs.mremap_exit,
+		skel->progs.mprotect_enter, skel->progs.mprotect_exit,
+		skel->progs.brk_enter, skel->progs.brk_exit,
+	};
+	size_t i;
+
+	skel->rodata->self_pid = getpid();
+	skel->rodata->filter_targets = t->mode != MODE_SYSTEM;
+	skel->rodata->follow_forks = t->mode == MODE_COMMAND;
+	skel->rodata->discover_libs = 1;
+	skel->rodata->track_mappings = !o->no_mmap;
+	skel->rodata->min_size = o->min_size;
+	skel->rodata->max_size = o->max_size;
+	bpf_map__set_max_entries(skel->maps.allocs, o->max_allocs);
+	bpf_map__set_max_entries(skel->maps.stacks, o->max_stacks);
+	bpf_map__set_max_entries(skel->maps.stats, o->max_stacks * 2);
+	if (o->no_mmap)
+		for (i = 0; i < sizeof(mapping_only) / sizeof(mapping_only[0]); i++)
+			bpf_program__set_autoload(mapping_only[i], false);
+	if (o->no_malloc) {
+		bpf_program__set_autoload(skel->progs.alloc_enter, false);
+		bpf_program__set_autoload(skel->progs.alloc_return, false);
+		bpf_program__set_autoload(skel->progs.free_enter, false);
+	}
+}
+
+struct tracer *tracer__open(const struct options *opts, enum tracer_mode mode)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	struct tracer *t;
+	int err;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->opts = opts;
+	t->mode = mode;
+	oo.btf_custom_path = getenv("MEMLEAKBPF_BTF");
+	t->skel = memleak_bpf__open_opts(&oo);
+	if (!t->skel) {
+		err = -errno;
+		log_error("cannot open the BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	configure(t);
+	err = memleak_bpf__load(t->skel);
+	if (err) {
+		log_error("cannot load the BPF programs: %s%s", strerror(-err),
+			  err == -EPERM ? " (BPF is not permitted here)" : "");
+		goto fail;
+	}
+	t->allocators = allocators__new();
+	t->regions = regions__new();
+	t->procs = proctable__new();
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), handle_event, t, NULL);
+	if (t->procs) {
+		/* Our own libraries (libc, the loader) are everyone's. */
+		struct proc_maps self = { 0 };
+
+		if (proc_maps__read(getpid(), &self) == 0)
+			proctable__learn_paths(t->procs, &self);
+		proc_maps__release(&self);
+	}
+	if (!t->allocators || !t->regions || !t->procs || !t->rb) {
+		err = -ENOMEM;
+		log_error("cannot set up: %s", strerror(ENOMEM));
+		goto fail;
+	}
+	return t;
+fail:
+	tracer__destroy(t);
+	errno = -err;
+	return NULL;
+}
+
+void tracer__destroy(struct tracer *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	/* Links first: no probe outlives us, whatever happened before. */
+	for (i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	free(t->attached);
+	ring_buffer__free(t->rb);
+	memleak_bpf__destroy(t->skel);
+	allocators__free(t->allocators);
+	regions__free(t->regions);
+	proctable__free(t->procs);
+	free(t);
+}
+
+static int keep_link(struct tracer *t, struct bpf_link *link)
+{
+	if (t->nlinks == t->links_cap) {
+		size_t cap = t->links_cap ? t->links_cap * 2 : 64;
+		struct bpf_link **v = realloc(t->links, cap * sizeof(*v));
+
+		if (!v) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+		t->links = v;
+		t->links_cap = cap;
+	}
+	t->links[t->nlinks++] = link;
+	return 0;
+}
+
+int tracer__add_target(struct tracer *t, pid_t pid)
+{
+	__u32 key = pid, one = 1;
+	struct proc *p;
+
+	if (bpf_map__update_elem(t->skel->maps.targets, &key, sizeof(key), &one, sizeof(one), BPF_ANY))
+		return -errno;
+	p = proctable__get(t->procs, pid);
+	if (!p)
+		return -ENOMEM;
+	t->nlive_targets++;
+	return 0;
+}
+
+int tracer__attach_tracepoints(struct tracer *t)
+{
+	struct bpf_object *obj = t->skel->obj;
+	struct bpf_program *prog;
+	int err;
+
+	bpf_object__for_each_program(prog, obj) {
+		enum bpf_prog_type type = bpf_program__type(prog);
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (type != BPF_PROG_TYPE_TRACEPOINT && type != BPF_PROG_TYPE_TRACING)
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			err = -errno;
+			log_error("cannot attach %s: %s", bpf_program__name(prog), strerror(-err));
+			return err;
+		}
+		err = keep_link(t, link);
+		if (err)
+			return err;
+	}
+	t->start_ns = tracer__now_ns();
+	return 0;
+}
+
+static int attach_one(struct tracer *t, struct bpf_program *prog, pid_t pid,
+		      const struct allocator_lib *lib, const char *what,
+		      uint64_t offset, uint64_t cookie, bool retprobe)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe, .bpf_cookie = cookie);
+	struct bpf_link *link;
+	int err;
+
+	link = bpf_program__attach_uprobe_opts(prog, pid, lib->path, offset, &uo);
+	if (!link) {
+		err = -errno;
+		if (err == -EINVAL || err == -EEXIST || err == -EBUSY)
+			log_error("the kernel refused a uprobe on %s in %s+0x%llx (%s): another tool "
+				  "may already hold a uprobe at that address (see dmesg)",
+				  what, lib->display_path, (unsigned long long)offset, strerror(-err));
+		else
+			log_error("cannot attach to %s in %s+0x%llx: %s", what, lib->display_path,
+				  (unsigned long long)offset, strerror(-err));
+		return err;
+	}
+	return keep_link(t, link);
+}
+
+/* Return probes go in before entry probes: an entry whose return is missed
+ * would leave the thread looking "inside the allocator".
+ */
+static int attach_lib(struct tracer *t, const struct allocator_lib *lib, pid_t pid)
+{
+	struct memleak_bpf *skel = t->skel;
+	int fn, err = 0, pass;
+	size_t i;
+
+	for (i = 0; i < t->nattached; i++) {
+		struct attached_lib *a = &t->attached[i];
+
+		if (a->dev == lib->dev && a->inode == lib->inode && (a->pid == -1 || a->pid == pid))
+			return 0;
+	}
+	for (pass = 0; pass < 2 && !t->opts->no_malloc; pass++) {
+		for (fn = 0; fn < ML_FN_MAX && !err; fn++) {
+			const struct alloc_func *f = &lib->fn[fn];
+
+			if (!f->present || f->alias_of >= 0)
+				continue;
+			if (fn == ML_FN_FREE) {
+				if (pass == 1)
+					err = attach_one(t, skel->progs.free_enter, pid, lib, "free",
+							 f->file_offset + f->probe_delta,
+							 ML_COOKIE(fn, f->sp_adjust), false);
+			} else if (pass == 0) {
+				err = attach_one(t, skel->progs.alloc_return, pid, lib, alloc_func_name(fn),
+						 f->file_offset, ML_COOKIE(fn, 0), true);
+			} else {
+				/* At the first byte: the return probe's breakpoint is there anyway. */
+				err = attach_one(t, skel->progs.alloc_enter, pid, lib, alloc_func_name(fn),
+						 f->file_offset, ML_COOKIE(fn, 0), false);
+			}
+		}
+	}
+	for (fn = 0; fn < ANCHOR_MAX && !err && !t->opts->no_mmap && lib->is_libc; fn++) {
+		const struct alloc_func *f = &lib->anchor[fn];
+
+		if (f->present)
+			err = attach_one(t, skel->progs.anchor_enter, pid, lib,
+					 fn == ANCHOR_SBRK ? "sbrk" : "mremap",
+					 f->file_offset + f->probe_delta, ML_COOKIE(fn, f->sp_adjust), false);
+	}
+	if (err)
+		return err;
+	if (t->nattached == t->attached_cap) {
+		size_t cap = t->attached_cap ? t->attached_cap * 2 : 16;
+		struct attached_lib *v = realloc(t->attached, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->attached = v;
+		t->attached_cap = cap;
+	}
+	t->attached[t->nattached++] = (struct attached_lib){ lib->dev, lib->inode, pid };
+	log_info("attached to %s%s", lib->display_path, pid == -1 ? " (all processes)" : "");
+	return 0;
+}
+
+/* Per-pid probes for -p (the kernel filters them); one system-wide probe
+ * per file otherwise (the BPF side filters by pid where it must).
+ */
+static pid_t attach_pid_for(const struct tracer *t, pid_t pid)
+{
+	return t->mode == MODE_PIDS ? pid : -1;
+}
+
+int tracer__attach_process(struct tracer *t, pid_t pid)
+{
+	const struct allocator_lib *libs[16];
+	struct proc *p = proctable__get(t->procs, pid);
+	int i, n, err;
+
+	if (!p)
+		return -ENOMEM;
+	p->rescan_allocators = false;
+	n = allocators__for_process(t->allocators, pid, &p->maps, libs, 16);
+	for (i = 0; i < n; i++) {
+		err = attach_lib(t, libs[i], attach_pid_for(t, pid));
+		if (err)
+			return err;
+	}
+	if (n > 0 && !p->allocator)
+		p->allocator = libs[0]->display_path;
+	return n;
+}
+
+int tracer__attach_command(struct tracer *t, const char *exe_path)
+{
+	const struct allocator_lib *libs[16];
+	int i, n, err;
+
+	n = allocators__for_command(t->allocators, exe_path, libs, 16);
+	if (n <= 0) {
+		log_error("no allocator (malloc and free) found for %s", exe_path);
+		return -ENOENT;
+	}
+	for (i = 0; i < n; i++) {
+		err = attach_lib(t, libs[i], -1);
+		if (err)
+			return err;
+	}
+	return n;
+}
+
+int tracer__attach_all_processes(struct tracer *t)
+{
+	const struct allocator_lib *libs[16];
+	struct proc_maps maps;
+	struct dirent *de;
+	DIR *dir;
+	int i, n, err = 0;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return -errno;
+	while (!err && (de = readdir(dir))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == getpid())
+			continue;
+		memset(&maps, 0, sizeof(maps));
+		if (proc_maps__read(pid, &maps))
+			continue;	/* gone, or a kernel thread */
+		n = allocators__for_process(t->allocators, pid, &maps, libs, 16);
+		for (i = 0; i < n && !err; i++)
+			err = attach_lib(t, libs[i], -1);
+		proc_maps__release(&maps);
+	}
+	closedir(dir);
+	return err;
+}
+
+/* ---- events ---- */
+
+/* The file an event names, if it is the one BPF saw (same device and
+ * inode): execve's file name may be relative to the process's directory,
+ * or, once it has gone, to ours (where `-- CMD` children usually run).
+ */
+static const char *resolve_event_path(struct proc *p, const struct ml_event *e, char *buf, size_t len)
+{
+	char cwd_link[64], dir[PATH_MAX] = "";
+	struct stat st;
+	ssize_t n;
+
+	if (!e->path[0])
+		return NULL;
+	if (e->path[0] == '/') {
+		snprintf(buf, len, "%s", e->path);
+	} else {
+		snprintf(cwd_link, sizeof(cwd_link), "/proc/%d/cwd", p->pid);
+		n = readlink(cwd_link, dir, sizeof(dir) - 1);
+		if (n > 0)
+			dir[n] = '\0';
+		else if (!getcwd(dir, sizeof(dir)))
+			return NULL;
+		snprintf(buf, len, "%s/%s", dir, e->path);
+	}
+	if (stat(buf, &st) || st.st_ino != e->len2 ||
+	    major(st.st_dev) != (e->flags >> 20) || minor(st.st_dev) != (e->flags & 0xfffff))
+		return NULL;
+	return buf;
+}
+
+/* Read the process's map while it surely lives; if it has gone already,
+ * keep the mapping BPF described (file by device and inode).
+ */
+static void note_mapping(struct tracer *t, struct proc *p, const struct ml_event *e)
+{
+	struct map_entry m = { 0 };
+	char resolved[PATH_MAX];
+	const char *path;
+
+	if (proc__refresh_maps(p) == 0) {
+		proctable__learn_paths(t->procs, &p->maps);
+		log_debug("pid %d: map read, %zu entries", p->pid, p->maps.n);
+		return;
+	}
+	log_debug("pid %d gone: mapping %llx+%llx dev %x ino %llu '%s'", p->pid,
+		  (unsigned long long)e->addr, (unsigned long long)e->len, e->flags,
+		  (unsigned long long)e->len2, e->path);
+	if (!e->len2 || !e->len)
+		return;
+	path = proctable__path_of(t->procs, e->flags, e->len2);
+	if (!path)
+		path = resolve_event_path(p, e, resolved, sizeof(resolved));
+	if (!path)
+		return;
+	m.start = e->addr;
+	m.end = e->addr + e->len;
+	m.offset = e->addr2;
+	m.inode = e->len2;
+	m.dev_major = e->flags >> 20;
+	m.dev_minor = e->flags & 0xfffff;
+	memcpy(m.perms, "r-xp", 5);
+	m.path = (char *)path;
+	proc__add_mapping(p, &m);
+}
+
+static void on_exec(struct tracer *t, const struct ml_event *e)
+{
+	struct proc *p = proctable__get(t->procs, e->pid);
+
+	if (!p)
+		return;
+	if (p->exec_id && p->exec_id != e->exec_id) {
+		/* The old image's memory is gone with it. */
+		p->purge_images = true;
+		t->pending_purge = true;
+		p->has_last = false;
+		p->nhist = 0;
+		p->allocator = NULL;
+	}
+	p->exec_id = e->exec_id;
+	p->exited = false;
+	proc__set_comm(p, e->comm);
+	proc_maps__release(&p->maps);	/* the old image's map is void */
+	note_mapping(t, p, e);
+	p->rescan_allocators = true;
+}
+
+static void on_exit_event(struct tracer *t, const struct ml_event *e)
+{
+	struct proc *p = proctable__find(t->procs, e->pid);
+
+	if (!p || p->exited)
+		return;
+	p->exited = true;
+	if (t->mode != MODE_SYSTEM) {
+		t->nlive_targets--;
+		if (t->mode == MODE_PIDS)
+			log_note("pid %d (%s) exited", p->pid, p->comm);
+	}
+}
+
+static void on_fork(struct tracer *t, const struct ml_event *e)
+{
+	struct proc *parent = proctable__find(t->procs, e->pid);
+	struct proc *child = proctable__get(t->procs, (pid_t)e->addr);
+	size_t i;
+
+	if (!child)
+		return;
+	if (t->mode == MODE_COMMAND)
+		t->nlive_targets++;
+	if (!parent)
+		return;
+	/* Until it calls execve, the child runs its parent's image. */
+	child->exec_id = parent->exec_id;
+	proc__set_comm(child, parent->comm);
+	child->allocator = parent->allocator;
+	if (child->maps.n == 0)
+		for (i = 0; i < parent->maps.n; i++)
+			proc__add_mapping(child, &parent->maps.v[i]);
+}
+
+static void on_map_exec(struct tracer *t, const struct ml_event *e)
+{
+	struct proc *p = proctable__get(t->procs, e->pid);
+
+	if (!p)
+		return;
+	if (!p->exec_id)
+		p->exec_id = e->exec_id;
+	note_mapping(t, p, e);
+	p->rescan_allocators = true;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+	const struct ml_event *e = data;
+	struct proc *p;
+
+	if (size < sizeof(*e))
+		return 0;
+	t->events_seen++;
+	switch (e->type) {
+	case ML_EV_MMAP:
+		if (e->len < t->opts->min_size || e->len > t->opts->max_size)
+			break;
+		/* fall through */
+	case ML_EV_MUNMAP:
+	case ML_EV_MREMAP:
+	case ML_EV_MPROTECT:
+	case ML_EV_BRK:
+		p = proctable__get(t->procs, e->pid);
+		if (p && !p->exec_id)
+			p->exec_id = e->exec_id;
+		if (regions__apply(t->regions, e))
+			log_warn("out of memory accounting a mapping of pid %u", e->pid);
+		break;
+	case ML_EV_EXEC:
+		on_exec(t, e);
+		break;
+	case ML_EV_EXIT:
+		on_exit_event(t, e);
+		break;
+	case ML_EV_FORK:
+		on_fork(t, e);
+		break;
+	case ML_EV_MAP_EXEC:
+		on_map_exec(t, e);
+		break;
+	}
+	return 0;
+}
+
+int tracer__poll(struct tracer *t, int timeout_ms)
+{
+	int n = ring_buffer__poll(t->rb, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
+int tracer__drain(struct tracer *t)
+{
+	return ring_buffer__consume(t->rb);
+}
+
+int tracer__fd(const struct tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}
+
+void tracer__housekeeping(struct tracer *t)
+{
+	struct proc *p;
+	size_t i;
+
+	for (i = 0; (p = proctable__at(t->procs, i)); i++) {
+		if (p->exited || !p->rescan_allocators)
+			continue;
+		if (tracer__attach_process(t, p->pid) < 0)
+			log_warn("could not attach to the allocator of pid %d (%s)", p->pid, p->comm);
+	}
+}
+
+static bool purge_stat_key(struct tracer *t, __u32 pid, __u32 exec_id)
+{
+	struct proc *p = proctable__find(t->procs, pid);
+
+	if (!p)
+		return false;
+	if (p->reported_exit)
+		return true;
+	return p->purge_images && exec_id != p->exec_id;
+}
+
+/* One walk of each map for all the processes that need it. */
+void tracer__purge(struct tracer *t)
+{
+	int stats_fd = bpf_map__fd(t->skel->maps.stats);
+	int allocs_fd = bpf_map__fd(t->skel->maps.allocs);
+	struct ml_stat_key *skeys = NULL;
+	struct ml_alloc_key *akeys = NULL;
+	struct ml_stat *svals = NULL;
+	struct ml_alloc *avals = NULL;
+	long n, i, keep;
+	struct proc *p;
+	size_t j;
+
+	if (!t->pending_purge)
+		return;
+	n = map_dump(stats_fd, sizeof(*skeys), sizeof(*svals), (void **)&skeys, (void **)&svals);
+	for (i = 0, keep = 0; i < n; i++)
+		if (purge_stat_key(t, skeys[i].pid, skeys[i].exec_id))
+			skeys[keep++] = skeys[i];
+	if (n > 0)
+		map_delete_keys(stats_fd, skeys, sizeof(*skeys), keep);
+	n = map_dump(allocs_fd, sizeof(*akeys), sizeof(*avals), (void **)&akeys, (void **)&avals);
+	for (i = 0, keep = 0; i < n; i++)
+		if (purge_stat_key(t, avals[i].key.pid, avals[i].key.exec_id))
+			akeys[keep++] = akeys[i];
+	if (n > 0)
+		map_delete_keys(allocs_fd, akeys, sizeof(*akeys), keep);
+	free(skeys);
+	free(svals);
+	free(akeys);
+	free(avals);
+
+	for (j = 0; (p = proctable__at(t->procs, j));) {
+		if (p->reported_exit) {
+			__u32 key = p->pid;
+
+			bpf_map__delete_elem(t->skel->maps.targets, &key, sizeof(key), 0);
+			regions__drop_pid(t->regions, p->pid);
+			proctable__remove(t->procs, p->pid);
+			continue;
+		}
+		if (p->purge_images) {
+			regions__drop_other_images(t->regions, p->pid, p->exec_id);
+			p->purge_images = false;
+		}
+		j++;
+	}
+	t->pending_purge = false;
+}
+
+void tracer__drops(struct tracer *t, uint64_t drops[ML_DROP_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+	__u32 k;
+	int c;
+
+	memset(drops, 0, sizeof(uint64_t) * ML_DROP_MAX);
+	if (ncpu <= 0)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	for (k = 0; k < ML_DROP_MAX; k++) {
+		if (bpf_map__lookup_elem(t->skel->maps.drops, &k, sizeof(k), vals,
+					 sizeof(*vals) * ncpu, 0))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			drops[k] += vals[c];
+	}
+	free(vals);
+}
