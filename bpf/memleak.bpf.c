@@ -76,14 +76,21 @@ struct ml_thread {
 	__u32 func;		/* enum ml_func of the outermost call */
 	__u8 record;		/* the new block passes the size filter */
 	__u8 has_old;		/* old holds a block taken out of "allocs" */
-	__u8 size_pending;	/* a wrapper: the nested malloc gives the size */
 	__u8 sc_type;		/* enum ml_event_type of the syscall in flight */
+	__u8 pad;
 	__u32 sc_category;
 	__u64 sc_stack_id;
 	__u64 sc_addr, sc_len, sc_len2;
 	__u32 sc_prot, sc_flags;
-	__u64 anchor_sp;	/* a libc syscall wrapper's entry (sbrk, mremap) */
+	/* A libc function that allocates on its caller's behalf (strdup,
+	 * asprintf, getline, sbrk, mremap, ...) and is built without frame
+	 * pointers: its callers are lost to a frame-pointer walk from inside
+	 * it, so the stack is taken at its entry and used for what it does.
+	 */
+	__u64 anchor_sp;
 	__u64 anchor_stack_id;
+	__u32 anchor_depth;
+	__u32 pad2;
 };
 
 struct {
@@ -117,6 +124,16 @@ static __always_inline struct ml_thread *thread_state(int create)
 	if (!t && create)
 		count_drop(ML_DROP_THREADS);
 	return t;
+}
+
+/* The stack of an allocation or mapping made at sp: the enclosing
+ * anchor's, or one taken now (ra_at: where the caller's return address is).
+ */
+static __always_inline __u64 stack_for(void *ctx, struct ml_thread *t, __u64 sp, __u64 ra_at)
+{
+	if (t->anchor_depth && sp < t->anchor_sp)
+		return t->anchor_stack_id;
+	return capture_stack(ctx, ra_at);
 }
 
 static __always_inline __u32 current_exec_id(void)
@@ -227,7 +244,7 @@ static __always_inline __u64 requested_size(__u32 fn, struct pt_regs *ctx)
 	case ML_FN_POSIX_MEMALIGN:
 		return c;
 	default:
-		return 0;	/* strdup, strndup: from the nested malloc */
+		return 0;
 	}
 }
 
@@ -248,16 +265,11 @@ int alloc_enter(struct pt_regs *ctx)
 		return 0;
 	/* A call at or below the outermost entry's stack is nested inside the
 	 * allocator (realloc(NULL, n) -> malloc, reallocarray's tail call to
-	 * realloc, strdup -> malloc); a call above it means the outer call's
-	 * return was never seen, and its state is stale.
+	 * realloc); a call above it means the outer call's return was never
+	 * seen, and its state is stale.
 	 */
 	if (t->depth && sp <= t->entry_sp) {
 		t->depth++;
-		if (t->size_pending && fn == ML_FN_MALLOC) {
-			t->size = PT_REGS_PARM1(ctx);
-			t->size_pending = 0;
-			t->record = t->size >= min_size && t->size <= max_size;
-		}
 		return 0;
 	}
 	t->depth = 1;
@@ -265,12 +277,11 @@ int alloc_enter(struct pt_regs *ctx)
 	t->entry_sp = sp;
 	t->arg = PT_REGS_PARM1(ctx);
 	t->size = requested_size(fn, ctx);
-	t->size_pending = fn == ML_FN_STRDUP || fn == ML_FN_STRNDUP;
-	t->record = t->size_pending || (t->size >= min_size && t->size <= max_size);
+	t->record = t->size >= min_size && t->size <= max_size;
 	t->has_old = 0;
 	if ((fn == ML_FN_REALLOC || fn == ML_FN_REALLOCARRAY) && t->arg)
 		t->has_old = !take_block(pid, t->arg, &t->old);
-	t->stack_id = t->record ? capture_stack(ctx, sp + ML_COOKIE_SP_ADJ(cookie)) : 0;
+	t->stack_id = t->record ? stack_for(ctx, t, sp, sp + ML_COOKIE_SP_ADJ(cookie)) : 0;
 	return 0;
 }
 
@@ -307,7 +318,7 @@ int alloc_return(struct pt_regs *ctx)
 		stat_sub(&t->old);	/* moved, resized or freed by realloc(p, 0) */
 		break;
 	}
-	if (addr && t->record && !t->size_pending)
+	if (addr && t->record)
 		record_block(pid, addr, t);
 	return 0;
 }
@@ -331,24 +342,40 @@ int free_enter(struct pt_regs *ctx)
 	return 0;
 }
 
-/* Entry of a libc syscall wrapper whose own frames hide the caller
- * (sbrk keeps the break in rbp, mremap opens a frame before the syscall):
- * the stack is taken here and used by the syscall that follows.
+/* Entry and return of an anchor (see struct ml_thread): both are probed at
+ * the function's first byte, where the caller's frame chain is intact.
  */
 SEC("uprobe")
 int anchor_enter(struct pt_regs *ctx)
 {
-	__u64 cookie = bpf_get_attach_cookie(ctx);
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	__u64 sp = PT_REGS_SP(ctx);
 	struct ml_thread *t;
 
 	if (!traced(pid))
 		return 0;
 	t = thread_state(1);
-	if (!t || t->depth)
-		return 0;	/* inside the allocator: its own stack applies */
-	t->anchor_sp = PT_REGS_SP(ctx);
-	t->anchor_stack_id = capture_stack(ctx, t->anchor_sp + ML_COOKIE_SP_ADJ(cookie));
+	if (!t)
+		return 0;
+	if (t->anchor_depth && sp > t->anchor_sp)
+		t->anchor_depth = 0;	/* a return we never saw */
+	if (t->anchor_depth++)
+		return 0;		/* nested: the outer one names the stack */
+	t->anchor_sp = sp;
+	if (t->depth && sp <= t->entry_sp)
+		t->anchor_stack_id = t->stack_id;	/* inside the allocator */
+	else
+		t->anchor_stack_id = capture_stack(ctx, sp);
+	return 0;
+}
+
+SEC("uretprobe")
+int anchor_return(struct pt_regs *ctx)
+{
+	struct ml_thread *t = thread_state(0);
+
+	if (t && t->anchor_depth)
+		t->anchor_depth--;
 	return 0;
 }
 
@@ -394,12 +421,7 @@ static __always_inline int syscall_begin(void *ctx, __u8 type, __u64 addr,
 		return 0;
 	}
 	t->sc_category = ML_CAT_MMAP;
-	if (t->anchor_sp && sp <= t->anchor_sp && t->anchor_sp - sp < 512) {
-		t->sc_stack_id = t->anchor_stack_id;
-		t->anchor_sp = 0;
-		return 0;
-	}
-	t->sc_stack_id = capture_stack(ctx, sp);
+	t->sc_stack_id = stack_for(ctx, t, sp, sp);
 	return 0;
 }
 

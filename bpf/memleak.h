@@ -38,8 +38,6 @@ enum ml_func {
 	ML_FN_MEMALIGN,
 	ML_FN_VALLOC,
 	ML_FN_PVALLOC,
-	ML_FN_STRDUP,		/* wrappers: the size comes from the nested malloc */
-	ML_FN_STRNDUP,
 	ML_FN_MAX,
 };
 

@@ -458,20 +458,28 @@ long long site_count_cat(json_t *report, pid_t pid, const char *fn, const char *
 	return site_sum(report, pid, fn, cat, "outstanding_count");
 }
 
-json_t *site_stack(json_t *report, pid_t pid, const char *fn)
+json_t *site_stack_cat(json_t *report, pid_t pid, const char *fn, const char *cat)
 {
 	json_t *stacks = json_object_get(report, "stacks"), *s;
 	size_t i;
 
-	json_array_foreach(stacks, i, s)
-		if (stack_matches(s, pid, fn))
+	json_array_foreach(stacks, i, s) {
+		const char *c = json_string_value(json_object_get(s, "category"));
+
+		if (stack_matches(s, pid, fn) && (!cat || (c && !strcmp(c, cat))))
 			return s;
+	}
 	return NULL;
+}
+
+json_t *site_stack(json_t *report, pid_t pid, const char *fn)
+{
+	return site_stack_cat(report, pid, fn, "native");
 }
 
 const char *site_category(json_t *report, pid_t pid, const char *fn)
 {
-	json_t *s = site_stack(report, pid, fn);
+	json_t *s = site_stack_cat(report, pid, fn, NULL);
 
 	return s ? json_string_value(json_object_get(s, "category")) : NULL;
 }

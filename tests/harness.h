@@ -61,11 +61,14 @@ long long site_bytes(json_t *report, pid_t pid, const char *fn);
 long long site_count(json_t *report, pid_t pid, const char *fn);
 long long site_bytes_cat(json_t *report, pid_t pid, const char *fn, const char *cat);
 long long site_count_cat(json_t *report, pid_t pid, const char *fn, const char *cat);
-/* The first stack with fn among its frames. */
+/* The first native stack with fn among its frames; of category cat
+ * (any when NULL).
+ */
 json_t *site_stack(json_t *report, pid_t pid, const char *fn);
+json_t *site_stack_cat(json_t *report, pid_t pid, const char *fn, const char *cat);
 /* Index of fn in a stack's frames, or -1. */
 int stack_frame_index(json_t *stack, const char *fn);
-/* The category of the first stack with fn, or NULL. */
+/* The category of the first stack (of any category) with fn, or NULL. */
 const char *site_category(json_t *report, pid_t pid, const char *fn);
 long long proc_category_bytes(json_t *report, pid_t pid, const char *cat);
 /* pid of the first process named comm, or -1. */

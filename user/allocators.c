@@ -42,14 +42,22 @@ static const struct {
 	[ML_FN_MEMALIGN] = { "memalign", 2 },
 	[ML_FN_VALLOC] = { "valloc", 1 },
 	[ML_FN_PVALLOC] = { "pvalloc", 1 },
-	[ML_FN_STRDUP] = { "strdup", 1 },
-	[ML_FN_STRNDUP] = { "strndup", 2 },
 };
 
 /* anchor_enter reads only the stack pointer: no argument to keep. */
 static const char *const anchor_names[ANCHOR_MAX] = {
 	[ANCHOR_SBRK] = "sbrk",
 	[ANCHOR_MREMAP] = "mremap",
+	[ANCHOR_STRDUP] = "strdup",
+	[ANCHOR_STRNDUP] = "strndup",
+	[ANCHOR_WCSDUP] = "wcsdup",
+	[ANCHOR_ASPRINTF] = "asprintf",
+	[ANCHOR_VASPRINTF] = "vasprintf",
+	[ANCHOR_GETLINE] = "getline",
+	[ANCHOR_GETDELIM] = "getdelim",
+	[ANCHOR_REALPATH] = "realpath",
+	[ANCHOR_OPEN_MEMSTREAM] = "open_memstream",
+	[ANCHOR_GET_CURRENT_DIR_NAME] = "get_current_dir_name",
 };
 
 /* Symbols looked for in one pass over a table: the functions, the
@@ -353,17 +361,17 @@ static int name_is_libc(const char *path)
 }
 
 /* Build the description of an allocator, or NULL when the file does not
- * define both malloc and free.  strdup/strndup and the anchors only count
- * in the C library (a shared libc, or a static executable carrying it):
- * jemalloc's callers reach libc's strdup, which calls malloc through the
- * PLT and is seen there.
+ * define both malloc and free.  The anchors (strdup, asprintf, sbrk, ...)
+ * only count in the C library (a shared libc, or a static executable
+ * carrying it): jemalloc's callers reach libc's strdup, which calls malloc
+ * through the PLT and is seen there.
  */
 static struct allocator_lib *lib_build(Elf *elf, int fd, const char *path,
 				       const char *display_path, const struct stat *st)
 {
 	struct sym_pick picks[PICK_MAX] = { 0 };
 	struct allocator_lib *lib;
-	int i, nfn;
+	int i;
 
 	find_symbols(elf, picks);
 	if (!picks[ML_FN_MALLOC].found || !picks[ML_FN_FREE].found)
@@ -381,10 +389,9 @@ static struct allocator_lib *lib_build(Elf *elf, int fd, const char *path,
 	lib->inode = st->st_ino;
 	lib->is_libc = picks[PICK_LIBC_MARKER].found || name_is_libc(display_path) ||
 		       name_is_libc(path);
-	nfn = lib->is_libc ? ML_FN_MAX : ML_FN_STRDUP;
 	for (i = 0; i < ML_FN_MAX; i++) {
 		lib->fn[i].alias_of = -1;
-		if (i < nfn && picks[i].found)
+		if (picks[i].found)
 			fill_func(elf, fd, &picks[i].sym, fn_table[i].nargs, &lib->fn[i]);
 	}
 	for (i = 0; i < ANCHOR_MAX; i++) {

@@ -16,8 +16,25 @@
 #include "memleak.h"
 #include "procmaps.h"
 
-/* Syscall wrappers whose stack is taken at their entry (bpf anchor_enter). */
-enum anchor_fn { ANCHOR_SBRK = 0, ANCHOR_MREMAP, ANCHOR_MAX };
+/* libc functions that allocate or map on their caller's behalf, built
+ * without frame pointers: their stack is taken at their entry and used for
+ * what they allocate (bpf anchor_enter/anchor_return).
+ */
+enum anchor_fn {
+	ANCHOR_SBRK = 0,
+	ANCHOR_MREMAP,
+	ANCHOR_STRDUP,
+	ANCHOR_STRNDUP,
+	ANCHOR_WCSDUP,
+	ANCHOR_ASPRINTF,
+	ANCHOR_VASPRINTF,
+	ANCHOR_GETLINE,
+	ANCHOR_GETDELIM,
+	ANCHOR_REALPATH,
+	ANCHOR_OPEN_MEMSTREAM,
+	ANCHOR_GET_CURRENT_DIR_NAME,
+	ANCHOR_MAX
+};
 
 struct alloc_func {
 	int present;
@@ -32,7 +49,7 @@ struct allocator_lib {
 	char *path;		/* as opened (may be under /proc/PID/root) */
 	char *display_path;	/* as the process sees it */
 	uint64_t dev, inode;
-	int is_libc;		/* glibc: has the anchors and the wrappers */
+	int is_libc;		/* glibc: has the anchors */
 	struct alloc_func fn[ML_FN_MAX];
 	struct alloc_func anchor[ANCHOR_MAX];
 };

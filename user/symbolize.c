@@ -48,6 +48,18 @@ struct sym_module {
 	struct load_seg *segs;
 	size_t nsegs;
 	const char *build_id;	/* interned hex, or NULL */
+	struct public_name *publics;	/* sorted by value; built on first need */
+	size_t npublics;
+	bool publics_built;
+};
+
+/* A global function symbol whose name a programmer would write: glibc
+ * defines malloc as an alias of __libc_malloc, strdup of __strdup; the
+ * report should say malloc and strdup.
+ */
+struct public_name {
+	GElf_Addr value;
+	const char *name;	/* libdwfl's string */
 };
 
 struct module_alias {
@@ -219,6 +231,7 @@ static void module__free(void *p)
 
 	if (m->dwfl)
 		dwfl_end(m->dwfl);
+	free(m->publics);
 	free(m->segs);
 	free(m);
 }
@@ -570,6 +583,64 @@ static void module__inline_chain(struct symbolizer *s, struct sym_module *m, Dwa
 		out->lines[k - 1].function = symname;
 }
 
+static int public_cmp(const void *a, const void *b)
+{
+	const struct public_name *x = a, *y = b;
+
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	return strlen(x->name) < strlen(y->name) ? -1 : strlen(x->name) > strlen(y->name);
+}
+
+static void module__build_publics(struct sym_module *m)
+{
+	int i, n = dwfl_module_getsymtab(m->mod);
+	size_t cap = 0;
+
+	m->publics_built = true;
+	for (i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr value;
+		const char *name = dwfl_module_getsym_info(m->mod, i, &sym, &value, NULL, NULL, NULL);
+		struct public_name *v;
+
+		if (!name || name[0] == '_' || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    GELF_ST_BIND(sym.st_info) == STB_LOCAL || sym.st_shndx == SHN_UNDEF)
+			continue;
+		if (m->npublics == cap) {
+			cap = cap ? cap * 2 : 256;
+			v = realloc(m->publics, cap * sizeof(*v));
+			if (!v)
+				return;
+			m->publics = v;
+		}
+		m->publics[m->npublics++] = (struct public_name){ value, name };
+	}
+	if (m->npublics > 1)
+		qsort(m->publics, m->npublics, sizeof(*m->publics), public_cmp);
+}
+
+/* The public alias of a reserved name (__libc_malloc -> malloc), or name. */
+static const char *module__public_name(struct sym_module *m, const char *name, GElf_Addr value)
+{
+	size_t lo = 0, hi;
+
+	if (!name || name[0] != '_')
+		return name;
+	if (!m->publics_built)
+		module__build_publics(m);
+	hi = m->npublics;
+	while (lo < hi) {	/* the first entry at value: the shortest name */
+		size_t mid = (lo + hi) / 2;
+
+		if (m->publics[mid].value < value)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->npublics && m->publics[lo].value == value ? m->publics[lo].name : name;
+}
+
 /* Everything about one ELF virtual address of a module. */
 static void module__lookup(struct symbolizer *s, struct sym_module *m, uint64_t vaddr,
 			   struct sym_info *out)
@@ -582,6 +653,8 @@ static void module__lookup(struct symbolizer *s, struct sym_module *m, uint64_t 
 	int lineno = 0;
 
 	name = dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
+	if (name)
+		name = module__public_name(m, name, addr - off);
 	out->lines[0].function = name ? symbolizer__intern_fn(s, name) : NULL;
 	out->sym_offset = name ? off : 0;
 	out->nlines = 1;

@@ -251,13 +251,16 @@ static int attach_lib(struct tracer *t, const struct allocator_lib *lib, pid_t p
 			}
 		}
 	}
-	for (fn = 0; fn < ANCHOR_MAX && !err && !t->opts->no_mmap && lib->is_libc; fn++) {
-		const struct alloc_func *f = &lib->anchor[fn];
+	/* Anchors: return probes first, like the allocator functions. */
+	for (pass = 0; pass < 2 && lib->is_libc; pass++) {
+		for (fn = 0; fn < ANCHOR_MAX && !err; fn++) {
+			const struct alloc_func *f = &lib->anchor[fn];
 
-		if (f->present)
-			err = attach_one(t, skel->progs.anchor_enter, pid, lib,
-					 fn == ANCHOR_SBRK ? "sbrk" : "mremap",
-					 f->file_offset + f->probe_delta, ML_COOKIE(fn, f->sp_adjust), false);
+			if (!f->present || f->alias_of >= 0)
+				continue;
+			err = attach_one(t, pass ? skel->progs.anchor_enter : skel->progs.anchor_return,
+					 pid, lib, anchor_func_name(fn), f->file_offset, 0, pass == 0);
+		}
 	}
 	if (err)
 		return err;

@@ -137,8 +137,7 @@ void test_allocators_libc(void)
 	if (test__start_subtest("offsets match readelf")) {
 		static const int fns[] = { ML_FN_MALLOC, ML_FN_FREE, ML_FN_CALLOC, ML_FN_REALLOC,
 					   ML_FN_POSIX_MEMALIGN, ML_FN_ALIGNED_ALLOC,
-					   ML_FN_MEMALIGN, ML_FN_VALLOC, ML_FN_STRDUP,
-					   ML_FN_STRNDUP };
+					   ML_FN_MEMALIGN, ML_FN_VALLOC };
 		size_t i;
 
 		for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
@@ -247,7 +246,7 @@ void test_allocators_static(void)
 			check_func(exe, ".symtab", "realloc", &lib->fn[ML_FN_REALLOC]);
 			/* glibc linked in: its wrappers and anchors are there too */
 			ASSERT_TRUE(lib->is_libc, "static glibc counts as libc");
-			check_func(exe, ".symtab", "strdup", &lib->fn[ML_FN_STRDUP]);
+			check_func(exe, ".symtab", "strdup", &lib->anchor[ANCHOR_STRDUP]);
 		}
 	}
 	if (test__start_subtest("for_command: the binary alone")) {
@@ -275,7 +274,7 @@ void test_allocators_myalloc(void)
 		check_func(so, ".dynsym", "calloc", &lib->fn[ML_FN_CALLOC]);
 		check_func(so, ".dynsym", "realloc", &lib->fn[ML_FN_REALLOC]);
 		ASSERT_FALSE(lib->fn[ML_FN_POSIX_MEMALIGN].present, "no posix_memalign");
-		ASSERT_FALSE(lib->fn[ML_FN_STRDUP].present, "no strdup outside libc");
+		ASSERT_FALSE(lib->anchor[ANCHOR_STRDUP].present, "no strdup outside libc");
 		ASSERT_FALSE(lib->anchor[ANCHOR_SBRK].present, "no anchors outside libc");
 	}
 	allocators__free(a);
@@ -308,7 +307,7 @@ void test_allocators_real_world(void)
 		if (!ASSERT_OK_PTR(lib, base))
 			continue;
 		ASSERT_FALSE(lib->is_libc, "not the C library");
-		ASSERT_FALSE(lib->fn[ML_FN_STRDUP].present, "strdup left to libc");
+		ASSERT_FALSE(lib->anchor[ANCHOR_STRDUP].present, "strdup left to libc");
 		check_func(libs[i], ".dynsym", "malloc", &lib->fn[ML_FN_MALLOC]);
 		check_func(libs[i], ".dynsym", "free", &lib->fn[ML_FN_FREE]);
 	}

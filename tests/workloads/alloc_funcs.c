@@ -6,8 +6,11 @@
 
 NOINLINE void leak_malloc(void) { for (int i = 0; i < 3; i++) keep(malloc(1000)); }
 NOINLINE void leak_calloc(void) { keep(calloc(10, 100)); }
-NOINLINE void leak_realloc_null(void) { keep(realloc(NULL, 1234)); }
-NOINLINE void leak_reallocarray(void) { keep(reallocarray(NULL, 7, 100)); }
+/* volatile: gcc would turn realloc(NULL, n) into malloc(n) */
+static void *volatile null_ptr;
+
+NOINLINE void leak_realloc_null(void) { keep(realloc(null_ptr, 1234)); }
+NOINLINE void leak_reallocarray(void) { keep(reallocarray(null_ptr, 7, 100)); }
 NOINLINE void leak_posix_memalign(void)
 {
 	void *p = NULL;

@@ -34,7 +34,9 @@ NOINLINE void journal_move(void)
 	fprintf(stderr, "moved %d\n", q != p);
 }
 
-NOINLINE void realloc_from_null(void) { keep(realloc(NULL, 4242)); }
+static void *volatile null_ptr;	/* gcc would make realloc(NULL, n) a malloc */
+
+NOINLINE void realloc_from_null(void) { keep(realloc(null_ptr, 4242)); }
 
 int main(void)
 {
