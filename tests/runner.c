@@ -2,7 +2,8 @@
  *
  *   test_runner [-u] [-t FILTER] [-v]
  *     -u         unit tests only (tests whose name does not start with test_e2e_)
- *     -t FILTER  only tests (or test/subtest) whose name contains FILTER
+ *     -t FILTER  only tests whose name contains FILTER; "TEST/SUB" also
+ *                picks subtests whose name contains SUB
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -52,13 +53,12 @@ static void close_case(void)
 
 bool test__start_subtest(const char *name)
 {
-	char full[512];
+	const char *sub = st.filter ? strchr(st.filter, '/') : NULL;
 
 	if (st.in_subtest)
 		close_case();
-	snprintf(full, sizeof(full), "%s/%s", st.test, name);
 	st.any_subtest = true;
-	if (st.filter && !strstr(full, st.filter) && !strstr(st.test, st.filter))
+	if (sub && !strstr(name, sub + 1))
 		return false;
 	snprintf(st.subtest, sizeof(st.subtest), "%s", name);
 	st.in_subtest = true;
@@ -101,6 +101,18 @@ const char *memleakbpf_path(void)
 	return p ? p : "./memleakbpf";
 }
 
+/* FILTER: part of a test's name, or "test/subtest" (parts of each). */
+static bool name_matches(const char *name, const char *filter)
+{
+	const char *slash = strchr(filter, '/');
+	char test_part[256];
+
+	if (!slash)
+		return strstr(name, filter) != NULL;
+	snprintf(test_part, sizeof(test_part), "%.*s", (int)(slash - filter), filter);
+	return strstr(name, test_part) != NULL;
+}
+
 int main(int argc, char **argv)
 {
 	bool unit_only = false;
@@ -123,17 +135,12 @@ int main(int argc, char **argv)
 
 		if (unit_only && e2e)
 			continue;
-		if (st.filter && !strstr(t->name, st.filter)) {
-			/* a filter may name a subtest: run, subtests filter */
-			bool maybe_subtest = strchr(st.filter, '/') == NULL;
-
-			if (!maybe_subtest)
-				continue;
-		}
+		if (st.filter && !name_matches(t->name, st.filter))
+			continue;
 		st.test = t->name;
 		st.any_subtest = st.failed = st.skipped = st.in_subtest = false;
 		t->fn();
-		if (st.in_subtest || (!st.any_subtest && (!st.filter || strstr(t->name, st.filter))))
+		if (st.in_subtest || !st.any_subtest)
 			close_case();
 	}
 	printf("%d passed, %d failed, %d skipped\n", st.passed, st.nfailed, st.nskipped);

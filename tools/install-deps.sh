@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(make clang llvm gcc g++ libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
-      libcapstone-dev libjansson-dev pkg-config elfutils binutils python3)
+      libcapstone-dev libjansson-dev pkg-config elfutils binutils libc6-dbg util-linux)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,10 +1,14 @@
 /* End to end: every row of the spec's error table. */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mount.h>
 #include <bpf/bpf.h>
+#include "allocators.h"
 #include "e2e.h"
 
 static int count_loaded_progs(const char *name)
@@ -153,4 +157,62 @@ void test_e2e_sigterm_detaches(void)
 	ASSERT_EQ(count_loaded_progs("alloc_enter"), before, "nothing left behind");
 	json_decref(final);
 	ml_tracer_free(t);
+}
+
+/* tracefs control files: one write each, no seeking (fopen's "a" fails). */
+static int tracefs_write(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_APPEND);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -EIO;
+}
+
+/* Another tool holds a uprobe at malloc's address with a reference counter
+ * (as USDT-style tools do): the kernel refuses ours, and we must say so.
+ */
+void test_e2e_uprobe_held_elsewhere(void)
+{
+	const char *events = "/sys/kernel/tracing/uprobe_events";
+	const char *enable = "/sys/kernel/tracing/events/memleakbpf_test/held/enable";
+	struct allocators *a = NULL;
+	const struct allocator_lib *lib;
+	char exe[PATH_MAX], def[PATH_MAX + 64];
+	struct ml_run r = { 0 };
+
+	if (!test__require_root())
+		return;
+	if (access("/sys/kernel/tracing/events", F_OK))
+		mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	if (!ASSERT_OK_PTR(realpath(workload_path("static_leak"), exe), "workload path"))
+		return;
+	a = allocators__new();
+	lib = allocators__inspect(a, exe, exe);
+	if (!ASSERT_OK_PTR(lib, "static_leak is an allocator"))
+		goto out;
+	snprintf(def, sizeof(def), "p:memleakbpf_test/held %s:0x%llx(0x%llx)\n", exe,
+		 (unsigned long long)lib->fn[ML_FN_MALLOC].file_offset,
+		 (unsigned long long)lib->fn[ML_FN_MALLOC].file_offset + 8);
+	if (!ASSERT_OK(tracefs_write(events, def), "define the other tool's uprobe"))
+		goto out;
+	if (!ASSERT_OK(tracefs_write(enable, "1\n"), "enable it"))
+		goto remove;
+	{
+		const char *args[] = { "--", exe, NULL };
+
+		ml_run(&r, args);
+	}
+	ASSERT_EQ(r.exit_code, 1, "exit code");
+	ASSERT_STRCONTAINS(r.err, "another tool", "says why");
+	ASSERT_STRCONTAINS(r.err, "malloc", "names the function");
+	tracefs_write(enable, "0\n");
+	ml_run_release(&r);
+remove:
+	tracefs_write(events, "-:memleakbpf_test/held\n");
+out:
+	allocators__free(a);
 }

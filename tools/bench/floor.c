@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tools/bench/floor.c: the benchmark's floor: what memleakbpf's probes cost
+ * with nothing behind them.
+ *
+ * Usage: floor [-v] -- CMD [ARG...]
+ *
+ * Finds CMD's allocators the way `memleakbpf -- CMD` does
+ * (allocators__for_command), attaches the empty programs of floor.bpf.c
+ * where memleakbpf attaches its own, with the same kinds, order and pid
+ * (-1): malloc's return probe then its entry probe, both at the function's
+ * first byte, then free's entry probe at file_offset + probe_delta.  Then it
+ * runs CMD, waits for it, detaches (every probe is fd-based: it goes when
+ * this process exits, however it exits) and exits with CMD's status.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <bpf/libbpf.h>
+#include "allocators.h"
+#include "floor.skel.h"
+
+#define MAX_LIBS 16
+#define MAX_LINKS (3 * MAX_LIBS)
+
+struct floor {
+	struct floor_bpf *skel;
+	struct bpf_link *links[MAX_LINKS];
+	int nlinks;
+	bool verbose;
+};
+
+static int attach_at(struct floor *f, struct bpf_program *prog, const struct allocator_lib *lib,
+		     const char *what, uint64_t offset, bool retprobe)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe);
+	struct bpf_link *link;
+	int err;
+
+	if (f->nlinks == MAX_LINKS)
+		return -E2BIG;
+	link = bpf_program__attach_uprobe_opts(prog, -1, lib->path, offset, &uo);
+	if (!link) {
+		err = -errno;
+		fprintf(stderr, "floor: cannot attach to %s%s in %s+0x%llx: %s\n", what,
+			retprobe ? " (return)" : "", lib->display_path, (unsigned long long)offset,
+			strerror(-err));
+		return err;
+	}
+	f->links[f->nlinks++] = link;
+	if (f->verbose)
+		fprintf(stderr, "floor: %s%s at %s+0x%llx\n", what, retprobe ? " return" : " entry",
+			lib->display_path, (unsigned long long)offset);
+	return 0;
+}
+
+/* Same order as memleakbpf's attach_lib: return probes before entry probes. */
+static int attach_lib(struct floor *f, const struct allocator_lib *lib)
+{
+	const struct alloc_func *m = &lib->fn[ML_FN_MALLOC], *fr = &lib->fn[ML_FN_FREE];
+	int err = 0;
+
+	if (!m->present || !fr->present) {
+		fprintf(stderr, "floor: %s has no malloc or free\n", lib->display_path);
+		return -ENOENT;
+	}
+	err = attach_at(f, f->skel->progs.floor_return, lib, "malloc", m->file_offset, true);
+	if (!err)
+		err = attach_at(f, f->skel->progs.floor_enter, lib, "malloc", m->file_offset, false);
+	if (!err)
+		err = attach_at(f, f->skel->progs.floor_free, lib, "free",
+				fr->file_offset + fr->probe_delta, false);
+	return err;
+}
+
+static int attach_command(struct floor *f, const char *cmd)
+{
+	const struct allocator_lib *libs[MAX_LIBS];
+	struct allocators *a = allocators__new();
+	int i, n, err = 0;
+
+	if (!a)
+		return -ENOMEM;
+	n = allocators__for_command(a, cmd, libs, MAX_LIBS);
+	if (n <= 0) {
+		fprintf(stderr, "floor: no allocator found for '%s'\n", cmd);
+		err = n < 0 ? n : -ENOENT;
+	}
+	for (i = 0; i < n && !err; i++)
+		err = attach_lib(f, libs[i]);
+	allocators__free(a);
+	return err;
+}
+
+static int run_command(char **argv)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "floor: cannot run '%s': %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int main(int argc, char **argv)
+{
+	struct floor f = { 0 };
+	int c, i, err, ret = 1;
+
+	while ((c = getopt(argc, argv, "+v")) != -1) {
+		if (c != 'v') {
+			fprintf(stderr, "usage: floor [-v] -- CMD [ARG...]\n");
+			return 2;
+		}
+		f.verbose = true;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "usage: floor [-v] -- CMD [ARG...]\n");
+		return 2;
+	}
+	f.skel = floor_bpf__open_and_load();
+	if (!f.skel) {
+		fprintf(stderr, "floor: cannot load the BPF object: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	err = attach_command(&f, argv[optind]);
+	if (err)
+		goto cleanup;
+	err = run_command(&argv[optind]);
+	if (err < 0)
+		fprintf(stderr, "floor: cannot run '%s': %s\n", argv[optind], strerror(-err));
+	else
+		ret = err;
+cleanup:
+	for (i = f.nlinks - 1; i >= 0; i--)
+		bpf_link__destroy(f.links[i]);
+	floor_bpf__destroy(f.skel);
+	return ret;
+}
