@@ -1,0 +1,20 @@
+/* tests/unit/report_fixture.h: a report built by hand for the renderers' tests.
+ *
+ * Two processes (node, live and leaking Buffers; leaky, exited), three stacks:
+ * frames with and without symbols, a file and line, an inlined frame, JIT
+ * frames, a frame with nothing known, a hostile function name, and a stack
+ * with no frames.  Everything is static: do not report__release() it.
+ */
+#ifndef REPORT_FIXTURE_H
+#define REPORT_FIXTURE_H
+
+#include "model.h"
+
+#define FIXTURE_WALL 1795356131	/* 2026-11-22T14:02:11Z */
+/* Quotes, backslash, newline, ';' (the folded format's separator). */
+#define FIXTURE_HOSTILE "operator\"\"_evil<\\n>(char const*);\nrm -rf / \"x\\\"y\""
+
+/* Fill r (and the static arrays behind it) afresh. */
+void report_fixture(struct report *r);
+
+#endif /* REPORT_FIXTURE_H */

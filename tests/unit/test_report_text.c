@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tests/unit/test_report_text.c: the report for people, against a golden
+ * file and by targeted checks.
+ */
+#include <stdlib.h>
+#include <time.h>
+#include "test.h"
+#include "report.h"
+#include "golden.h"
+#include "report_fixture.h"
+
+#define GOLDEN_TEXT "tests/golden/report.txt"
+
+/* The report as text, in UTC so that the clock in the header is stable.
+ * The caller frees the result.
+ */
+static char *render(const struct report *r, size_t *len)
+{
+	const char *tz = getenv("TZ");
+	char *saved = tz ? strdup(tz) : NULL, *buf = NULL;
+	FILE *f;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	f = open_memstream(&buf, len);
+	if (f) {
+		report__print_text(r, f);
+		fclose(f);
+	}
+	if (saved)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved);
+	if (!ASSERT_OK_PTR(buf, "render"))
+		return NULL;
+	return buf;
+}
+
+/* The first line of text that contains needle, copied into line; or NULL. */
+static const char *line_with(const char *text, const char *needle, char *line, size_t len)
+{
+	const char *p = strstr(text, needle), *b, *e;
+
+	if (!p)
+		return NULL;
+	for (b = p; b > text && b[-1] != '\n'; b--)
+		;
+	e = strchr(p, '\n');
+	if (!e)
+		e = p + strlen(p);
+	snprintf(line, len, "%.*s", (int)(e - b), b);
+	return line;
+}
+
+static void test_golden(void)
+{
+	struct report r;
+	size_t len;
+	char *out;
+
+	report_fixture(&r);
+	out = render(&r, &len);
+	if (out)
+		golden_check(GOLDEN_TEXT, out, len);
+	free(out);
+}
+
+static void test_header(void)
+{
+	struct report r;
+	size_t len;
+	char *out;
+
+	report_fixture(&r);
+	out = render(&r, &len);
+	if (!out)
+		return;
+	ASSERT_TRUE(!strncmp(out, "14:02:11  report 3, 30.0s traced\n", 33), "header");
+	ASSERT_TRUE(!strstr(out, "final"), "not final");
+	ASSERT_EQ(out[len - 1], '\n', "ends with a newline");
+	ASSERT_TRUE(len >= 2 && out[len - 2] == '\n', "blank line after the report");
+	free(out);
+
+	r.final = true;
+	r.seq = 7;
+	r.elapsed_s = 61.26;
+	out = render(&r, &len);
+	if (!out)
+		return;
+	ASSERT_TRUE(!strncmp(out, "14:02:11  final report 7, 61.3s traced\n", 39), "final header");
+	free(out);
+}
+
+static void test_drops(void)
+{
+	struct report r;
+	char line[512];
+	size_t len;
+	char *out;
+
+	report_fixture(&r);
+	out = render(&r, &len);
+	if (!out)
+		return;
+	if (ASSERT_OK_PTR(line_with(out, "WARNING", line, sizeof(line)), "warning with drops")) {
+		ASSERT_STRCONTAINS(line, "1,234 events dropped", "total");
+		ASSERT_STRCONTAINS(line, "1,000 stack table full", "by reason");
+		ASSERT_STRCONTAINS(line, "234 event buffer full", "by reason");
+		ASSERT_TRUE(!strstr(line, "block table"), "reasons without drops left out");
+	}
+	/* right after the header, before the tables */
+	ASSERT_TRUE(!strncmp(strchr(out, '\n') + 1, "  WARNING:", 10), "warning second line");
+	free(out);
+
+	memset(r.drops, 0, sizeof(r.drops));
+	r.dropped = 0;
+	out = render(&r, &len);
+	if (!out)
+		return;
+	ASSERT_TRUE(!strstr(out, "WARNING"), "no warning without drops");
+	ASSERT_TRUE(!strstr(out, "dropped"), "no drop count without drops");
+	free(out);
+}
+
+static void test_procs(void)
+{
+	struct report r;
+	char line[512];
+	size_t len;
+	char *out;
+
+	report_fixture(&r);
+	out = render(&r, &len);
+	if (!out)
+		return;
+	if (ASSERT_OK_PTR(line_with(out, "5150", line, sizeof(line)), "exited process")) {
+		ASSERT_STRCONTAINS(line, "leaky", "comm");
+		ASSERT_STRCONTAINS(line, "(exited)", "marked exited");
+		ASSERT_STRCONTAINS(line, "40.0 KiB -4.0K", "native and its growth");
+	}
+	if (ASSERT_OK_PTR(line_with(out, "4242 node", line, sizeof(line)), "live process")) {
+		ASSERT_TRUE(!strstr(line, "(exited)"), "live is not exited");
+		ASSERT_STRCONTAINS(line, "off heap leak? +111.6M/min", "trend");
+		ASSERT_STRCONTAINS(line, "190.2 MiB +19.6M", "buffer column");
+	}
+	if (ASSERT_OK_PTR(line_with(out, "PID", line, sizeof(line)), "table header")) {
+		ASSERT_STRCONTAINS(line, "COMM", "comm column");
+		ASSERT_STRCONTAINS(line, "native heap", "native column");
+		ASSERT_STRCONTAINS(line, "off-heap (Buffer)", "buffer column, one process has it");
+		ASSERT_TRUE(!strstr(line, "V8 heap"), "no V8 column, no process has it");
+		ASSERT_STRCONTAINS(line, "TREND", "trend column");
+	}
+	free(out);
+}
+
+static void test_stacks(void)
+{
+	struct report r;
+	char line[512];
+	size_t len;
+	char *out;
+
+	report_fixture(&r);
+	out = render(&r, &len);
+	if (!out)
+		return;
+	ASSERT_STRCONTAINS(out, "  Top 10 stacks by growth (allocations older than 30s):\n",
+			   "stacks heading");
+	if (ASSERT_OK_PTR(line_with(out, "#1 ", line, sizeof(line)), "stack 1"))
+		ASSERT_STREQ(line, "  #1    +19.6M  190.2 MiB in 2,918 allocs, oldest 1m01s   "
+			     "pid 4242 node  [buffer]", "stack 1 line");
+	if (ASSERT_OK_PTR(line_with(out, "#2 ", line, sizeof(line)), "stack 2")) {
+		ASSERT_STRCONTAINS(line, "-4.0K  40.0 KiB in 10 allocs   pid 5150 leaky  [native]",
+				   "stack 2: no age when unknown");
+	}
+	ASSERT_STRCONTAINS(out, "in 1 alloc, oldest 0s", "singular alloc");
+	ASSERT_STRCONTAINS(out, "        [no stack]\n", "stack without frames");
+	ASSERT_STRCONTAINS(out, "  ... 2 more stacks\n", "cut stacks counted");
+	ASSERT_STRCONTAINS(out, "        [unknown] /usr/bin/node+0xf00000\n", "no symbol");
+	ASSERT_STRCONTAINS(out, "        [unknown] 0xdeadbeef\n", "nothing known");
+	ASSERT_STRCONTAINS(out, "        [jit] 0x3e8a1f2c9000\n", "anonymous JIT");
+	ASSERT_STRCONTAINS(out, "        LazyCompile:*leakBuffer /app/leak.js:2 [jit]\n",
+			   "named JIT");
+	ASSERT_STRCONTAINS(out, "        main /opt/leaky/src/leaky.c:77\n", "file:line");
+	ASSERT_STRCONTAINS(out, "heap.cc:3010 (inlined)\n", "inlined");
+	/* leaf first */
+	ASSERT_TRUE(strstr(out, "        malloc\n") < strstr(out, "        main\n"), "leaf first");
+	free(out);
+
+	r.nstacks = 0;
+	r.nstacks_total = 0;
+	r.min_age_ns = 0;
+	r.sort = SORT_AGE;
+	out = render(&r, &len);
+	if (!out)
+		return;
+	ASSERT_STRCONTAINS(out, "  Top 10 stacks by age: none outstanding\n", "no stacks");
+	free(out);
+}
+
+void test_report_text(void)
+{
+	if (test__start_subtest("golden"))
+		test_golden();
+	if (test__start_subtest("header"))
+		test_header();
+	if (test__start_subtest("drops warning"))
+		test_drops();
+	if (test__start_subtest("process table"))
+		test_procs();
+	if (test__start_subtest("stacks"))
+		test_stacks();
+}
