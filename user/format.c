@@ -12,7 +12,8 @@ void format_bytes(char *buf, size_t len, uint64_t b)
 		snprintf(buf, len, "%llu B", (unsigned long long)b);
 		return;
 	}
-	while (v >= 1024 && u < 3) {
+	/* 1023.95 and up would print as "1024.0": the next unit's "1.0" */
+	while (v >= 1023.95 && u < 3) {
 		v /= 1024;
 		u++;
 	}
@@ -31,7 +32,7 @@ void format_bytes_signed(char *buf, size_t len, int64_t b)
 		snprintf(buf, len, "%c%llu", sign, (unsigned long long)m);
 		return;
 	}
-	while (v >= 1024 && u < 3) {
+	while (v >= 1023.95 && u < 3) {
 		v /= 1024;
 		u++;
 	}
@@ -43,7 +44,9 @@ void format_count(char *buf, size_t len, int64_t n)
 	char digits[32], out[48];
 	int nd, i, o = 0;
 
-	nd = snprintf(digits, sizeof(digits), "%lld", (long long)(n < 0 ? -n : n));
+	/* magnitude in unsigned: -INT64_MIN does not fit an int64_t */
+	nd = snprintf(digits, sizeof(digits), "%llu",
+		      (unsigned long long)(n < 0 ? -(uint64_t)n : (uint64_t)n));
 	if (n < 0)
 		out[o++] = '-';
 	for (i = 0; i < nd; i++) {

@@ -100,8 +100,12 @@ static int64_t rank_value(const struct site *s)
 	case SORT_COUNT:
 		return s->outstanding_count;
 	case SORT_AGE:
-		/* oldest first: the smallest timestamp; unknown ages last */
-		return s->oldest_ts_ns ? -(int64_t)(s->oldest_ts_ns >> 1) : INT64_MIN;
+		/* oldest first: the smallest timestamp; unknown ages last.  Every
+		 * nanosecond counts (no halving), and INT64_MAX - ts >= 0 > INT64_MIN.
+		 */
+		if (!s->oldest_ts_ns)
+			return INT64_MIN;
+		return INT64_MAX - (int64_t)(s->oldest_ts_ns < INT64_MAX ? s->oldest_ts_ns : INT64_MAX);
 	case SORT_GROWTH:
 	default:
 		return s->growth_bytes;

@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <jansson.h>
 #include "report.h"
@@ -17,9 +19,46 @@ static const char *const drop_keys[ML_DROP_MAX] = {
 	[ML_DROP_THREADS] = "threads",
 };
 
+/* Names come from the traced processes and the file system as bytes, not
+ * always UTF-8 (a comm cut at 15 bytes inside a character, a Latin-1 path).
+ * jansson refuses those, and json_pack would then drop the whole process or
+ * stack: replace each invalid byte with U+FFFD instead.
+ */
 static json_t *json_str_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	size_t i, n, len;
+	json_t *j, *seq;
+	char *buf, *o;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	len = strlen(s);
+	buf = malloc(3 * len + 1);
+	if (!buf)
+		return NULL;
+	for (i = 0, o = buf; i < len; i += n) {
+		unsigned char c = s[i];
+
+		n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+		    (c & 0xf8) == 0xf0 ? 4 : 0;
+		seq = n && i + n <= len ? json_stringn(s + i, n) : NULL;	/* valid? */
+		if (seq) {
+			json_decref(seq);
+			memcpy(o, s + i, n);
+			o += n;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			n = 1;
+		}
+	}
+	*o = '\0';
+	j = json_string(buf);
+	free(buf);
+	return j;
 }
 
 static json_t *frame_json(const struct frame *f)
@@ -45,9 +84,9 @@ static json_t *stack_json(const struct stack_report *s)
 
 	for (i = 0; i < s->nframes; i++)
 		json_array_append_new(frames, frame_json(&s->frames[i]));
-	return json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+	return json_pack("{s:i, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
 			 "pid", s->pid,
-			 "comm", s->comm,
+			 "comm", json_str_or_null(s->comm),
 			 "category", category_key(s->category),
 			 "outstanding_bytes", (json_int_t)s->outstanding_bytes,
 			 "outstanding_count", (json_int_t)s->outstanding_count,
@@ -72,9 +111,9 @@ static json_t *proc_json(const struct proc_report *p)
 					      "count", (json_int_t)p->cat[k].count,
 					      "growth_bytes", (json_int_t)p->cat[k].growth_bytes));
 	}
-	return json_pack("{s:i, s:s, s:b, s:o, s:o, s:{s:s, s:f, s:s}}",
+	return json_pack("{s:i, s:o, s:b, s:o, s:o, s:{s:s, s:f, s:s}}",
 			 "pid", p->pid,
-			 "comm", p->comm,
+			 "comm", json_str_or_null(p->comm),
 			 "exited", p->exited,
 			 "allocator", json_str_or_null(p->allocator),
 			 "categories", cats,

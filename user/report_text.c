@@ -15,6 +15,39 @@ static const char *const drop_names[ML_DROP_MAX] = {
 	[ML_DROP_THREADS] = "no thread state",
 };
 
+/* Names come from the traced processes (comm, perf maps) and their files:
+ * show control characters as \xHH, so that none can break a line of the
+ * report or send escape sequences to the terminal.
+ */
+static void put_name(const char *s, FILE *out)
+{
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
+/* The same into buf, for a padded column (a comm: 15 bytes at most). */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (buf[0] = '\0'; *s && o + 5 < len; s++) {
+		unsigned char c = *s;
+
+		if (c < 0x20 || c == 0x7f)
+			o += snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = c;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 static bool any_has(const struct report *r, unsigned cat)
 {
 	int i;
@@ -45,7 +78,7 @@ static void print_drops(const struct report *r, FILE *out)
 
 static void trend_text(const struct trend *t, char *buf, size_t len)
 {
-	char rate[32];
+	char rate[32], *dash;
 
 	switch (t->verdict) {
 	case VERDICT_INSUFFICIENT:
@@ -57,16 +90,18 @@ static void trend_text(const struct trend *t, char *buf, size_t len)
 	default:
 		format_bytes_signed(rate, sizeof(rate), (int64_t)(t->rate_bytes_per_s * 60));
 		snprintf(buf, len, "%s? %s/min", verdict_key(t->verdict), rate);
-		/* "native-leak?" reads better as "native leak?" */
-		for (char *p = buf; *p && *p != '?'; p++)
-			if (*p == '-')
-				*p = ' ';
+		/* "native-leak?" reads better as "native leak?"; keep the dash
+		 * of "off-heap leak?" (the spec's wording)
+		 */
+		dash = strstr(buf, "-leak?");
+		if (dash)
+			*dash = ' ';
 	}
 }
 
 static void print_procs(const struct report *r, FILE *out)
 {
-	char b[32], g[32], tr[96];
+	char b[32], g[32], tr[96], comm[80];
 	bool show[ML_CAT_MAX];
 	unsigned k;
 	int i;
@@ -83,7 +118,7 @@ static void print_procs(const struct report *r, FILE *out)
 	for (i = 0; i < r->nprocs; i++) {
 		const struct proc_report *p = &r->procs[i];
 
-		fprintf(out, "  %7d %-15s", p->pid, p->comm);
+		fprintf(out, "  %7d %-15s", p->pid, printable(p->comm, comm, sizeof(comm)));
 		for (k = 0; k < ML_CAT_MAX; k++) {
 			char cell[80];
 
@@ -102,10 +137,13 @@ static void print_procs(const struct report *r, FILE *out)
 static void print_frame(const struct frame *f, FILE *out)
 {
 	if (f->function) {
-		fprintf(out, "        %s", f->function);
-		if (f->file)
-			fprintf(out, " %s:%d", f->file, f->line);
-		else if (f->jit)
+		fputs("        ", out);
+		put_name(f->function, out);
+		if (f->file) {
+			fputc(' ', out);
+			put_name(f->file, out);
+			fprintf(out, ":%d", f->line);
+		} else if (f->jit)
 			fprintf(out, " [jit]");
 		if (f->inlined)
 			fprintf(out, " (inlined)");
@@ -113,7 +151,9 @@ static void print_frame(const struct frame *f, FILE *out)
 	} else if (f->jit) {
 		fprintf(out, "        [jit] 0x%llx\n", (unsigned long long)f->addr);
 	} else if (f->module) {
-		fprintf(out, "        [unknown] %s+0x%llx\n", f->module, (unsigned long long)f->module_offset);
+		fputs("        [unknown] ", out);
+		put_name(f->module, out);
+		fprintf(out, "+0x%llx\n", (unsigned long long)f->module_offset);
 	} else {
 		fprintf(out, "        [unknown] 0x%llx\n", (unsigned long long)f->addr);
 	}
@@ -121,7 +161,7 @@ static void print_frame(const struct frame *f, FILE *out)
 
 static void print_stacks(const struct report *r, FILE *out)
 {
-	char g[32], b[32], n[32], age[32], minage[64];
+	char g[32], b[32], n[32], age[32], minage[64], comm[80];
 	int i, j;
 
 	if (r->min_age_ns) {
@@ -148,7 +188,8 @@ static void print_stacks(const struct report *r, FILE *out)
 			format_age(age, sizeof(age), s->oldest_age_s);
 			fprintf(out, ", oldest %s", age);
 		}
-		fprintf(out, "   pid %d %s  [%s]\n", s->pid, s->comm, category_key(s->category));
+		fprintf(out, "   pid %d %s  [%s]\n", s->pid, printable(s->comm, comm, sizeof(comm)),
+			category_key(s->category));
 		if (!s->nframes)
 			fprintf(out, "        [no stack]\n");
 		for (j = 0; j < s->nframes; j++)

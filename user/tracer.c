@@ -301,8 +301,14 @@ int tracer__attach_process(struct tracer *t, pid_t pid)
 		if (err)
 			return err;
 	}
-	if (n > 0 && !p->allocator)
+	if (n > 0 && p->allocator != libs[0]->display_path) {
+		/* The most specific one (executable, preload, library) serves. */
 		p->allocator = libs[0]->display_path;
+		if (t->mode == MODE_SYSTEM)
+			log_info("pid %d (%s) allocates with %s", pid, p->comm, p->allocator);
+		else
+			log_note("pid %d (%s) allocates with %s", pid, p->comm, p->allocator);
+	}
 	return n;
 }
 

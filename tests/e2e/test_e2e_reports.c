@@ -142,6 +142,7 @@ void test_e2e_two_pids(void)
 {
 	struct workload a = { .pid = -1 }, b = { .pid = -1 };
 	struct ml_tracer *t = NULL;
+	pid_t exited_pid;
 	json_t *rep, *final = NULL;
 	char pids[64];
 
@@ -171,11 +172,25 @@ void test_e2e_two_pids(void)
 	ASSERT_EQ(site_bytes(rep, b.pid, "steady_big"), 0, "b did not step A");
 	ASSERT_EQ(json_array_size(json_object_get(rep, "processes")), 2, "two processes");
 	/* One exits: a note, and the run goes on for the other. */
+	exited_pid = a.pid;
 	workload_stop(&a);
 	a.pid = -1;
 	ASSERT_TRUE(ml_tracer_wait_stderr(t, "exited"), "note about the exit");
 	rep = ml_tracer_report(t);
-	ASSERT_OK_PTR(rep, "report after one exited");
+	if (ASSERT_OK_PTR(rep, "report after one exited")) {
+		json_t *gone = report_proc(rep, exited_pid);
+
+		/* Its final state, once... */
+		ASSERT_TRUE(gone && json_is_true(json_object_get(gone, "exited")), "reported as exited");
+		ASSERT_EQ(site_bytes(rep, exited_pid, "steady_big"), 4 * MIB, "what it held at exit");
+	}
+	rep = ml_tracer_report(t);
+	if (ASSERT_OK_PTR(rep, "next report")) {
+		/* ...then it leaves the maps. */
+		ASSERT_FALSE(report_proc(rep, exited_pid), "forgotten");
+		ASSERT_EQ(site_count(rep, exited_pid, "steady_big"), 0, "its stacks too");
+		ASSERT_EQ(site_bytes(rep, b.pid, "old_blocks"), 16 * 4096, "the other one stays");
+	}
 	workload_stop(&b);
 	b.pid = -1;
 	/* Both gone: memleakbpf ends by itself with a final report. */
@@ -218,4 +233,49 @@ out:
 	ASSERT_EQ(ml_tracer_stop(t, SIGINT, &final), 0, "exit code");
 	json_decref(final);
 	ml_tracer_free(t);
+}
+
+/* A preloaded allocator replaces glibc's malloc: found when it is mapped,
+ * named, and its blocks counted exactly.
+ */
+static void check_preloaded(const char *lib)
+{
+	char preload[256];
+	const char *args[] = { "--json", "--top", "1000", "--interval", "1h", "--",
+			       "/usr/bin/env", preload, workload_path("stepper"), NULL };
+	struct ml_tracer *t;
+	json_t *rep, *final = NULL, *p;
+	pid_t pid;
+
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/%s", lib);
+	t = ml_tracer_start(args);
+	if (!ASSERT_OK_PTR(t, "start"))
+		return;
+	if (!ASSERT_TRUE(ml_tracer_wait_stderr(t, lib), "says which allocator"))
+		goto out;
+	if (!step(t, 'A'))
+		goto out;
+	rep = ml_tracer_report(t);
+	if (!ASSERT_OK_PTR(rep, "report"))
+		goto out;
+	pid = report_pid_of(rep, "stepper");
+	p = report_proc(rep, pid);
+	ASSERT_STRCONTAINS(json_string_value(json_object_get(p, "allocator")), lib, "allocator");
+	ASSERT_EQ(site_bytes(rep, pid, "steady_big"), 4 * MIB, "steady_big");
+	ASSERT_EQ(site_bytes(rep, pid, "rising"), 1 * MIB, "rising");
+	assert_caller(rep, pid, "rising", "malloc");
+out:
+	ml_tracer_stop(t, SIGINT, &final);
+	json_decref(final);
+	ml_tracer_free(t);
+}
+
+void test_e2e_other_allocators(void)
+{
+	if (!test__require_root())
+		return;
+	if (test__start_subtest("jemalloc"))
+		check_preloaded("libjemalloc.so.2");
+	if (test__start_subtest("tcmalloc"))
+		check_preloaded("libtcmalloc_minimal.so.4");
 }

@@ -142,7 +142,7 @@ static void test_procs(void)
 	}
 	if (ASSERT_OK_PTR(line_with(out, "4242 node", line, sizeof(line)), "live process")) {
 		ASSERT_TRUE(!strstr(line, "(exited)"), "live is not exited");
-		ASSERT_STRCONTAINS(line, "off heap leak? +111.6M/min", "trend");
+		ASSERT_STRCONTAINS(line, "off-heap leak? +111.6M/min", "trend");
 		ASSERT_STRCONTAINS(line, "190.2 MiB +19.6M", "buffer column");
 	}
 	if (ASSERT_OK_PTR(line_with(out, "PID", line, sizeof(line)), "table header")) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tools/bench/churn.c: the benchmark's workload, malloc(64)/free pairs.
  *
- * Usage: churn [-n PAIRS] [-t THREADS] [-d DEPTH] [-o FILE]
+ * Usage: churn [-n PAIRS] [-t THREADS] [-d DEPTH] [-o FILE] [-s SECONDS]
  *
  * Each of THREADS threads makes PAIRS malloc(64)/free pairs, each pair
  * DEPTH calls below the thread's loop (so that a stack walk sees a few
@@ -9,7 +9,9 @@
  * and each times its own loop with CLOCK_MONOTONIC: start-up, thread
  * creation and exit are not counted.  The figure is the mean over threads
  * of ns per pair, printed as "ns_per_pair N" on stderr, or into FILE
- * (stdout may belong to a tracer's report).
+ * (stdout may belong to a tracer's report).  -s: stay SECONDS after that,
+ * making no more calls, so that a tracer's per-program counters can be read
+ * while it still runs (tools/bench.sh's profile).
  *
  * Built with frame pointers and no inlining, like the programs a user
  * would profile; linked against the private libc copy (see tools/bench.mk).
@@ -81,7 +83,7 @@ static void *worker_run(void *arg)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: churn [-n PAIRS] [-t THREADS] [-d DEPTH] [-o FILE]\n");
+	fprintf(stderr, "usage: churn [-n PAIRS] [-t THREADS] [-d DEPTH] [-o FILE] [-s SECONDS]\n");
 	return 2;
 }
 
@@ -89,22 +91,23 @@ int main(int argc, char **argv)
 {
 	struct worker w[MAX_THREADS];
 	long pairs = 1000000;
-	int threads = 1, depth = 4, i, c, err;
+	int threads = 1, depth = 4, hold = 0, i, c, err;
 	const char *out_path = NULL;
 	double sum = 0;
 	FILE *out = stderr;
 
-	while ((c = getopt(argc, argv, "n:t:d:o:")) != -1) {
+	while ((c = getopt(argc, argv, "n:t:d:o:s:")) != -1) {
 		switch (c) {
 		case 'n': pairs = atol(optarg); break;
 		case 't': threads = atoi(optarg); break;
 		case 'd': depth = atoi(optarg); break;
 		case 'o': out_path = optarg; break;
+		case 's': hold = atoi(optarg); break;
 		default: return usage();
 		}
 	}
 	if (optind != argc || pairs <= 0 || threads < 1 || threads > MAX_THREADS ||
-	    depth < 0 || depth > MAX_DEPTH)
+	    depth < 0 || depth > MAX_DEPTH || hold < 0)
 		return usage();
 
 	pthread_barrier_init(&start_line, NULL, threads);
@@ -134,5 +137,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "churn: cannot write '%s': %s\n", out_path, strerror(errno));
 		return 1;
 	}
+	if (hold)
+		sleep(hold);
 	return 0;
 }
