@@ -132,9 +132,9 @@ prog_stats() {
 	done
 	for f in /proc/"$pid"/fdinfo/*; do
 		awk '/^offset:/ { off = $2 } /^event_type:/ { ev = $2 }
-		     /^name:/ { sub(/^name:[ \t]*/, ""); name = $0 }
-		     END { if (ev ~ /uprobe/) print ev, off, name }' "$f" 2>/dev/null
-	done | sort -u | awk '{ printf "    %-10s %s+%s\n", $1, $3, $2 }'
+		     END { if (ev ~ /^u(ret)?probe$/) print off, ev }' "$f" 2>/dev/null
+	done | sort | awk '{ printf "%s%s %s", NR > 1 ? ", " : "  probes (libc offset): ", $1, $2 }
+		END { if (NR) print "" }' | fold -s -w 100
 }
 
 # One run of $1 under bpf stats: churn holds on after measuring, while the

@@ -181,49 +181,70 @@ static bool is_target_mode(const struct collector *c)
 	return c->t->mode != MODE_SYSTEM;
 }
 
+/* Outstanding bytes and blocks per category of one process. */
+struct proc_totals {
+	int64_t bytes[ML_CAT_MAX];
+	int64_t count[ML_CAT_MAX];
+	bool any;
+};
+
 static int build_procs(struct collector *c, const struct site *v, size_t n, double elapsed,
 		       struct report *r)
 {
 	struct proctable *pt = c->t->procs;
-	size_t i, np = proctable__count(pt);
+	struct proc_totals *tot;
 	struct proc *p;
+	size_t i, j, np;
+	int err = 0;
 
+	/* Every process with a site gets an entry (comm, map), including
+	 * those that only ever called malloc since we started watching.
+	 */
+	for (i = 0; i < n; i++)
+		if ((i == 0 || v[i].key.pid != v[i - 1].key.pid) && !proctable__get(pt, v[i].key.pid))
+			return -ENOMEM;
+	np = proctable__count(pt);
+	tot = calloc(np ? np : 1, sizeof(*tot));
 	r->procs = calloc(np ? np : 1, sizeof(*r->procs));
-	if (!r->procs)
-		return -ENOMEM;
-	for (i = 0; (p = proctable__at(pt, i)); i++) {
+	if (!tot || !r->procs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* Sites and the table are both sorted by pid: one merge. */
+	for (i = 0, j = 0; i < n; i++) {
+		while (j < np && proctable__at(pt, j)->pid < (pid_t)v[i].key.pid)
+			j++;
+		if (j == np)
+			break;
+		tot[j].bytes[v[i].key.category] += v[i].outstanding_bytes;
+		tot[j].count[v[i].key.category] += v[i].outstanding_count;
+		tot[j].any = true;
+	}
+	for (j = 0; (p = proctable__at(pt, j)); j++) {
 		struct proc_report *pr = &r->procs[r->nprocs];
-		int64_t bytes[ML_CAT_MAX] = { 0 }, counts[ML_CAT_MAX] = { 0 };
-		bool any = false;
-		size_t j;
 		int k;
 
-		for (j = 0; j < n; j++) {
-			if (v[j].key.pid != (uint32_t)p->pid)
-				continue;
-			bytes[v[j].key.category] += v[j].outstanding_bytes;
-			counts[v[j].key.category] += v[j].outstanding_count;
-			any = true;
-		}
-		if (!any && !is_target_mode(c))
+		if (!tot[j].any && !is_target_mode(c))
 			continue;
 		pr->pid = p->pid;
 		pr->comm = strdup(p->comm);
 		pr->exited = p->exited;
 		pr->allocator = p->allocator;
 		for (k = 0; k < ML_CAT_MAX; k++) {
-			pr->cat[k].bytes = bytes[k];
-			pr->cat[k].count = counts[k];
-			pr->cat[k].growth_bytes = bytes[k] - (p->has_last ? p->last_bytes[k] : 0);
-			pr->has_category[k] = k <= ML_CAT_ALLOCATOR || bytes[k] || counts[k];
-			p->last_bytes[k] = bytes[k];
+			pr->cat[k].bytes = tot[j].bytes[k];
+			pr->cat[k].count = tot[j].count[k];
+			pr->cat[k].growth_bytes = tot[j].bytes[k] - (p->has_last ? p->last_bytes[k] : 0);
+			pr->has_category[k] = k <= ML_CAT_ALLOCATOR || tot[j].bytes[k] || tot[j].count[k];
+			p->last_bytes[k] = tot[j].bytes[k];
 		}
 		p->has_last = true;
-		proc__push_sample(p, elapsed, bytes);
+		proc__push_sample(p, elapsed, tot[j].bytes);
 		trend_judge(p->hist, p->nhist, &pr->trend);
 		r->nprocs++;
 	}
-	return 0;
+out:
+	free(tot);
+	return err;
 }
 
 static void resolve_frames(struct collector *c, struct stack_report *sr, const struct ml_stack *st,

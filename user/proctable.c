@@ -151,7 +151,6 @@ int proc__refresh_maps(struct proc *p)
 		return err;	/* gone: keep what we had */
 	proc_maps__release(&p->maps);
 	p->maps = fresh;
-	p->maps_dirty = false;
 	return 0;
 }
 

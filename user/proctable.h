@@ -27,7 +27,6 @@ struct proc {
 	char root[32];			/* "/proc/PID/root" */
 	bool exited;			/* its exit has been seen */
 	bool reported_exit;		/* ... and reported: remove after the report */
-	bool maps_dirty;		/* re-read /proc/PID/maps when convenient */
 	bool rescan_allocators;		/* look for allocator files it maps */
 	bool purge_images;		/* drop entries of images other than exec_id */
 	struct proc_maps maps;		/* last snapshot */

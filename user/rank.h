@@ -43,7 +43,7 @@ void sites_apply_growth(struct site *v, size_t n, const struct site_prev *prev, 
 /* Snapshot for the next report: a sorted array of (key, outstanding). */
 struct site_prev *sites_snapshot(const struct site *v, size_t n);
 
-/* Order v for display by key (SORT_*); now_ns for ages.  Sites with nothing
+/* Order v for display by key (SORT_*).  Sites with nothing
  * outstanding and no growth are moved to the end; returns how many remain
  * in front (the candidates for the top N).
  */

@@ -154,7 +154,7 @@ int report__print_json(const struct report *r, FILE *out)
 			 "stacks", stacks);
 	if (!root)
 		return -ENOMEM;
-	err = json_dumpf(root, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	err = json_dumpf(root, out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	json_decref(root);
 	if (err)
 		return -EIO;

@@ -36,7 +36,7 @@ static const char *printable(const char *s, char *buf, size_t len)
 {
 	size_t o = 0;
 
-	for (buf[0] = '\0'; *s && o + 5 < len; s++) {
+	for (; *s && o + 5 < len; s++) {
 		unsigned char c = *s;
 
 		if (c < 0x20 || c == 0x7f)
@@ -143,8 +143,9 @@ static void print_frame(const struct frame *f, FILE *out)
 			fputc(' ', out);
 			put_name(f->file, out);
 			fprintf(out, ":%d", f->line);
-		} else if (f->jit)
+		} else if (f->jit) {
 			fprintf(out, " [jit]");
+		}
 		if (f->inlined)
 			fprintf(out, " (inlined)");
 		fputc('\n', out);

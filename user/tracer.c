@@ -427,11 +427,12 @@ static void note_mapping(struct tracer *t, struct proc *p, const struct ml_event
 
 static void on_exec(struct tracer *t, const struct ml_event *e)
 {
+	bool known = proctable__find(t->procs, e->pid) != NULL;
 	struct proc *p = proctable__get(t->procs, e->pid);
 
 	if (!p)
 		return;
-	if (p->exec_id && p->exec_id != e->exec_id) {
+	if (known && p->exec_id != e->exec_id) {
 		/* The old image's memory is gone with it. */
 		p->purge_images = true;
 		t->pending_purge = true;
@@ -451,6 +452,16 @@ static void on_exit_event(struct tracer *t, const struct ml_event *e)
 {
 	struct proc *p = proctable__find(t->procs, e->pid);
 
+	if (!p && t->mode == MODE_SYSTEM) {
+		/* It may hold blocks we never had an event for: its entry lets
+		 * its final state be reported and its entries purged.
+		 */
+		p = proctable__get(t->procs, e->pid);
+		if (p) {
+			proc__set_comm(p, e->comm);
+			p->exec_id = e->exec_id;
+		}
+	}
 	if (!p || p->exited)
 		return;
 	p->exited = true;

@@ -172,6 +172,8 @@ static void test_two_reports(void)
 		ASSERT_LT(site_key_cmp(&snap[i - 1].key, &snap[i].key), 0, "snapshot sorted");
 	/* The snapshot is a copy: ranking r1 (which reorders it) leaves it alone. */
 	sites_rank(r1, 3, SORT_OUTSTANDING);
+	ASSERT_EQ(snap[0].key.pid, 1, "snapshot kept its order");
+	ASSERT_EQ(snap[2].outstanding_bytes, 4096, "snapshot kept its values");
 
 	sites_sort_by_key(r2, 3);
 	sites_apply_growth(r2, 3, snap, 3);

@@ -200,6 +200,54 @@ static void test_stacks(void)
 	free(out);
 }
 
+/* A traced process names itself (prctl) and writes its perf map: no name
+ * may break a line of the report or reach the terminal as an escape.
+ */
+static void test_hostile(void)
+{
+	struct report r, clean;
+	size_t len, clean_len, i;
+	char *out, *ref;
+	int lines = 0, clean_lines = 0;
+
+	report_fixture(&clean);
+	ref = render(&clean, &clean_len);
+	report_fixture(&r);
+	r.procs[1].comm = "\x1b[2J\nfake";
+	r.stacks[1].comm = r.procs[1].comm;
+	r.stacks[0].frames[3].module = "/tmp/a\nb\x7f";
+	r.stacks[0].frames[4].function = "jit\r\x1b]0;title\x07";
+	out = render(&r, &len);
+	if (!out || !ref)
+		goto out;
+	for (i = 0; i < len; i++) {
+		unsigned char c = out[i];
+
+		lines += c == '\n';
+		if (c < 0x20 && c != '\n')
+			TEST_FAIL_("control character 0x%02x at offset %zu", c, i);
+	}
+	for (i = 0; i < clean_len; i++)
+		clean_lines += ref[i] == '\n';
+	ASSERT_EQ(lines, clean_lines, "no line added");
+	ASSERT_TRUE(!strchr(out, 0x7f), "no DEL");
+	ASSERT_STRCONTAINS(out, "  5150 \\x1b[2J\\x0afake 40.0 KiB", "comm escaped, in its column");
+	ASSERT_STRCONTAINS(out, "pid 5150 \\x1b[2J\\x0afake  [native]", "comm escaped in stacks");
+	ASSERT_STRCONTAINS(out, "        [unknown] /tmp/a\\x0ab\\x7f+0xf00000\n", "module escaped");
+	ASSERT_STRCONTAINS(out, "        jit\\x0d\\x1b]0;title\\x07 [jit]\n", "function escaped");
+	ASSERT_STRCONTAINS(out, "char const*);\\x0arm -rf", "newline in a function name");
+	/* 15 bytes, all control characters: escaped whole */
+	r.procs[1].comm = "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f";
+	free(out);
+	out = render(&r, &len);
+	if (out)
+		ASSERT_STRCONTAINS(out, "\\x01\\x02\\x03\\x04\\x05\\x06\\x07\\x08\\x09"
+				   "\\x0a\\x0b\\x0c\\x0d\\x0e\\x0f ", "long comm escaped whole");
+out:
+	free(out);
+	free(ref);
+}
+
 void test_report_text(void)
 {
 	if (test__start_subtest("golden"))
@@ -212,4 +260,6 @@ void test_report_text(void)
 		test_procs();
 	if (test__start_subtest("stacks"))
 		test_stacks();
+	if (test__start_subtest("hostile names"))
+		test_hostile();
 }
