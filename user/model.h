@@ -63,6 +63,7 @@ const char *verdict_key(enum verdict v);	/* "native-leak", ... */
 struct trend {
 	enum verdict verdict;
 	double rate_bytes_per_s;	/* of the growing category; 0 otherwise */
+	int reports;			/* reports the verdict looked at */
 	char evidence[192];		/* in words: what the verdict rests on */
 };
 

@@ -111,7 +111,7 @@ static json_t *proc_json(const struct proc_report *p)
 					      "count", (json_int_t)p->cat[k].count,
 					      "growth_bytes", (json_int_t)p->cat[k].growth_bytes));
 	}
-	return json_pack("{s:i, s:o, s:b, s:o, s:o, s:{s:s, s:f, s:s}}",
+	return json_pack("{s:i, s:o, s:b, s:o, s:o, s:{s:s, s:f, s:i, s:s}}",
 			 "pid", p->pid,
 			 "comm", json_str_or_null(p->comm),
 			 "exited", p->exited,
@@ -120,6 +120,7 @@ static json_t *proc_json(const struct proc_report *p)
 			 "trend",
 			 "verdict", verdict_key(p->trend.verdict),
 			 "rate_bytes_per_s", p->trend.rate_bytes_per_s,
+			 "reports", p->trend.reports,
 			 "evidence", p->trend.evidence);
 }
 

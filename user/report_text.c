@@ -89,7 +89,7 @@ static void trend_text(const struct trend *t, char *buf, size_t len)
 		return;
 	default:
 		format_bytes_signed(rate, sizeof(rate), (int64_t)(t->rate_bytes_per_s * 60));
-		snprintf(buf, len, "%s? %s/min", verdict_key(t->verdict), rate);
+		snprintf(buf, len, "%s? %s/min over %d reports", verdict_key(t->verdict), rate, t->reports);
 		/* "native-leak?" reads better as "native leak?"; keep the dash
 		 * of "off-heap leak?" (the spec's wording)
 		 */

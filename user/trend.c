@@ -74,6 +74,7 @@ void trend_judge(const struct proc_sample *hist, int n, struct trend *out)
 		n = TREND_WINDOW;
 	}
 	out->verdict = VERDICT_NONE;
+	out->reports = n;
 	for (i = 0; i < sizeof(judged) / sizeof(judged[0]); i++) {
 		struct growth g = measure(h, n, judged[i].cat);
 

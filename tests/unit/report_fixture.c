@@ -55,6 +55,7 @@ static void fixture_procs(void)
 	node->cat[ML_CAT_BUFFER] = (struct category_state){ 199438336, 2918, 20552089 };
 	node->trend.verdict = VERDICT_OFF_HEAP_LEAK;
 	node->trend.rate_bytes_per_s = 1950000;
+	node->trend.reports = 3;
 	strcpy(node->trend.evidence,
 	       "off-heap (Buffer) grew in 2 of 2 intervals, +37.2M over 20s (+111.6M/min), "
 	       "low point up 19502080 bytes; other categories grow too");
