@@ -279,3 +279,57 @@ void test_e2e_other_allocators(void)
 	if (test__start_subtest("tcmalloc"))
 		check_preloaded("libtcmalloc_minimal.so.4");
 }
+
+static const char *verdict_of(json_t *report, pid_t pid)
+{
+	return json_string_value(json_object_get(json_object_get(report_proc(report, pid), "trend"),
+						 "verdict"));
+}
+
+/* Steady growth over several reports is a leak; a sawtooth is not. */
+void test_e2e_trend(void)
+{
+	struct ml_tracer *t;
+	json_t *rep = NULL, *final = NULL;
+	pid_t pid = -1;
+	int i;
+
+	if (!test__require_root())
+		return;
+	t = start_stepper(NULL);
+	if (!ASSERT_OK_PTR(t, "start"))
+		return;
+	if (test__start_subtest("steady growth")) {
+		for (i = 0; i < 4 && step(t, 'B'); i++) {
+			rep = ml_tracer_report(t);
+			if (!ASSERT_OK_PTR(rep, "report"))
+				break;
+			pid = report_pid_of(rep, "stepper");
+			if (i == 0)
+				ASSERT_STREQ(verdict_of(rep, pid), "insufficient-data", "one report");
+		}
+		if (rep) {
+			json_t *trend = json_object_get(report_proc(rep, pid), "trend");
+
+			ASSERT_STREQ(verdict_of(rep, pid), "native-leak", "verdict");
+			ASSERT_GT(json_real_value(json_object_get(trend, "rate_bytes_per_s")), 0, "rate");
+			ASSERT_STRCONTAINS(json_string_value(json_object_get(trend, "evidence")),
+					   "native heap grew in", "evidence");
+		}
+	}
+	if (test__start_subtest("sawtooth")) {
+		/* Free, grow, free, grow...: back to the base each time. */
+		for (i = 0; i < 8; i++) {
+			if (!step(t, i % 2 ? 'B' : 'F'))
+				break;
+			rep = ml_tracer_report(t);
+			if (!ASSERT_OK_PTR(rep, "report"))
+				break;
+		}
+		if (rep)
+			ASSERT_STREQ(verdict_of(rep, pid), "none", "verdict");
+	}
+	ml_tracer_stop(t, SIGINT, &final);
+	json_decref(final);
+	ml_tracer_free(t);
+}
