@@ -28,41 +28,21 @@ void sites_sort_by_key(struct site *v, size_t n)
 		qsort(v, n, sizeof(*v), cmp_site_key);
 }
 
+/* struct site and struct site_prev both begin with their key. */
+static int cmp_key_first(const void *key, const void *elem)
+{
+	return site_key_cmp(key, elem);
+}
+
 struct site *sites_find(struct site *v, size_t n, const struct ml_stat_key *key)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = site_key_cmp(&v[mid].key, key);
-
-		if (!c)
-			return &v[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return n ? bsearch(key, v, n, sizeof(*v), cmp_key_first) : NULL;
 }
 
 static const struct site_prev *prev_find(const struct site_prev *v, size_t n,
 					 const struct ml_stat_key *key)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = site_key_cmp(&v[mid].key, key);
-
-		if (!c)
-			return &v[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return n ? bsearch(key, v, n, sizeof(*v), cmp_key_first) : NULL;
 }
 
 void sites_apply_growth(struct site *v, size_t n, const struct site_prev *prev, size_t nprev)

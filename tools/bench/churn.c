@@ -66,7 +66,7 @@ __attribute__((noinline)) static void pair_at(int depth)
 	free(p);
 }
 
-static void *worker_run(void *arg)
+__attribute__((noinline)) static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
 	uint64_t t0, t1;
