@@ -118,7 +118,9 @@ fi
 # ---- where the BPF time goes ----
 
 # Every BPF program process $1 holds (through a link or a program fd), with
-# its runs and ns per run; then the uprobes it holds.
+# its runs and ns per run; then the uprobes it holds (only at the offsets
+# in $FLOOR_OFFSETS when set: the points shared with the floor).
+FLOOR_OFFSETS=
 prog_stats() {
 	local pid=$1 ids
 	ids=$(grep -h '^prog_id:' /proc/"$pid"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un)
@@ -133,8 +135,10 @@ prog_stats() {
 	for f in /proc/"$pid"/fdinfo/*; do
 		awk '/^offset:/ { off = $2 } /^event_type:/ { ev = $2 }
 		     END { if (ev ~ /^u(ret)?probe$/) print off, ev }' "$f" 2>/dev/null
-	done | sort | awk '{ printf "%s%s %s", NR > 1 ? ", " : "  probes (libc offset): ", $1, $2 }
-		END { if (NR) print "" }' | fold -s -w 100
+	done | sort | awk -v only="$FLOOR_OFFSETS" '
+		BEGIN { n = split(only, o, " "); for (i = 1; i <= n; i++) keep[o[i]] = 1 }
+		!n || ($1 in keep) { s = s (s == "" ? "" : ", ") $1 " " $2 }
+		END { printf "  %d probes%s: %s\n", NR, n ? ", at the floor'"'"'s offsets" : "", s }'
 }
 
 # One run of $1 under bpf stats: churn holds on after measuring, while the
@@ -150,7 +154,11 @@ profile_one() {
 		sleep 0.1
 	done
 	echo "$mode (1 thread, ns/pair under bpf stats $(awk '{ print $2 }' "$fig" 2>/dev/null)):"
-	prog_stats "$pid"
+	prog_stats "$pid" || true
+	if [ "$mode" = floor ]; then
+		FLOOR_OFFSETS=$(grep -h '^offset:' /proc/"$pid"/fdinfo/* 2>/dev/null |
+				awk '{ print $2 }' | sort -u | tr '\n' ' ') || true
+	fi
 	wait "$pid" || true
 }
 
