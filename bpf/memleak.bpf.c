@@ -39,8 +39,11 @@ struct {
 	__type(value, struct ml_alloc);
 } allocs SEC(".maps");
 
+/* Per CPU: a hot stack's counters are not bounced between CPUs.  The
+ * adds stay atomic because uprobe programs may be preempted on their CPU.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 1 << 16);
 	__type(key, struct ml_stat_key);
 	__type(value, struct ml_stat);
@@ -126,14 +129,29 @@ static __always_inline struct ml_thread *thread_state(int create)
 	return t;
 }
 
+/* The state of the current thread if it is traced.  Only traced threads
+ * get state, so having it answers the question without a look at
+ * "targets" (whose answer cannot change for a live thread: -p pids are
+ * fixed, followed children are added before they run).
+ */
+static __always_inline struct ml_thread *traced_thread(__u32 pid, int create)
+{
+	struct ml_thread *t = thread_state(0);
+
+	if (t || !create || !traced(pid))
+		return t;
+	return thread_state(1);
+}
+
 /* The stack of an allocation or mapping made at sp: the enclosing
  * anchor's, or one taken now (ra_at: where the caller's return address is).
  */
-static __always_inline __u64 stack_for(void *ctx, struct ml_thread *t, __u64 sp, __u64 ra_at)
+static __always_inline __u64 stack_for(struct ml_thread *t, __u64 ip, __u64 sp, __u64 fp,
+				       __u64 ra_at)
 {
 	if (t->anchor_depth && sp < t->anchor_sp)
 		return t->anchor_stack_id;
-	return capture_stack(ctx, ra_at);
+	return capture_stack(ip, sp, fp, ra_at);
 }
 
 static __always_inline __u32 current_exec_id(void)
@@ -258,9 +276,7 @@ int alloc_enter(struct pt_regs *ctx)
 	__u64 sp = PT_REGS_SP(ctx);
 	struct ml_thread *t;
 
-	if (!traced(pid))
-		return 0;
-	t = thread_state(1);
+	t = traced_thread(pid, 1);
 	if (!t)
 		return 0;
 	/* A call at or below the outermost entry's stack is nested inside the
@@ -281,7 +297,8 @@ int alloc_enter(struct pt_regs *ctx)
 	t->has_old = 0;
 	if ((fn == ML_FN_REALLOC || fn == ML_FN_REALLOCARRAY) && t->arg)
 		t->has_old = !take_block(pid, t->arg, &t->old);
-	t->stack_id = t->record ? stack_for(ctx, t, sp, sp + ML_COOKIE_SP_ADJ(cookie)) : 0;
+	t->stack_id = t->record ? stack_for(t, PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx),
+					    sp + ML_COOKIE_SP_ADJ(cookie)) : 0;
 	return 0;
 }
 
@@ -331,11 +348,13 @@ int free_enter(struct pt_regs *ctx)
 	struct ml_thread *t;
 	struct ml_alloc a;
 
-	if (!addr || !traced(pid))
+	if (!addr)
+		return 0;
+	t = traced_thread(pid, 1);
+	if (!t)
 		return 0;
 	/* free() inside realloc() is the realloc's business. */
-	t = thread_state(0);
-	if (t && t->depth && PT_REGS_SP(ctx) <= t->entry_sp)
+	if (t->depth && PT_REGS_SP(ctx) <= t->entry_sp)
 		return 0;
 	if (take_block(pid, addr, &a) == 0)
 		stat_sub(&a);
@@ -352,9 +371,7 @@ int anchor_enter(struct pt_regs *ctx)
 	__u64 sp = PT_REGS_SP(ctx);
 	struct ml_thread *t;
 
-	if (!traced(pid))
-		return 0;
-	t = thread_state(1);
+	t = traced_thread(pid, 1);
 	if (!t)
 		return 0;
 	if (t->anchor_depth && sp > t->anchor_sp)
@@ -365,7 +382,7 @@ int anchor_enter(struct pt_regs *ctx)
 	if (t->depth && sp <= t->entry_sp)
 		t->anchor_stack_id = t->stack_id;	/* inside the allocator */
 	else
-		t->anchor_stack_id = capture_stack(ctx, sp);
+		t->anchor_stack_id = capture_stack(PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx), sp);
 	return 0;
 }
 
@@ -381,12 +398,6 @@ int anchor_return(struct pt_regs *ctx)
 
 /* ---- mappings ---- */
 
-static __always_inline __u64 user_sp(void)
-{
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-	return regs ? BPF_CORE_READ(regs, sp) : 0;
-}
 
 /* Start of a mapping syscall: decide whose memory it is and take the stack
  * now, while the user stack is the caller's.
@@ -395,12 +406,11 @@ static __always_inline int syscall_begin(void *ctx, __u8 type, __u64 addr,
 					 __u64 len, __u64 len2, __u32 prot, __u32 flags)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct pt_regs *regs;
 	struct ml_thread *t;
 	__u64 sp;
 
-	if (!traced(pid))
-		return 0;
-	t = thread_state(1);
+	t = traced_thread(pid, 1);
 	if (!t)
 		return 0;
 	t->sc_type = type;
@@ -414,14 +424,16 @@ static __always_inline int syscall_begin(void *ctx, __u8 type, __u64 addr,
 		t->sc_category = ML_CAT_MMAP;
 		return 0;	/* releases and discoveries need no stack */
 	}
-	sp = user_sp();
+	/* The user registers as the syscall found them. */
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	sp = BPF_CORE_READ(regs, sp);
 	if (t->depth && sp <= t->entry_sp) {
 		t->sc_category = ML_CAT_ALLOCATOR;
 		t->sc_stack_id = t->stack_id;
 		return 0;
 	}
 	t->sc_category = ML_CAT_MMAP;
-	t->sc_stack_id = stack_for(ctx, t, sp, sp);
+	t->sc_stack_id = stack_for(t, BPF_CORE_READ(regs, ip), sp, BPF_CORE_READ(regs, bp), sp);
 	return 0;
 }
 

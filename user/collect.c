@@ -70,14 +70,20 @@ void collector__free(struct collector *c)
 	free(c);
 }
 
+/* "stats" is per CPU: a site's figures are the sums over CPUs (a block
+ * freed on another CPU than it was allocated on leaves one slot negative).
+ */
 static int gather_heap_sites(struct collector *c, struct site_vec *sv)
 {
-	int fd = bpf_map__fd(c->t->skel->maps.stats);
+	int fd = bpf_map__fd(c->t->skel->maps.stats), ncpu = libbpf_num_possible_cpus();
 	struct ml_stat_key *keys;
 	struct ml_stat *vals;
 	long n, i;
+	int cpu;
 
-	n = map_dump(fd, sizeof(*keys), sizeof(*vals), (void **)&keys, (void **)&vals);
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	n = map_dump(fd, sizeof(*keys), sizeof(*vals) * ncpu, (void **)&keys, (void **)&vals);
 	if (n < 0)
 		return n;
 	for (i = 0; i < n; i++) {
@@ -88,10 +94,14 @@ static int gather_heap_sites(struct collector *c, struct site_vec *sv)
 			break;
 		}
 		s->key = keys[i];
-		s->outstanding_bytes = vals[i].outstanding_bytes;
-		s->outstanding_count = vals[i].outstanding_count;
-		s->total_bytes = vals[i].total_bytes;
-		s->total_count = vals[i].total_count;
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			const struct ml_stat *v = &vals[i * ncpu + cpu];
+
+			s->outstanding_bytes += v->outstanding_bytes;
+			s->outstanding_count += v->outstanding_count;
+			s->total_bytes += v->total_bytes;
+			s->total_count += v->total_count;
+		}
 	}
 	free(keys);
 	free(vals);

@@ -601,7 +601,8 @@ void tracer__purge(struct tracer *t)
 
 	if (!t->pending_purge)
 		return;
-	n = map_dump(stats_fd, sizeof(*skeys), sizeof(*svals), (void **)&skeys, (void **)&svals);
+	n = map_dump(stats_fd, sizeof(*skeys), sizeof(*svals) * libbpf_num_possible_cpus(),
+		     (void **)&skeys, (void **)&svals);
 	for (i = 0, keep = 0; i < n; i++)
 		if (purge_stat_key(t, skeys[i].pid, skeys[i].exec_id))
 			skeys[keep++] = skeys[i];
