@@ -121,6 +121,17 @@ fi
 # its runs and ns per run; then the uprobes it holds (only at the offsets
 # in $FLOOR_OFFSETS when set: the points shared with the floor).
 FLOOR_OFFSETS=
+
+# "offset kind" of every uprobe behind one link's fdinfo: a perf-event
+# link (offset:, event_type:) or a uprobe_multi link (a table of cookie,
+# offset, ref_ctr_offset rows).
+link_offsets() {
+	awk '/^offset:/ { off = $2 } /^event_type:/ { ev = $2 }
+	     /^link_type:/ { multi = ($2 == "uprobe_multi") }
+	     multi && /^[0-9]+[ \t]+0x/ { print $2, "uprobe_multi" }
+	     END { if (ev ~ /^u(ret)?probe$/) print off, ev }' "$1" 2>/dev/null
+}
+
 prog_stats() {
 	local pid=$1 ids
 	ids=$(grep -h '^prog_id:' /proc/"$pid"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un)
@@ -133,8 +144,7 @@ prog_stats() {
 			END { if (cnt > 0) printf "  %-16s %10d runs %9.1f ns/run\n", name, cnt, ns / cnt }'
 	done
 	for f in /proc/"$pid"/fdinfo/*; do
-		awk '/^offset:/ { off = $2 } /^event_type:/ { ev = $2 }
-		     END { if (ev ~ /^u(ret)?probe$/) print off, ev }' "$f" 2>/dev/null
+		link_offsets "$f"
 	done | sort | awk -v only="$FLOOR_OFFSETS" '
 		BEGIN { n = split(only, o, " "); for (i = 1; i <= n; i++) keep[o[i]] = 1 }
 		!n || ($1 in keep) { s = s (s == "" ? "" : ", ") $1 " " $2 }
@@ -156,8 +166,8 @@ profile_one() {
 	echo "$mode (1 thread, ns/pair under bpf stats $(awk '{ print $2 }' "$fig" 2>/dev/null)):"
 	prog_stats "$pid" || true
 	if [ "$mode" = floor ]; then
-		FLOOR_OFFSETS=$(grep -h '^offset:' /proc/"$pid"/fdinfo/* 2>/dev/null |
-				awk '{ print $2 }' | sort -u | tr '\n' ' ') || true
+		FLOOR_OFFSETS=$(for f in /proc/"$pid"/fdinfo/*; do link_offsets "$f"; done |
+				awk '{ print $1 }' | sort -u | tr '\n' ' ') || true
 	fi
 	wait "$pid" || true
 }

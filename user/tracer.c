@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <bpf/libbpf.h>
@@ -17,6 +18,7 @@
 #include "bpfmaps.h"
 #include "log.h"
 #include "tracer.h"
+#include "uprobe_multi.h"
 
 struct attached_lib {
 	uint64_t dev, inode;
@@ -65,9 +67,36 @@ static void configure(struct tracer *t)
 	}
 }
 
-struct tracer *tracer__open(const struct options *opts, enum tracer_mode mode)
+/* Open and load the skeleton; with multi, the uprobe programs are loaded
+ * for uprobe_multi links.  Returns 0 or -errno (skel NULL on error).
+ */
+static int load_skeleton(struct tracer *t, bool multi)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	int err;
+
+	oo.btf_custom_path = getenv("MEMLEAKBPF_BTF");
+	t->skel = memleak_bpf__open_opts(&oo);
+	if (!t->skel)
+		return -errno;
+	configure(t);
+	if (multi) {
+		uprobe_multi__prepare(t->skel->progs.alloc_enter);
+		uprobe_multi__prepare(t->skel->progs.alloc_return);
+		uprobe_multi__prepare(t->skel->progs.free_enter);
+		uprobe_multi__prepare(t->skel->progs.anchor_enter);
+		uprobe_multi__prepare(t->skel->progs.anchor_return);
+	}
+	err = memleak_bpf__load(t->skel);
+	if (err) {
+		memleak_bpf__destroy(t->skel);
+		t->skel = NULL;
+	}
+	return err;
+}
+
+struct tracer *tracer__open(const struct options *opts, enum tracer_mode mode)
+{
 	struct tracer *t;
 	int err;
 
@@ -76,15 +105,16 @@ struct tracer *tracer__open(const struct options *opts, enum tracer_mode mode)
 		return NULL;
 	t->opts = opts;
 	t->mode = mode;
-	oo.btf_custom_path = getenv("MEMLEAKBPF_BTF");
-	t->skel = memleak_bpf__open_opts(&oo);
-	if (!t->skel) {
-		err = -errno;
-		log_error("cannot open the BPF programs: %s", strerror(-err));
-		goto fail;
+	/* uprobe_multi (kernel 6.6+) first; one perf-event link per probe
+	 * otherwise.
+	 */
+	t->multi = true;
+	err = load_skeleton(t, true);
+	if (err && err != -EPERM) {
+		log_debug("uprobe_multi unavailable (%s): one link per probe", strerror(-err));
+		t->multi = false;
+		err = load_skeleton(t, false);
 	}
-	configure(t);
-	err = memleak_bpf__load(t->skel);
 	if (err) {
 		log_error("cannot load the BPF programs: %s%s", strerror(-err),
 			  err == -EPERM ? " (BPF is not permitted here)" : "");
@@ -114,16 +144,57 @@ fail:
 	return NULL;
 }
 
-void tracer__destroy(struct tracer *t)
+struct closer {
+	struct tracer *t;
+	size_t first, step;
+};
+
+static void *close_links(void *arg)
 {
+	struct closer *c = arg;
 	size_t i;
 
+	for (i = c->first; i < c->t->nlinks + c->t->nlink_fds; i += c->step) {
+		if (i < c->t->nlinks)
+			bpf_link__destroy(c->t->links[i]);
+		else
+			close(c->t->link_fds[i - c->t->nlinks]);
+	}
+	return NULL;
+}
+
+/* Each link's release waits for an RCU grace period (~60 ms here): closed
+ * one after another, twenty links made every exit take seconds.  Closed
+ * from several threads at once, they wait for the same grace periods.
+ */
+static void destroy_links(struct tracer *t)
+{
+	enum { CLOSERS = 16 };
+	struct closer c[CLOSERS];
+	pthread_t th[CLOSERS];
+	bool started[CLOSERS] = { false };
+	size_t i;
+
+	for (i = 0; i < CLOSERS; i++) {
+		c[i] = (struct closer){ t, i, CLOSERS };
+		started[i] = pthread_create(&th[i], NULL, close_links, &c[i]) == 0;
+		if (!started[i])
+			close_links(&c[i]);	/* no thread: do it here */
+	}
+	for (i = 0; i < CLOSERS; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+	t->nlinks = t->nlink_fds = 0;
+}
+
+void tracer__destroy(struct tracer *t)
+{
 	if (!t)
 		return;
 	/* Links first: no probe outlives us, whatever happened before. */
-	for (i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
+	destroy_links(t);
 	free(t->links);
+	free(t->link_fds);
 	free(t->attached);
 	ring_buffer__free(t->rb);
 	memleak_bpf__destroy(t->skel);
@@ -192,36 +263,143 @@ int tracer__attach_tracepoints(struct tracer *t)
 	return 0;
 }
 
-static int attach_one(struct tracer *t, struct bpf_program *prog, pid_t pid,
-		      const struct allocator_lib *lib, const char *what,
-		      uint64_t offset, uint64_t cookie, bool retprobe)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe, .bpf_cookie = cookie);
-	struct bpf_link *link;
-	int err;
+/* What to attach to one allocator file: a row per program, the return
+ * probes first (an entry whose return is missed would leave the thread
+ * looking "inside the allocator").
+ */
+#define PLAN_MAX (ML_FN_MAX + ANCHOR_MAX)
 
-	link = bpf_program__attach_uprobe_opts(prog, pid, lib->path, offset, &uo);
-	if (!link) {
-		err = -errno;
-		if (err == -EINVAL || err == -EEXIST || err == -EBUSY)
-			log_error("the kernel refused a uprobe on %s in %s+0x%llx (%s): another tool "
-				  "may already hold a uprobe at that address (see dmesg)",
-				  what, lib->display_path, (unsigned long long)offset, strerror(-err));
-		else
-			log_error("cannot attach to %s in %s+0x%llx: %s", what, lib->display_path,
-				  (unsigned long long)offset, strerror(-err));
-		return err;
-	}
-	return keep_link(t, link);
+struct probe_set {
+	struct bpf_program *prog;
+	bool retprobe;
+	size_t n;
+	uint64_t offsets[PLAN_MAX];
+	uint64_t cookies[PLAN_MAX];
+	const char *names[PLAN_MAX];
+};
+
+enum { SET_ALLOC_RET, SET_ANCHOR_RET, SET_ALLOC, SET_FREE, SET_ANCHOR, SET_MAX };
+
+static void plan_add(struct probe_set *ps, const char *name, uint64_t offset, uint64_t cookie)
+{
+	ps->names[ps->n] = name;
+	ps->offsets[ps->n] = offset;
+	ps->cookies[ps->n] = cookie;
+	ps->n++;
 }
 
-/* Return probes go in before entry probes: an entry whose return is missed
- * would leave the thread looking "inside the allocator".
- */
-static int attach_lib(struct tracer *t, const struct allocator_lib *lib, pid_t pid)
+static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
+		     struct probe_set plan[SET_MAX])
 {
 	struct memleak_bpf *skel = t->skel;
-	int fn, err = 0, pass;
+	int fn;
+
+	memset(plan, 0, sizeof(*plan) * SET_MAX);
+	plan[SET_ALLOC_RET] = (struct probe_set){ .prog = skel->progs.alloc_return, .retprobe = true };
+	plan[SET_ANCHOR_RET] = (struct probe_set){ .prog = skel->progs.anchor_return, .retprobe = true };
+	plan[SET_ALLOC].prog = skel->progs.alloc_enter;
+	plan[SET_FREE].prog = skel->progs.free_enter;
+	plan[SET_ANCHOR].prog = skel->progs.anchor_enter;
+	for (fn = 0; fn < ML_FN_MAX && !t->opts->no_malloc; fn++) {
+		const struct alloc_func *f = &lib->fn[fn];
+
+		if (!f->present || f->alias_of >= 0)
+			continue;
+		if (fn == ML_FN_FREE) {
+			/* No return probe: the entry may sit where it is cheap. */
+			plan_add(&plan[SET_FREE], "free", f->file_offset + f->probe_delta,
+				 ML_COOKIE(fn, f->sp_adjust));
+			continue;
+		}
+		/* At the first byte: the return probe's breakpoint is there anyway. */
+		plan_add(&plan[SET_ALLOC_RET], alloc_func_name(fn), f->file_offset, ML_COOKIE(fn, 0));
+		plan_add(&plan[SET_ALLOC], alloc_func_name(fn), f->file_offset, ML_COOKIE(fn, 0));
+	}
+	for (fn = 0; fn < ANCHOR_MAX && lib->is_libc; fn++) {
+		const struct alloc_func *f = &lib->anchor[fn];
+
+		if (!f->present || f->alias_of >= 0)
+			continue;
+		plan_add(&plan[SET_ANCHOR_RET], anchor_func_name(fn), f->file_offset, 0);
+		plan_add(&plan[SET_ANCHOR], anchor_func_name(fn), f->file_offset, 0);
+	}
+}
+
+static void names_of(const struct probe_set *ps, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ps->n && o < len; i++)
+		o += snprintf(buf + o, len - o, "%s%s", i ? ", " : "", ps->names[i]);
+}
+
+static int refused(const struct probe_set *ps, const struct allocator_lib *lib, size_t i, int err)
+{
+	char names[512];
+
+	if (i == (size_t)-1)
+		names_of(ps, names, sizeof(names));
+	else
+		snprintf(names, sizeof(names), "%s", ps->names[i]);
+	if (err == -EINVAL || err == -EEXIST || err == -EBUSY)
+		log_error("the kernel refused uprobes on %s in %s (%s): another tool may already "
+			  "hold a uprobe at one of these addresses (see dmesg)",
+			  names, lib->display_path, strerror(-err));
+	else
+		log_error("cannot attach to %s in %s: %s", names, lib->display_path, strerror(-err));
+	return err;
+}
+
+static int keep_link_fd(struct tracer *t, int fd)
+{
+	if (t->nlink_fds == t->link_fds_cap) {
+		size_t cap = t->link_fds_cap ? t->link_fds_cap * 2 : 16;
+		int *v = realloc(t->link_fds, cap * sizeof(*v));
+
+		if (!v) {
+			close(fd);
+			return -ENOMEM;
+		}
+		t->link_fds = v;
+		t->link_fds_cap = cap;
+	}
+	t->link_fds[t->nlink_fds++] = fd;
+	return 0;
+}
+
+static int attach_set(struct tracer *t, const struct probe_set *ps, const struct allocator_lib *lib,
+		      pid_t pid)
+{
+	struct bpf_link *link;
+	size_t i;
+	int err;
+
+	if (!ps->n)
+		return 0;
+	if (t->multi) {
+		int fd = uprobe_multi__attach(bpf_program__fd(ps->prog), lib->path, ps->offsets,
+					      ps->cookies, ps->n, pid, ps->retprobe);
+
+		return fd < 0 ? refused(ps, lib, -1, fd) : keep_link_fd(t, fd);
+	}
+	for (i = 0; i < ps->n; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ps->retprobe, .bpf_cookie = ps->cookies[i]);
+
+		link = bpf_program__attach_uprobe_opts(ps->prog, pid, lib->path, ps->offsets[i], &uo);
+		if (!link)
+			return refused(ps, lib, i, -errno);
+		err = keep_link(t, link);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int attach_lib(struct tracer *t, const struct allocator_lib *lib, pid_t pid)
+{
+	struct probe_set plan[SET_MAX];
+	int set, err = 0;
 	size_t i;
 
 	for (i = 0; i < t->nattached; i++) {
@@ -230,38 +408,9 @@ static int attach_lib(struct tracer *t, const struct allocator_lib *lib, pid_t p
 		if (a->dev == lib->dev && a->inode == lib->inode && (a->pid == -1 || a->pid == pid))
 			return 0;
 	}
-	for (pass = 0; pass < 2 && !t->opts->no_malloc; pass++) {
-		for (fn = 0; fn < ML_FN_MAX && !err; fn++) {
-			const struct alloc_func *f = &lib->fn[fn];
-
-			if (!f->present || f->alias_of >= 0)
-				continue;
-			if (fn == ML_FN_FREE) {
-				if (pass == 1)
-					err = attach_one(t, skel->progs.free_enter, pid, lib, "free",
-							 f->file_offset + f->probe_delta,
-							 ML_COOKIE(fn, f->sp_adjust), false);
-			} else if (pass == 0) {
-				err = attach_one(t, skel->progs.alloc_return, pid, lib, alloc_func_name(fn),
-						 f->file_offset, ML_COOKIE(fn, 0), true);
-			} else {
-				/* At the first byte: the return probe's breakpoint is there anyway. */
-				err = attach_one(t, skel->progs.alloc_enter, pid, lib, alloc_func_name(fn),
-						 f->file_offset, ML_COOKIE(fn, 0), false);
-			}
-		}
-	}
-	/* Anchors: return probes first, like the allocator functions. */
-	for (pass = 0; pass < 2 && lib->is_libc; pass++) {
-		for (fn = 0; fn < ANCHOR_MAX && !err; fn++) {
-			const struct alloc_func *f = &lib->anchor[fn];
-
-			if (!f->present || f->alias_of >= 0)
-				continue;
-			err = attach_one(t, pass ? skel->progs.anchor_enter : skel->progs.anchor_return,
-					 pid, lib, anchor_func_name(fn), f->file_offset, 0, pass == 0);
-		}
-	}
+	plan_lib(t, lib, plan);
+	for (set = 0; set < SET_MAX && !err; set++)
+		err = attach_set(t, &plan[set], lib, pid);
 	if (err)
 		return err;
 	if (t->nattached == t->attached_cap) {

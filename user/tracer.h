@@ -34,8 +34,11 @@ struct tracer {
 	const struct options *opts;
 	enum tracer_mode mode;
 	uint64_t start_ns;		/* CLOCK_MONOTONIC at attach */
-	struct bpf_link **links;
+	struct bpf_link **links;		/* perf-event links: tracepoints, old kernels' uprobes */
 	size_t nlinks, links_cap;
+	int *link_fds;				/* uprobe_multi links */
+	size_t nlink_fds, link_fds_cap;
+	bool multi;				/* uprobes go through uprobe_multi links */
 	struct attached_lib *attached;	/* (file, pid) pairs with probes */
 	size_t nattached, attached_cap;
 	int nlive_targets;		/* -p / -- CMD: targets still alive */

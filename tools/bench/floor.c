@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
 #include "allocators.h"
+#include "uprobe_multi.h"
 #include "floor.skel.h"
 
 #define MAX_LIBS 16
@@ -30,6 +31,9 @@ struct floor {
 	struct floor_bpf *skel;
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;
+	int link_fds[MAX_LINKS];	/* uprobe_multi links, as memleakbpf makes them */
+	int nlink_fds;
+	bool multi;
 	bool verbose;
 };
 
@@ -40,17 +44,29 @@ static int attach_at(struct floor *f, struct bpf_program *prog, const struct all
 	struct bpf_link *link;
 	int err;
 
-	if (f->nlinks == MAX_LINKS)
+	if (f->nlinks == MAX_LINKS || f->nlink_fds == MAX_LINKS)
 		return -E2BIG;
-	link = bpf_program__attach_uprobe_opts(prog, -1, lib->path, offset, &uo);
-	if (!link) {
-		err = -errno;
+	if (f->multi) {
+		uint64_t cookie = 0;
+		int fd = uprobe_multi__attach(bpf_program__fd(prog), lib->path, &offset, &cookie, 1,
+					      -1, retprobe);
+
+		if (fd >= 0)
+			f->link_fds[f->nlink_fds++] = fd;
+		link = NULL;
+		err = fd < 0 ? fd : 0;
+	} else {
+		link = bpf_program__attach_uprobe_opts(prog, -1, lib->path, offset, &uo);
+		err = link ? 0 : -errno;
+	}
+	if (err) {
 		fprintf(stderr, "floor: cannot attach to %s%s in %s+0x%llx: %s\n", what,
 			retprobe ? " (return)" : "", lib->display_path, (unsigned long long)offset,
 			strerror(-err));
 		return err;
 	}
-	f->links[f->nlinks++] = link;
+	if (link)
+		f->links[f->nlinks++] = link;
 	if (f->verbose)
 		fprintf(stderr, "floor: %s%s at %s+0x%llx\n", what, retprobe ? " return" : " entry",
 			lib->display_path, (unsigned long long)offset);
@@ -133,7 +149,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: floor [-v] -- CMD [ARG...]\n");
 		return 2;
 	}
-	f.skel = floor_bpf__open_and_load();
+	/* The same kind of link memleakbpf uses: uprobe_multi where the
+	 * kernel has it (user/uprobe_multi.h), one perf-event link otherwise.
+	 */
+	for (i = 1; i >= 0 && !f.skel; i--) {
+		f.multi = i;
+		f.skel = floor_bpf__open();
+		if (!f.skel)
+			break;
+		if (f.multi) {
+			uprobe_multi__prepare(f.skel->progs.floor_enter);
+			uprobe_multi__prepare(f.skel->progs.floor_return);
+			uprobe_multi__prepare(f.skel->progs.floor_free);
+		}
+		if (floor_bpf__load(f.skel)) {
+			floor_bpf__destroy(f.skel);
+			f.skel = NULL;
+		}
+	}
 	if (!f.skel) {
 		fprintf(stderr, "floor: cannot load the BPF object: %s\n", strerror(errno));
 		goto cleanup;
@@ -149,6 +182,8 @@ int main(int argc, char **argv)
 cleanup:
 	for (i = f.nlinks - 1; i >= 0; i--)
 		bpf_link__destroy(f.links[i]);
+	for (i = f.nlink_fds - 1; i >= 0; i--)
+		close(f.link_fds[i]);
 	floor_bpf__destroy(f.skel);
 	return ret;
 }
