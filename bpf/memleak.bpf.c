@@ -649,9 +649,16 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 
 	if (child->pid != child->tgid)
 		return 0;	/* a new thread, not a new process */
-	if (!follow_forks || !bpf_map_lookup_elem(&targets, &ppid))
+	if (filter_targets) {
+		if (!follow_forks || !bpf_map_lookup_elem(&targets, &ppid))
+			return 0;
+		bpf_map_update_elem(&targets, &cpid, &one, BPF_ANY);
+	} else if (ppid == self_pid) {
 		return 0;
-	bpf_map_update_elem(&targets, &cpid, &one, BPF_ANY);
+	}
+	/* User space learns whose image the child runs until it calls execve
+	 * (to name its stacks if it exits before its map can be read).
+	 */
 	emit_task_event(ML_EV_FORK, parent, cpid);
 	return 0;
 }

@@ -308,6 +308,7 @@ static void build_stack(struct collector *c, const struct site *s, uint64_t now,
 			   (double)(now - s->oldest_ts_ns) / 1e9 : -1;
 	if (s->key.stack_id && bpf_map_lookup_elem(fd, &s->key.stack_id, &st) == 0)
 		resolve_frames(c, sr, &st, p);
+
 }
 
 int collector__collect(struct collector *c, bool final, struct report *r)

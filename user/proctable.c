@@ -86,7 +86,7 @@ static void read_comm(struct proc *p)
 	fclose(f);
 }
 
-struct proc *proctable__get(struct proctable *t, pid_t pid)
+struct proc *proctable__get_lazy(struct proctable *t, pid_t pid)
 {
 	size_t i = lower_bound(t, pid);
 	struct proc *p;
@@ -108,12 +108,36 @@ struct proc *proctable__get(struct proctable *t, pid_t pid)
 	p->pid = pid;
 	snprintf(p->root, sizeof(p->root), "/proc/%d/root", pid);
 	snprintf(p->comm, sizeof(p->comm), "?");
-	read_comm(p);
-	proc__refresh_maps(p);
 	memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof(*t->v));
 	t->v[i] = p;
 	t->n++;
 	return p;
+}
+
+struct proc *proctable__get(struct proctable *t, pid_t pid)
+{
+	struct proc *p = proctable__get_lazy(t, pid), *parent;
+
+	if (!p || p->loaded)
+		return p;
+	p->loaded = true;
+	read_comm(p);
+	if (proc__refresh_maps(p) && p->ppid && (parent = proctable__get(t, p->ppid)))
+		proc__inherit(p, parent);	/* gone already: it ran its parent's image */
+	return p;
+}
+
+void proc__inherit(struct proc *child, const struct proc *parent)
+{
+	size_t i;
+
+	child->exec_id = parent->exec_id;
+	if (!strcmp(child->comm, "?"))
+		proc__set_comm(child, parent->comm);
+	child->allocator = parent->allocator;
+	if (child->maps.n == 0)
+		for (i = 0; i < parent->maps.n; i++)
+			proc__add_mapping(child, &parent->maps.v[i]);
 }
 
 void proctable__remove(struct proctable *t, pid_t pid)

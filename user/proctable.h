@@ -22,9 +22,11 @@ struct proc_sample {
 
 struct proc {
 	pid_t pid;
+	pid_t ppid;			/* the parent, when its fork was seen; else 0 */
 	uint32_t exec_id;
 	char comm[16];
 	char root[32];			/* "/proc/PID/root" */
+	bool loaded;			/* comm and map read from /proc (or inherited) */
 	bool exited;			/* its exit has been seen */
 	bool reported_exit;		/* ... and reported: remove after the report */
 	bool rescan_allocators;		/* look for allocator files it maps */
@@ -42,8 +44,12 @@ struct proctable;
 struct proctable *proctable__new(void);
 void proctable__free(struct proctable *t);	/* accepts NULL */
 
-/* The process, created on first sight (comm and maps read from /proc). */
+/* The process, created on first sight with its comm and map read from
+ * /proc (borrowed from its parent if it has gone); _lazy leaves that for
+ * a later proctable__get (forks are many, few of them matter).
+ */
 struct proc *proctable__get(struct proctable *t, pid_t pid);
+struct proc *proctable__get_lazy(struct proctable *t, pid_t pid);
 struct proc *proctable__find(struct proctable *t, pid_t pid);
 void proctable__remove(struct proctable *t, pid_t pid);
 /* Iterate: for (i = 0; (p = proctable__at(t, i)); i++) */
@@ -52,6 +58,8 @@ size_t proctable__count(const struct proctable *t);
 
 /* Re-read /proc/PID/maps; keeps the old snapshot if the process is gone. */
 int proc__refresh_maps(struct proc *p);
+/* A forked child runs its parent's image: same comm, map and exec id. */
+void proc__inherit(struct proc *child, const struct proc *parent);
 /* Add a mapping learnt from an event (the process may be gone already). */
 int proc__add_mapping(struct proc *p, const struct map_entry *e);
 void proc__set_comm(struct proc *p, const char *comm);

@@ -482,8 +482,8 @@ int tracer__attach_command(struct tracer *t, const char *exe_path)
 int tracer__attach_all_processes(struct tracer *t)
 {
 	const struct allocator_lib *libs[16];
-	struct proc_maps maps;
 	struct dirent *de;
+	struct proc *p;
 	DIR *dir;
 	int i, n, err = 0;
 
@@ -496,13 +496,18 @@ int tracer__attach_all_processes(struct tracer *t)
 
 		if (*end || pid <= 0 || pid == getpid())
 			continue;
-		memset(&maps, 0, sizeof(maps));
-		if (proc_maps__read(pid, &maps))
-			continue;	/* gone, or a kernel thread */
-		n = allocators__for_process(t->allocators, pid, &maps, libs, 16);
+		/* Its map is kept: it may exit before it is first reported. */
+		p = proctable__get(t->procs, pid);
+		if (!p || !p->maps.n) {
+			if (p)
+				proctable__remove(t->procs, pid);	/* gone, or a kernel thread */
+			continue;
+		}
+		n = allocators__for_process(t->allocators, pid, &p->maps, libs, 16);
 		for (i = 0; i < n && !err; i++)
 			err = attach_lib(t, libs[i], -1);
-		proc_maps__release(&maps);
+		if (n > 0)
+			p->allocator = libs[0]->display_path;
 	}
 	closedir(dir);
 	return err;
@@ -624,22 +629,18 @@ static void on_exit_event(struct tracer *t, const struct ml_event *e)
 static void on_fork(struct tracer *t, const struct ml_event *e)
 {
 	struct proc *parent = proctable__find(t->procs, e->pid);
-	struct proc *child = proctable__get(t->procs, (pid_t)e->addr);
-	size_t i;
+	struct proc *child = proctable__get_lazy(t->procs, (pid_t)e->addr);
 
 	if (!child)
 		return;
+	child->ppid = e->pid;
 	if (t->mode == MODE_COMMAND)
 		t->nlive_targets++;
-	if (!parent)
+	if (!parent || !parent->loaded)
 		return;
 	/* Until it calls execve, the child runs its parent's image. */
-	child->exec_id = parent->exec_id;
-	proc__set_comm(child, parent->comm);
-	child->allocator = parent->allocator;
-	if (child->maps.n == 0)
-		for (i = 0; i < parent->maps.n; i++)
-			proc__add_mapping(child, &parent->maps.v[i]);
+	proc__inherit(child, parent);
+	child->loaded = true;
 }
 
 static void on_map_exec(struct tracer *t, const struct ml_event *e)
