@@ -227,6 +227,23 @@ void test_e2e_system_wide(void)
 		ASSERT_EQ(site_bytes(rep, w.pid, "steady_big"), 4 * MIB, "steady_big");
 		ASSERT_EQ(site_bytes(rep, w.pid, "rising"), 1 * MIB, "rising");
 	}
+	/* Short-lived processes, gone before any report: named all the same. */
+	{
+		struct ml_run run;
+		pid_t parent;
+
+		run_program(&run, workload_path("forker"), NULL);
+		ASSERT_EQ(run.exit_code, 0, "forker ran");
+		ml_run_release(&run);
+		rep = ml_tracer_report(t);
+		if (ASSERT_OK_PTR(rep, "report after forker")) {
+			parent = report_pid_of(rep, "forker");
+			ASSERT_EQ(site_bytes(rep, parent, "parent_leak"), 1111, "parent");
+			ASSERT_EQ(site_bytes(rep, -1, "child_leak"), 2222, "forked child, named");
+			ASSERT_EQ(site_bytes(rep, report_pid_of(rep, "exec_target"), "exec_leak"), 3333,
+				  "exec'd child, named");
+		}
+	}
 out:
 	if (w.pid > 0)
 		workload_stop(&w);
