@@ -94,6 +94,7 @@ struct ml_thread {
 	__u64 anchor_stack_id;
 	__u32 anchor_depth;
 	__u32 pad2;
+	__u64 last_stack_id;	/* known to be in "stacks" already */
 };
 
 struct {
@@ -151,7 +152,7 @@ static __always_inline __u64 stack_for(struct ml_thread *t, __u64 ip, __u64 sp, 
 {
 	if (t->anchor_depth && sp < t->anchor_sp)
 		return t->anchor_stack_id;
-	return capture_stack(ip, sp, fp, ra_at);
+	return capture_stack(ip, sp, fp, ra_at, &t->last_stack_id);
 }
 
 static __always_inline __u32 current_exec_id(void)
@@ -382,7 +383,8 @@ int anchor_enter(struct pt_regs *ctx)
 	if (t->depth && sp <= t->entry_sp)
 		t->anchor_stack_id = t->stack_id;	/* inside the allocator */
 	else
-		t->anchor_stack_id = capture_stack(PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx), sp);
+		t->anchor_stack_id = capture_stack(PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx), sp,
+						   &t->last_stack_id);
 	return 0;
 }
 
