@@ -72,7 +72,7 @@ struct {
 struct ml_thread {
 	__u64 entry_sp;		/* user sp at the outermost allocator entry */
 	__u64 size;		/* bytes asked for */
-	__u64 arg;		/* posix_memalign's memptr */
+	__u64 arg;		/* the first argument: realloc's block, posix_memalign's memptr */
 	__u64 stack_id;		/* stack of the outermost call */
 	struct ml_alloc old;	/* realloc: the block being replaced */
 	__u32 depth;		/* allocator calls nested on this thread */
@@ -109,7 +109,7 @@ static __always_inline void count_drop(__u32 why)
 	__u64 *n = bpf_map_lookup_elem(&drops, &why);
 
 	if (n)
-		*n += 1;	/* per-CPU slot: no atomics needed */
+		__sync_fetch_and_add(n, 1);	/* per CPU, but preemptible */
 }
 
 static __always_inline int traced(__u32 pid)
