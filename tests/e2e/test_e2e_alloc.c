@@ -61,6 +61,18 @@ void test_e2e_alloc_funcs(void)
 		ASSERT_EQ(site_bytes(rep, pid, "keep_for_failed_realloc"), 2222,
 			  "block kept by a failed realloc");
 	}
+	if (test__start_subtest("process totals exact")) {
+		/* Every block above, and nothing else: free(NULL), the freed
+		 * and the failed calls changed nothing.
+		 */
+		json_t *native = json_object_get(json_object_get(report_proc(rep, pid), "categories"),
+						 "native");
+
+		ASSERT_EQ(json_integer_value(json_object_get(native, "bytes")),
+			  3000 + 1000 + 1234 + 700 + 4000 + 512 + 1536 + 5000 + 3000 + 2222, "bytes");
+		ASSERT_EQ(json_integer_value(json_object_get(native, "count")), 12, "count");
+		ASSERT_EQ(json_integer_value(json_object_get(rep, "dropped")), 0, "nothing dropped");
+	}
 	if (test__start_subtest("categories")) {
 		/* The first malloc grows the heap: that brk is the allocator's. */
 		ASSERT_EQ(site_bytes_cat(rep, pid, "leak_malloc", "native"), 3000, "native");
