@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <time.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ static int held_prog_ids(pid_t pid, __u32 *ids, int max)
 	return n;
 }
 
-static int count_alive(const __u32 *ids, int n)
+static int count_alive_now(const __u32 *ids, int n)
 {
 	int i, alive = 0;
 
@@ -51,6 +52,21 @@ static int count_alive(const __u32 *ids, int n)
 			alive++;
 			close(fd);
 		}
+	}
+	return alive;
+}
+
+/* Programs whose last link went are freed after an RCU grace period:
+ * poll for that, bounded (this waits for the kernel, not for a guess).
+ */
+static int count_alive(const __u32 *ids, int n)
+{
+	int i, alive = count_alive_now(ids, n);
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+
+	for (i = 0; alive && i < 250; i++) {
+		nanosleep(&tick, NULL);
+		alive = count_alive_now(ids, n);
 	}
 	return alive;
 }
@@ -178,7 +194,7 @@ void test_e2e_sigterm_detaches(void)
 		return;
 	n = held_prog_ids(ml_tracer_pid(t), ids, 256);
 	ASSERT_GE(n, 3, "BPF programs held while tracing");
-	ASSERT_EQ(count_alive(ids, n), n, "they are loaded");
+	ASSERT_EQ(count_alive_now(ids, n), n, "they are loaded");
 	ASSERT_EQ(ml_tracer_stop(t, SIGTERM, &final), 0, "exit code on SIGTERM");
 	ASSERT_TRUE(final && json_is_true(json_object_get(final, "final")), "final report");
 	ASSERT_EQ(count_alive(ids, n), 0, "nothing left behind");
@@ -242,4 +258,44 @@ remove:
 	tracefs_write(events, "-:memleakbpf_test/held\n");
 out:
 	allocators__free(a);
+}
+
+/* Attach to a process busy in malloc on four threads, detach with Ctrl-C,
+ * attach again and get killed with SIGKILL: the process never notices, and
+ * no probe is left behind.
+ */
+void test_e2e_detach_under_load(void)
+{
+	struct workload w = { .pid = -1 };
+	struct ml_tracer *t;
+	char pid[16];
+	const char *args[] = { "--json", "--interval", "1h", "-p", pid, NULL };
+	json_t *final = NULL;
+	__u32 ids[256];
+	int n, round;
+
+	if (!test__require_root())
+		return;
+	if (!ASSERT_OK(workload_start(&w, "churn_forever", NULL), "start workload"))
+		return;
+	snprintf(pid, sizeof(pid), "%d", w.pid);
+	for (round = 0; round < 2; round++) {
+		t = ml_tracer_start(args);
+		if (!ASSERT_OK_PTR(t, "start memleakbpf"))
+			break;
+		ASSERT_OK_PTR(ml_tracer_report(t), "a report while the threads churn");
+		n = held_prog_ids(ml_tracer_pid(t), ids, 256);
+		if (round == 0) {
+			ASSERT_EQ(ml_tracer_stop(t, SIGINT, &final), 0, "Ctrl-C");
+			ASSERT_OK_PTR(final, "final report");
+			json_decref(final);
+			final = NULL;
+		} else {
+			ml_tracer_stop(t, SIGKILL, NULL);
+		}
+		ASSERT_EQ(count_alive(ids, n), 0, "no probe left behind");
+		ml_tracer_free(t);
+		ASSERT_EQ(kill(w.pid, 0), 0, "the workload lives on");
+	}
+	ASSERT_EQ(workload_stop(&w), 0, "every block intact, exit 0");
 }
