@@ -338,9 +338,14 @@ void ml_tracer_free(struct ml_tracer *t)
 
 int workload_start(struct workload *w, const char *name, const char *const *args)
 {
+	return workload_start_program(w, workload_path(name), args);
+}
+
+int workload_start_program(struct workload *w, const char *path, const char *const *args)
+{
 	int out_fd;
 
-	w->pid = spawn(workload_path(name), args, &w->in_fd, &out_fd, &w->err_fd);
+	w->pid = spawn(path, args, &w->in_fd, &out_fd, &w->err_fd);
 	if (w->pid < 0)
 		return -1;
 	close(out_fd);

@@ -48,6 +48,8 @@ struct workload {
 	int in_fd, err_fd;
 };
 int workload_start(struct workload *w, const char *name, const char *const *args);
+/* The same for any program (path absolute) that says "ready" on stderr. */
+int workload_start_program(struct workload *w, const char *path, const char *const *args);
 int workload_send(struct workload *w, const char *line);
 bool workload_wait(struct workload *w, const char *needle);
 int workload_stop(struct workload *w);	/* closes stdin, waits; exit code */

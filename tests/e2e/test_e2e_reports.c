@@ -1,6 +1,8 @@
 /* End to end: reports over time: ranking by growth, --min-age, -p with two
  * processes, system-wide mode and a process that starts after us.
  */
+#include <limits.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -349,4 +351,52 @@ void test_e2e_trend(void)
 	ml_tracer_stop(t, SIGINT, &final);
 	json_decref(final);
 	ml_tracer_free(t);
+}
+
+/* A process in a mount namespace of its own, running a file that exists
+ * only there: its allocator and its symbols are found through
+ * /proc/PID/root.
+ */
+void test_e2e_mount_namespace(void)
+{
+	char dir[] = "/tmp/memleakbpf-ns.XXXXXX", script[3 * PATH_MAX], stepper[PATH_MAX], pid[16];
+	const char *args[] = { "--json", "--top", "1000", "--interval", "1h", "-p", pid, NULL };
+	struct workload w = { .pid = -1 };
+	struct ml_tracer *t = NULL;
+	json_t *rep, *final = NULL;
+
+	if (!test__require_root())
+		return;
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "temporary directory") ||
+	    !ASSERT_OK_PTR(realpath(workload_path("stepper"), stepper), "stepper"))
+		return;
+	snprintf(script, sizeof(script),
+		 "mount -t tmpfs memleakbpf-test %s && cp %s %s/hidden_stepper && exec %s/hidden_stepper",
+		 dir, stepper, dir, dir);
+	{
+		const char *ns_args[] = { "--mount", "--propagation", "private", "/bin/sh", "-c", script, NULL };
+
+		if (!ASSERT_OK(workload_start_program(&w, "/usr/bin/unshare", ns_args), "start in a namespace"))
+			goto out;
+	}
+	ASSERT_NEQ(access(strcat(strcpy(stepper, dir), "/hidden_stepper"), F_OK), 0,
+		   "the file is not in our namespace");
+	snprintf(pid, sizeof(pid), "%d", w.pid);
+	t = ml_tracer_start(args);
+	if (!ASSERT_OK_PTR(t, "start memleakbpf"))
+		goto out;
+	workload_send(&w, "A\n");
+	ASSERT_TRUE(workload_wait(&w, "done A"), "stepped");
+	rep = ml_tracer_report(t);
+	if (ASSERT_OK_PTR(rep, "report")) {
+		ASSERT_EQ(site_bytes(rep, w.pid, "steady_big"), 4 * MIB, "named through /proc/PID/root");
+		assert_caller(rep, w.pid, "rising", "malloc");
+	}
+	ml_tracer_stop(t, SIGINT, &final);
+out:
+	json_decref(final);
+	ml_tracer_free(t);
+	if (w.pid > 0)
+		workload_stop(&w);
+	rmdir(dir);
 }
