@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* user/report_text.c: the report for people (see ../shared/spec/cli.md). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "format.h"
@@ -99,15 +100,53 @@ static void trend_text(const struct trend *t, char *buf, size_t len)
 	}
 }
 
+/* What the program itself asked for: the allocator category is where
+ * that lives, not more of it.
+ */
+static int64_t proc_sum(const struct proc_report *p, bool growth)
+{
+	int64_t sum = 0;
+	unsigned k;
+
+	for (k = 0; k < ML_CAT_MAX; k++)
+		if (k != ML_CAT_ALLOCATOR)
+			sum += growth ? p->cat[k].growth_bytes : p->cat[k].bytes;
+	return sum;
+}
+
+static int cmp_proc_growth(const void *pa, const void *pb)
+{
+	const struct proc_report *a = *(const struct proc_report *const *)pa;
+	const struct proc_report *b = *(const struct proc_report *const *)pb;
+	int64_t ga = proc_sum(a, true), gb = proc_sum(b, true);
+
+	if (ga != gb)
+		return ga > gb ? -1 : 1;
+	ga = proc_sum(a, false);
+	gb = proc_sum(b, false);
+	if (ga != gb)
+		return ga > gb ? -1 : 1;
+	return a->pid - b->pid;
+}
+
+/* The processes that grew most first; as many lines as stacks (--top). */
 static void print_procs(const struct report *r, FILE *out)
 {
 	char b[32], g[32], tr[96], comm[80];
+	const struct proc_report **order;
 	bool show[ML_CAT_MAX];
 	unsigned k;
-	int i;
+	int i, shown;
 
 	if (!r->nprocs)
 		return;
+	order = malloc(r->nprocs * sizeof(*order));
+	if (!order)
+		return;
+	for (i = 0; i < r->nprocs; i++)
+		order[i] = &r->procs[i];
+	qsort(order, r->nprocs, sizeof(*order), cmp_proc_growth);
+	shown = r->nprocs < r->top ? r->nprocs : r->top;
 	for (k = 0; k < ML_CAT_MAX; k++)
 		show[k] = k <= ML_CAT_ALLOCATOR || any_has(r, k);
 	fprintf(out, "  %7s %-15s", "PID", "COMM");
@@ -115,8 +154,8 @@ static void print_procs(const struct report *r, FILE *out)
 		if (show[k])
 			fprintf(out, " %-20s", category_title(k));
 	fprintf(out, " TREND\n");
-	for (i = 0; i < r->nprocs; i++) {
-		const struct proc_report *p = &r->procs[i];
+	for (i = 0; i < shown; i++) {
+		const struct proc_report *p = order[i];
 
 		fprintf(out, "  %7d %-15s", p->pid, printable(p->comm, comm, sizeof(comm)));
 		for (k = 0; k < ML_CAT_MAX; k++) {
@@ -132,6 +171,9 @@ static void print_procs(const struct report *r, FILE *out)
 		trend_text(&p->trend, tr, sizeof(tr));
 		fprintf(out, " %s%s\n", tr, p->exited ? "  (exited)" : "");
 	}
+	if (shown < r->nprocs)
+		fprintf(out, "  ... %d more processes (--json lists them all)\n", r->nprocs - shown);
+	free(order);
 }
 
 static void print_frame(const struct frame *f, FILE *out)

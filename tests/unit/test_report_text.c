@@ -248,6 +248,24 @@ out:
 	free(ref);
 }
 
+/* With more processes than --top, the fastest growing are shown. */
+static void test_procs_cut(void)
+{
+	struct report r;
+	size_t len;
+	char *out;
+
+	report_fixture(&r);
+	r.top = 1;
+	out = render(&r, &len);
+	if (!out)
+		return;
+	ASSERT_OK_PTR(strstr(out, "   4242 node"), "the growing process is shown");
+	ASSERT_TRUE(!strstr(out, "   5150 leaky"), "the shrinking one is cut");
+	ASSERT_STRCONTAINS(out, "... 1 more processes (--json lists them all)", "says so");
+	free(out);
+}
+
 void test_report_text(void)
 {
 	if (test__start_subtest("golden"))
@@ -258,6 +276,8 @@ void test_report_text(void)
 		test_drops();
 	if (test__start_subtest("process table"))
 		test_procs();
+	if (test__start_subtest("process table cut at --top"))
+		test_procs_cut();
 	if (test__start_subtest("stacks"))
 		test_stacks();
 	if (test__start_subtest("hostile names"))
