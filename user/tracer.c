@@ -116,8 +116,13 @@ struct tracer *tracer__open(const struct options *opts, enum tracer_mode mode)
 		err = load_skeleton(t, false);
 	}
 	if (err) {
-		log_error("cannot load the BPF programs: %s%s", strerror(-err),
-			  err == -EPERM ? " (BPF is not permitted here)" : "");
+		if (err == -ENOSYS)
+			log_error("BPF is unavailable on this kernel (the bpf() system call is not implemented)");
+		else if (err == -EPERM)
+			log_error("BPF is not permitted here (%s): kernel lockdown, a seccomp policy or "
+				  "missing privileges", strerror(-err));
+		else
+			log_error("cannot load the BPF programs: %s", strerror(-err));
 		goto fail;
 	}
 	t->allocators = allocators__new();

@@ -8,7 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stddef.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <bpf/bpf.h>
 #include "allocators.h"
 #include "e2e.h"
@@ -298,4 +304,64 @@ void test_e2e_detach_under_load(void)
 		ASSERT_EQ(kill(w.pid, 0), 0, "the workload lives on");
 	}
 	ASSERT_EQ(workload_stop(&w), 0, "every block intact, exit 0");
+}
+
+/* Run memleakbpf with bpf() failing with err (a seccomp filter); returns
+ * its exit code and stderr in r.
+ */
+static void run_without_bpf(struct ml_run *r, int err)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_bpf, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (err & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(filter) / sizeof(filter[0]), .filter = filter };
+	char buf[4096];
+	int errp[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	if (pipe(errp))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		dup2(errp[1], 2);
+		close(errp[0]);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+			_exit(125);
+		execl(memleakbpf_path(), "memleakbpf", "-p", "1", (char *)NULL);
+		_exit(126);
+	}
+	close(errp[1]);
+	n = read(errp[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(errp[0]);
+	waitpid(pid, &status, 0);
+	r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	r->err = strdup(buf);
+}
+
+void test_e2e_no_bpf(void)
+{
+	struct ml_run r;
+
+	if (!test__require_root())
+		return;
+	if (test__start_subtest("bpf() not implemented")) {
+		run_without_bpf(&r, ENOSYS);
+		ASSERT_EQ(r.exit_code, 1, "exit code");
+		ASSERT_STRCONTAINS(r.err, "BPF is unavailable on this kernel", "says what is missing");
+		ASSERT_TRUE(one_line(r.err), "one line");
+		ml_run_release(&r);
+	}
+	if (test__start_subtest("bpf() not permitted")) {
+		run_without_bpf(&r, EPERM);
+		ASSERT_EQ(r.exit_code, 1, "exit code");
+		ASSERT_STRCONTAINS(r.err, "BPF is not permitted here", "says so");
+		ASSERT_TRUE(one_line(r.err), "one line");
+		ml_run_release(&r);
+	}
 }
