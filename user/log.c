@@ -6,11 +6,20 @@
 
 int log_verbosity;
 
+/* One write per line: stderr is unbuffered, and lines from a tool that
+ * others read line by line should not arrive in pieces.
+ */
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "memleakbpf: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char line[1024];
+	int n;
+
+	n = snprintf(line, sizeof(line), "memleakbpf: %s", prefix);
+	n += vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	fwrite(line, 1, n, stderr);
 }
 
 #define DEFINE_LOG(name, prefix, cond)			\

@@ -320,6 +320,7 @@ static void run_without_bpf(struct ml_run *r, int err)
 	struct sock_fprog prog = { .len = sizeof(filter) / sizeof(filter[0]), .filter = filter };
 	char buf[4096];
 	int errp[2], status;
+	size_t len;
 	ssize_t n;
 	pid_t pid;
 
@@ -336,8 +337,12 @@ static void run_without_bpf(struct ml_run *r, int err)
 		_exit(126);
 	}
 	close(errp[1]);
-	n = read(errp[0], buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
+	for (len = 0; len < sizeof(buf) - 1; len += n) {
+		n = read(errp[0], buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+	}
+	buf[len] = '\0';
 	close(errp[0]);
 	waitpid(pid, &status, 0);
 	r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
