@@ -108,9 +108,22 @@ static int gather_heap_sites(struct collector *c, struct site_vec *sv)
 	return n < 0 ? n : 0;
 }
 
-/* Ages need a walk over every outstanding block: only when asked for.
- * With --min-age, outstanding counts only blocks at least that old.
+/* Ages need a walk over every outstanding block: done when asked for
+ * (--min-age, --sort age), or when the walk is small (a few ms).  With
+ * --min-age, outstanding counts only blocks at least that old.
  */
+#define AGES_WALK_LIMIT 100000
+
+static int64_t outstanding_blocks(const struct site *v, size_t n)
+{
+	int64_t blocks = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		blocks += v[i].outstanding_count;
+	return blocks;
+}
+
 static int measure_ages(struct collector *c, struct site *v, size_t n, uint64_t now)
 {
 	int fd = bpf_map__fd(c->t->skel->maps.allocs);
@@ -330,7 +343,6 @@ int collector__collect(struct collector *c, bool final, struct report *r)
 	r->sort = c->opts->sort;
 	r->top = c->opts->top;
 	r->min_age_ns = c->opts->min_age_ns;
-	r->ages_known = c->opts->min_age_ns || c->opts->sort == SORT_AGE;
 	tracer__drops(c->t, r->drops);
 	for (k = 0; k < ML_DROP_MAX; k++)
 		r->dropped += r->drops[k];
@@ -339,6 +351,8 @@ int collector__collect(struct collector *c, bool final, struct report *r)
 	if (err)
 		goto out;
 	sites_sort_by_key(sv.v, sv.n);
+	r->ages_known = c->opts->min_age_ns || c->opts->sort == SORT_AGE ||
+			outstanding_blocks(sv.v, sv.n) <= AGES_WALK_LIMIT;
 	if (r->ages_known) {
 		err = measure_ages(c, sv.v, sv.n, now);
 		if (err)

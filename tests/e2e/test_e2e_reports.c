@@ -85,6 +85,9 @@ void test_e2e_growth_ranking(void)
 		ASSERT_EQ(site_bytes(r2, pid, "rising"), 3 * MIB, "rising outstanding");
 		s = site_stack(r2, pid, "steady_big");
 		ASSERT_EQ(json_integer_value(json_object_get(s, "growth_bytes")), 0, "steady growth");
+		/* Few blocks: their ages are measured without being asked. */
+		ASSERT_TRUE(json_is_real(json_object_get(s, "oldest_age_s")), "age known");
+		ASSERT_GE(json_real_value(json_object_get(s, "oldest_age_s")), 0.0, "age");
 		ASSERT_EQ(json_integer_value(json_object_get(r2, "report")), 2, "report number");
 	}
 	if (test__start_subtest("process growth")) {
