@@ -89,6 +89,18 @@ static int ensure_tracefs(void)
 	return -errno;
 }
 
+/* Options of the spec that later work will bring: refused, not ignored. */
+static int check_not_yet(const struct options *o)
+{
+	const char *which = o->folded_path ? "--folded" : o->flamegraph_path ? "--flamegraph" :
+			    o->pprof_path ? "--pprof" : o->sample_bytes ? "--sample-bytes" : NULL;
+
+	if (!which)
+		return 0;
+	log_error("%s is not available in this version yet", which);
+	return -ENOTSUP;
+}
+
 static int check_pids(const struct options *o)
 {
 	int i;
@@ -352,6 +364,8 @@ int main(int argc, char **argv)
 	}
 	log_verbosity = s.opts.verbosity;
 	log_setup_libbpf();
+	if (check_not_yet(&s.opts))
+		return 2;
 	if (check_privileges())
 		return 2;
 	if (check_kernel() || ensure_tracefs())

@@ -79,7 +79,7 @@ static const struct argp_option option_table[] = {
 	{ "min-size", OPT_MIN_SIZE, "SIZE", 0, "Only allocations of at least SIZE bytes", 1 },
 	{ "max-size", OPT_MAX_SIZE, "SIZE", 0, "Only allocations of at most SIZE bytes", 1 },
 	{ "sample-bytes", OPT_SAMPLE_BYTES, "N", 0,
-	  "Sample one allocation per N bytes allocated on average (default 0: all)", 1 },
+	  "Sample one allocation per N bytes allocated on average (not yet available: 0, every allocation)", 1 },
 
 	{ 0, 0, 0, 0, "Reports:", 2 },
 	{ "interval", 'i', "DUR", 0, "Print a report every DUR (default 10s)", 2 },
@@ -91,7 +91,7 @@ static const struct argp_option option_table[] = {
 	{ "verbose", 'v', 0, 0, "More commentary on stderr (repeatable)", 2 },
 	{ "quiet", 'q', 0, 0, "Less commentary on stderr", 2 },
 
-	{ 0, 0, 0, 0, "Exports, written when the run ends:", 3 },
+	{ 0, 0, 0, 0, "Exports, written when the run ends (not yet available):", 3 },
 	{ "folded", OPT_FOLDED, "FILE", 0, "Folded stacks (flamegraph.pl, inferno, speedscope)", 3 },
 	{ "flamegraph", OPT_FLAMEGRAPH, "FILE.svg", 0, "Interactive SVG flame graph", 3 },
 	{ "pprof", OPT_PPROF, "FILE.pb.gz", 0, "pprof heap profile (go tool pprof)", 3 },
