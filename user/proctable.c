@@ -182,10 +182,20 @@ int proc__add_mapping(struct proc *p, const struct map_entry *e)
 {
 	struct proc_maps *m = &p->maps;
 	struct map_entry *v;
-	size_t i;
+	size_t i, keep;
 
-	if (proc_maps__find(m, e->start))
-		return 0;	/* already known */
+	/* What it overlaps was unmapped since: the new mapping replaces it. */
+	for (i = 0, keep = 0; i < m->n; i++) {
+		if (m->v[i].start < e->end && e->start < m->v[i].end) {
+			if (m->v[i].start == e->start && m->v[i].end == e->end &&
+			    m->v[i].inode == e->inode && m->v[i].offset == e->offset)
+				return 0;	/* already known */
+			free(m->v[i].path);
+			continue;
+		}
+		m->v[keep++] = m->v[i];
+	}
+	m->n = keep;
 	v = realloc(m->v, (m->n + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;

@@ -549,30 +549,31 @@ static const char *resolve_event_path(struct proc *p, const struct ml_event *e, 
 	return buf;
 }
 
-/* Read the process's map while it surely lives; if it has gone already,
- * keep the mapping BPF described (file by device and inode).
+/* Keep the process's map up to date with a mapping BPF described (file by
+ * device and inode): from the event alone when the file is known by now,
+ * which saves a read of /proc/PID/maps per library; from /proc/PID/maps
+ * otherwise, at once, while the process surely lives (it may exit before
+ * the next report, and its stacks need the map to be named).
  */
 static void note_mapping(struct tracer *t, struct proc *p, const struct ml_event *e)
 {
 	struct map_entry m = { 0 };
 	char resolved[PATH_MAX];
-	const char *path;
+	const char *path = NULL;
 
-	if (proc__refresh_maps(p) == 0) {
-		proctable__learn_paths(t->procs, &p->maps);
-		log_debug("pid %d: map read, %zu entries", p->pid, p->maps.n);
-		return;
-	}
-	log_debug("pid %d gone: mapping %llx+%llx dev %x ino %llu '%s'", p->pid,
-		  (unsigned long long)e->addr, (unsigned long long)e->len, e->flags,
-		  (unsigned long long)e->len2, e->path);
-	if (!e->len2 || !e->len)
-		return;
-	path = proctable__path_of(t->procs, e->flags, e->len2);
-	if (!path)
+	if (e->len2 && e->len)
+		path = proctable__path_of(t->procs, e->flags, e->len2);
+	if (!path) {
+		if (proc__refresh_maps(p) == 0) {
+			proctable__learn_paths(t->procs, &p->maps);
+			return;
+		}
+		if (!e->len2 || !e->len)
+			return;
 		path = resolve_event_path(p, e, resolved, sizeof(resolved));
-	if (!path)
-		return;
+		if (!path)
+			return;
+	}
 	m.start = e->addr;
 	m.end = e->addr + e->len;
 	m.offset = e->addr2;
