@@ -17,7 +17,8 @@ LIB_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 LIB        := $(OUTPUT)/libmemleak.a
 TEST_SRCS  := $(wildcard tests/*.c tests/unit/*.c tests/e2e/*.c)
 TEST_OBJS  := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(TEST_SRCS))
-WORKLOADS  := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(wildcard tests/workloads/*.c))
+WORKLOADS  := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(wildcard tests/workloads/*.c)) \
+	      $(patsubst tests/workloads/%.cc,$(OUTPUT)/workloads/%,$(wildcard tests/workloads/*.cc))
 # Workloads are what a user would profile: debug info and frame pointers,
 # no inlining so that each test's named frames exist.
 WL_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls -pthread
@@ -62,8 +63,11 @@ $(OUTPUT)/tests/%.o: tests/%.c tests/*.h user/*.h bpf/memleak.h $(OUTPUT)/tests/
 $(OUTPUT)/test_runner: $(TEST_OBJS) $(LIB)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
+$(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/wl.h | $(OUTPUT)/workloads
 	$(CC) $(WL_CFLAGS) $< -o $@ $(if $(findstring static,$*),-static,)
+
+$(OUTPUT)/workloads/%: tests/workloads/%.cc tests/workloads/wl.h | $(OUTPUT)/workloads
+	$(CXX) $(WL_CFLAGS) $< -o $@
 
 test: memleakbpf $(OUTPUT)/test_runner $(WORKLOADS)
 	$(OUTPUT)/test_runner $(TESTFLAGS)

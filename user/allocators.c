@@ -58,6 +58,12 @@ static const char *const anchor_names[ANCHOR_MAX] = {
 	[ANCHOR_REALPATH] = "realpath",
 	[ANCHOR_OPEN_MEMSTREAM] = "open_memstream",
 	[ANCHOR_GET_CURRENT_DIR_NAME] = "get_current_dir_name",
+	[ANCHOR_CXX_NEW] = "_Znwm",
+	[ANCHOR_CXX_NEW_ARRAY] = "_Znam",
+	[ANCHOR_CXX_NEW_NOTHROW] = "_ZnwmRKSt9nothrow_t",
+	[ANCHOR_CXX_NEW_ARRAY_NOTHROW] = "_ZnamRKSt9nothrow_t",
+	[ANCHOR_CXX_NEW_ALIGN] = "_ZnwmSt11align_val_t",
+	[ANCHOR_CXX_NEW_ARRAY_ALIGN] = "_ZnamSt11align_val_t",
 };
 
 /* Symbols looked for in one pass over a table: the functions, the
@@ -360,11 +366,12 @@ static int name_is_libc(const char *path)
 	return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0;
 }
 
-/* Build the description of an allocator, or NULL when the file does not
- * define both malloc and free.  The anchors (strdup, asprintf, sbrk, ...)
- * only count in the C library (a shared libc, or a static executable
- * carrying it): jemalloc's callers reach libc's strdup, which calls malloc
- * through the PLT and is seen there.
+/* Build the description of an allocator (a file that defines malloc and
+ * free), or of a library with anchors only (libstdc++'s operator new), or
+ * NULL.  The libc anchors (strdup, asprintf, sbrk, ...) only count in the C
+ * library (a shared libc, or a static executable carrying it): jemalloc's
+ * callers reach libc's strdup, which calls malloc through the PLT and is
+ * seen there.
  */
 static struct allocator_lib *lib_build(Elf *elf, int fd, const char *path,
 				       const char *display_path, const struct stat *st)
@@ -374,7 +381,8 @@ static struct allocator_lib *lib_build(Elf *elf, int fd, const char *path,
 	int i;
 
 	find_symbols(elf, picks);
-	if (!picks[ML_FN_MALLOC].found || !picks[ML_FN_FREE].found)
+	if ((!picks[ML_FN_MALLOC].found || !picks[ML_FN_FREE].found) &&
+	    !picks[PICK_ANCHOR + ANCHOR_CXX_NEW].found)
 		return NULL;
 	lib = calloc(1, sizeof(*lib));
 	if (!lib)
@@ -396,10 +404,11 @@ static struct allocator_lib *lib_build(Elf *elf, int fd, const char *path,
 	}
 	for (i = 0; i < ANCHOR_MAX; i++) {
 		lib->anchor[i].alias_of = -1;
-		if (lib->is_libc && picks[PICK_ANCHOR + i].found)
+		if ((lib->is_libc || i >= ANCHOR_CXX_FIRST) && picks[PICK_ANCHOR + i].found)
 			fill_func(elf, fd, &picks[PICK_ANCHOR + i].sym, 0, &lib->anchor[i]);
 	}
-	if (!lib->fn[ML_FN_MALLOC].present || !lib->fn[ML_FN_FREE].present) {
+	lib->is_allocator = lib->fn[ML_FN_MALLOC].present && lib->fn[ML_FN_FREE].present;
+	if (!lib->is_allocator && !lib->anchor[ANCHOR_CXX_NEW].present) {
 		lib_free(lib);	/* symbols outside any segment: a broken file */
 		return NULL;
 	}

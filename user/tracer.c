@@ -320,7 +320,7 @@ static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
 		plan_add(&plan[SET_ALLOC_RET], alloc_func_name(fn), f->file_offset, ML_COOKIE(fn, 0));
 		plan_add(&plan[SET_ALLOC], alloc_func_name(fn), f->file_offset, ML_COOKIE(fn, 0));
 	}
-	for (fn = 0; fn < ANCHOR_MAX && lib->is_libc; fn++) {
+	for (fn = 0; fn < ANCHOR_MAX; fn++) {
 		const struct alloc_func *f = &lib->anchor[fn];
 
 		if (!f->present || f->alias_of >= 0)
@@ -455,9 +455,11 @@ int tracer__attach_process(struct tracer *t, pid_t pid)
 		if (err)
 			return err;
 	}
-	if (n > 0 && p->allocator != libs[0]->display_path) {
+	for (i = 0; i < n && !libs[i]->is_allocator; i++)
+		;	/* libstdc++ has anchors, not an allocator */
+	if (i < n && p->allocator != libs[i]->display_path) {
 		/* The most specific one (executable, preload, library) serves. */
-		p->allocator = libs[0]->display_path;
+		p->allocator = libs[i]->display_path;
 		if (t->mode == MODE_SYSTEM)
 			log_info("pid %d (%s) allocates with %s", pid, p->comm, p->allocator);
 		else
@@ -509,10 +511,11 @@ int tracer__attach_all_processes(struct tracer *t)
 			continue;
 		}
 		n = allocators__for_process(t->allocators, pid, &p->maps, libs, 16);
-		for (i = 0; i < n && !err; i++)
+		for (i = 0; i < n && !err; i++) {
 			err = attach_lib(t, libs[i], -1);
-		if (n > 0)
-			p->allocator = libs[0]->display_path;
+			if (libs[i]->is_allocator && !p->allocator)
+				p->allocator = libs[i]->display_path;
+		}
 	}
 	closedir(dir);
 	return err;

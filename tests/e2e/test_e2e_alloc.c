@@ -192,3 +192,30 @@ void test_e2e_static_binary(void)
 out:
 	ml_run_release(&r);
 }
+
+void test_e2e_cxx_new(void)
+{
+	struct ml_run r;
+	json_t *rep;
+	pid_t pid;
+
+	if (!test__require_root())
+		return;
+	rep = run_workload(&r, "cxx_new", NULL);
+	if (!rep)
+		goto out;
+	pid = report_pid_of(rep, "cxx_new");
+	if (test__start_subtest("operator new")) {
+		ASSERT_EQ(site_bytes(rep, pid, "shop::make_widgets()"), 3 * 48, "bytes");
+		ASSERT_EQ(site_count(rep, pid, "shop::make_widgets()"), 3, "count");
+		assert_caller(rep, pid, "shop::make_widgets()", "operator new(unsigned long)");
+	}
+	if (test__start_subtest("operator new[]")) {
+		ASSERT_EQ(site_bytes(rep, pid, "shop::make_array()"), 40, "bytes");
+		assert_caller(rep, pid, "shop::make_array()", "operator new[](unsigned long)");
+	}
+	if (test__start_subtest("nothrow new"))
+		ASSERT_EQ(site_bytes(rep, pid, "shop::make_nothrow()"), 48, "bytes");
+out:
+	ml_run_release(&r);
+}

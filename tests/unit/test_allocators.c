@@ -125,6 +125,7 @@ void test_allocators_libc(void)
 	if (test__start_subtest("libc is an allocator")) {
 		if (ASSERT_OK_PTR(lib, "inspect libc")) {
 			ASSERT_TRUE(lib->is_libc, "is_libc");
+			ASSERT_TRUE(lib->is_allocator, "is an allocator");
 			ASSERT_STREQ(lib->path, LIBC_PATH, "path");
 			ASSERT_STREQ(lib->display_path, LIBC_PATH, "display_path defaults to path");
 			ASSERT_OK(stat(LIBC_PATH, &st), "stat libc");
@@ -426,5 +427,30 @@ void test_allocators_for_process(void)
 			ASSERT_TRUE(out[n - 1] == libc, "libc");
 		ASSERT_EQ(allocators__for_process(a, getpid(), NULL, out, 0), 0, "max = 0");
 	}
+	allocators__free(a);
+}
+
+/* libstdc++ is no allocator, but its operator new calls malloc from code
+ * without frame pointers: it is reported for its anchors alone.
+ */
+void test_allocators_libstdcxx(void)
+{
+	const char *path = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
+	struct allocators *a = allocators__new();
+	const struct allocator_lib *lib;
+
+	if (access(path, R_OK)) {
+		test__skip("no libstdc++ here");
+		goto out;
+	}
+	lib = allocators__inspect(a, path, path);
+	if (!ASSERT_OK_PTR(lib, "libstdc++ is reported"))
+		goto out;
+	ASSERT_FALSE(lib->is_allocator, "not an allocator");
+	ASSERT_FALSE(lib->fn[ML_FN_MALLOC].present, "no malloc");
+	check_func(path, ".dynsym", "_Znwm", &lib->anchor[ANCHOR_CXX_NEW]);
+	check_func(path, ".dynsym", "_Znam", &lib->anchor[ANCHOR_CXX_NEW_ARRAY]);
+	ASSERT_FALSE(lib->anchor[ANCHOR_STRDUP].present, "no libc anchors");
+out:
 	allocators__free(a);
 }
