@@ -251,6 +251,12 @@ static __always_inline __u64 requested_size(__u32 fn, struct pt_regs *ctx)
 	case ML_FN_MALLOC:
 	case ML_FN_VALLOC:
 	case ML_FN_PVALLOC:
+	case ML_FN_CXX_NEW:
+	case ML_FN_CXX_NEW_ARRAY:
+	case ML_FN_CXX_NEW_NOTHROW:
+	case ML_FN_CXX_NEW_ARRAY_NOTHROW:
+	case ML_FN_CXX_NEW_ALIGN:
+	case ML_FN_CXX_NEW_ARRAY_ALIGN:
 		return a;
 	case ML_FN_CALLOC:
 		return a * b;	/* an overflowing product fails: NULL, not counted */

@@ -38,8 +38,23 @@ enum ml_func {
 	ML_FN_MEMALIGN,
 	ML_FN_VALLOC,
 	ML_FN_PVALLOC,
+	ML_FN_CXX_NEW,		/* operator new(size_t) and friends: size first */
+	ML_FN_CXX_NEW_ARRAY,
+	ML_FN_CXX_NEW_NOTHROW,
+	ML_FN_CXX_NEW_ARRAY_NOTHROW,
+	ML_FN_CXX_NEW_ALIGN,
+	ML_FN_CXX_NEW_ARRAY_ALIGN,
+	ML_FN_CXX_DELETE,	/* operator delete(void *) and friends: like free */
+	ML_FN_CXX_DELETE_ARRAY,
+	ML_FN_CXX_DELETE_SIZED,
+	ML_FN_CXX_DELETE_ARRAY_SIZED,
+	ML_FN_CXX_DELETE_ALIGN,
+	ML_FN_CXX_DELETE_ARRAY_ALIGN,
 	ML_FN_MAX,
 };
+
+/* Functions that release a block (entry probe only, the block is argument 1). */
+#define ML_FN_IS_RELEASE(fn) ((fn) == ML_FN_FREE || ((fn) >= ML_FN_CXX_DELETE && (fn) < ML_FN_MAX))
 
 /* BPF cookie layout of an allocator probe: function id in bits 0-7, the
  * number of bytes the probe's offset has pushed onto the stack since the

@@ -42,6 +42,21 @@ static const struct {
 	[ML_FN_MEMALIGN] = { "memalign", 2 },
 	[ML_FN_VALLOC] = { "valloc", 1 },
 	[ML_FN_PVALLOC] = { "pvalloc", 1 },
+	/* C++: in libstdc++ they call malloc (nested: counted once, at new);
+	 * jemalloc and tcmalloc define their own, which do not.
+	 */
+	[ML_FN_CXX_NEW] = { "_Znwm", 1 },
+	[ML_FN_CXX_NEW_ARRAY] = { "_Znam", 1 },
+	[ML_FN_CXX_NEW_NOTHROW] = { "_ZnwmRKSt9nothrow_t", 2 },
+	[ML_FN_CXX_NEW_ARRAY_NOTHROW] = { "_ZnamRKSt9nothrow_t", 2 },
+	[ML_FN_CXX_NEW_ALIGN] = { "_ZnwmSt11align_val_t", 2 },
+	[ML_FN_CXX_NEW_ARRAY_ALIGN] = { "_ZnamSt11align_val_t", 2 },
+	[ML_FN_CXX_DELETE] = { "_ZdlPv", 1 },
+	[ML_FN_CXX_DELETE_ARRAY] = { "_ZdaPv", 1 },
+	[ML_FN_CXX_DELETE_SIZED] = { "_ZdlPvm", 1 },
+	[ML_FN_CXX_DELETE_ARRAY_SIZED] = { "_ZdaPvm", 1 },
+	[ML_FN_CXX_DELETE_ALIGN] = { "_ZdlPvSt11align_val_t", 1 },
+	[ML_FN_CXX_DELETE_ARRAY_ALIGN] = { "_ZdaPvSt11align_val_t", 1 },
 };
 
 /* anchor_enter reads only the stack pointer: no argument to keep. */
@@ -58,12 +73,6 @@ static const char *const anchor_names[ANCHOR_MAX] = {
 	[ANCHOR_REALPATH] = "realpath",
 	[ANCHOR_OPEN_MEMSTREAM] = "open_memstream",
 	[ANCHOR_GET_CURRENT_DIR_NAME] = "get_current_dir_name",
-	[ANCHOR_CXX_NEW] = "_Znwm",
-	[ANCHOR_CXX_NEW_ARRAY] = "_Znam",
-	[ANCHOR_CXX_NEW_NOTHROW] = "_ZnwmRKSt9nothrow_t",
-	[ANCHOR_CXX_NEW_ARRAY_NOTHROW] = "_ZnamRKSt9nothrow_t",
-	[ANCHOR_CXX_NEW_ALIGN] = "_ZnwmSt11align_val_t",
-	[ANCHOR_CXX_NEW_ARRAY_ALIGN] = "_ZnamSt11align_val_t",
 };
 
 /* Symbols looked for in one pass over a table: the functions, the
@@ -367,8 +376,8 @@ static int name_is_libc(const char *path)
 }
 
 /* Build the description of an allocator (a file that defines malloc and
- * free), or of a library with anchors only (libstdc++'s operator new), or
- * NULL.  The libc anchors (strdup, asprintf, sbrk, ...) only count in the C
+ * free), or of a library with C++'s operator new and delete only
+ * (libstdc++), or NULL.  The libc anchors (strdup, asprintf, sbrk, ...) only count in the C
  * library (a shared libc, or a static executable carrying it): jemalloc's
  * callers reach libc's strdup, which calls malloc through the PLT and is
  * seen there.
@@ -382,7 +391,7 @@ static struct allocator_lib *lib_build(Elf *elf, int fd, const char *path,
 
 	find_symbols(elf, picks);
 	if ((!picks[ML_FN_MALLOC].found || !picks[ML_FN_FREE].found) &&
-	    !picks[PICK_ANCHOR + ANCHOR_CXX_NEW].found)
+	    !picks[ML_FN_CXX_NEW].found)
 		return NULL;
 	lib = calloc(1, sizeof(*lib));
 	if (!lib)
@@ -404,11 +413,11 @@ static struct allocator_lib *lib_build(Elf *elf, int fd, const char *path,
 	}
 	for (i = 0; i < ANCHOR_MAX; i++) {
 		lib->anchor[i].alias_of = -1;
-		if ((lib->is_libc || i >= ANCHOR_CXX_FIRST) && picks[PICK_ANCHOR + i].found)
+		if (lib->is_libc && picks[PICK_ANCHOR + i].found)
 			fill_func(elf, fd, &picks[PICK_ANCHOR + i].sym, 0, &lib->anchor[i]);
 	}
 	lib->is_allocator = lib->fn[ML_FN_MALLOC].present && lib->fn[ML_FN_FREE].present;
-	if (!lib->is_allocator && !lib->anchor[ANCHOR_CXX_NEW].present) {
+	if (!lib->is_allocator && !lib->fn[ML_FN_CXX_NEW].present) {
 		lib_free(lib);	/* symbols outside any segment: a broken file */
 		return NULL;
 	}
@@ -531,8 +540,15 @@ static const struct allocator_lib *inspect_mapped(struct allocators *a, pid_t pi
 {
 	const struct allocator_lib *lib;
 	char rooted[PATH_MAX + 32];
+	struct stat in_ns, here;
 
 	snprintf(rooted, sizeof(rooted), "/proc/%d/root%s", (int)pid, path);
+	/* The same file in our namespace: keep that path, which outlives the
+	 * process (the result is cached and attached to for others).
+	 */
+	if (stat(rooted, &in_ns) == 0 && stat(path, &here) == 0 &&
+	    in_ns.st_dev == here.st_dev && in_ns.st_ino == here.st_ino)
+		return allocators__inspect(a, path, path);
 	lib = allocators__inspect(a, rooted, path);
 	if (!lib && errno)
 		lib = allocators__inspect(a, path, path);

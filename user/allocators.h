@@ -33,13 +33,6 @@ enum anchor_fn {
 	ANCHOR_REALPATH,
 	ANCHOR_OPEN_MEMSTREAM,
 	ANCHOR_GET_CURRENT_DIR_NAME,
-	ANCHOR_CXX_FIRST,		/* C++ operator new, in libstdc++ (or a static binary) */
-	ANCHOR_CXX_NEW = ANCHOR_CXX_FIRST,
-	ANCHOR_CXX_NEW_ARRAY,
-	ANCHOR_CXX_NEW_NOTHROW,
-	ANCHOR_CXX_NEW_ARRAY_NOTHROW,
-	ANCHOR_CXX_NEW_ALIGN,
-	ANCHOR_CXX_NEW_ARRAY_ALIGN,
 	ANCHOR_MAX
 };
 
@@ -56,8 +49,8 @@ struct allocator_lib {
 	char *path;		/* as opened (may be under /proc/PID/root) */
 	char *display_path;	/* as the process sees it */
 	uint64_t dev, inode;
-	int is_allocator;	/* defines malloc and free; else it only has anchors
-				 * (libstdc++: operator new calls malloc) */
+	int is_allocator;	/* defines malloc and free; else it only has C++'s
+				 * operator new and delete (libstdc++) */
 	int is_libc;		/* glibc: has the libc anchors */
 	struct alloc_func fn[ML_FN_MAX];
 	struct alloc_func anchor[ANCHOR_MAX];

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,9 +311,9 @@ static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
 
 		if (!f->present || f->alias_of >= 0)
 			continue;
-		if (fn == ML_FN_FREE) {
+		if (ML_FN_IS_RELEASE(fn)) {
 			/* No return probe: the entry may sit where it is cheap. */
-			plan_add(&plan[SET_FREE], "free", f->file_offset + f->probe_delta,
+			plan_add(&plan[SET_FREE], alloc_func_name(fn), f->file_offset + f->probe_delta,
 				 ML_COOKIE(fn, f->sp_adjust));
 			continue;
 		}
@@ -729,7 +730,7 @@ void tracer__housekeeping(struct tracer *t)
 	for (i = 0; (p = proctable__at(t->procs, i)); i++) {
 		if (p->exited || !p->rescan_allocators)
 			continue;
-		if (tracer__attach_process(t, p->pid) < 0)
+		if (tracer__attach_process(t, p->pid) < 0 && kill(p->pid, 0) == 0)
 			log_warn("could not attach to the allocator of pid %d (%s)", p->pid, p->comm);
 	}
 }

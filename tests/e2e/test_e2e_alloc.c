@@ -1,6 +1,7 @@
 /* End to end: every allocation function, realloc's shapes, libc's own
  * allocations, threads, a static binary.  Exact bytes, named frames.
  */
+#include <signal.h>
 #include "e2e.h"
 
 void test_e2e_alloc_funcs(void)
@@ -216,6 +217,29 @@ void test_e2e_cxx_new(void)
 	}
 	if (test__start_subtest("nothrow new"))
 		ASSERT_EQ(site_bytes(rep, pid, "shop::make_nothrow()"), 48, "bytes");
+	if (test__start_subtest("jemalloc's own operator new")) {
+		/* It does not call malloc: new itself is the allocation. */
+		const char *args[] = { "--json", "--top", "1000", "--interval", "1h", "--", "/usr/bin/env",
+				       "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+				       workload_path("cxx_new"), "--wait", NULL };
+		struct ml_tracer *t = ml_tracer_start(args);
+		json_t *final = NULL;
+
+		if (ASSERT_OK_PTR(t, "start") &&
+		    ASSERT_TRUE(ml_tracer_wait_stderr(t, "libjemalloc.so.2"), "jemalloc attached") &&
+		    ASSERT_OK(ml_tracer_send(t, "go\n"), "go") &&
+		    ASSERT_TRUE(ml_tracer_wait_stderr(t, "done"), "allocated")) {
+			json_t *rj = ml_tracer_report(t);
+			pid_t jp = report_pid_of(rj, "cxx_new");
+
+			ASSERT_EQ(site_bytes(rj, jp, "shop::make_widgets()"), 3 * 48, "bytes");
+			assert_caller(rj, jp, "shop::make_widgets()", "operator new(unsigned long)");
+		}
+		if (t)
+			ml_tracer_stop(t, SIGINT, &final);
+		json_decref(final);
+		ml_tracer_free(t);
+	}
 out:
 	ml_run_release(&r);
 }

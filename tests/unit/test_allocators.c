@@ -430,8 +430,8 @@ void test_allocators_for_process(void)
 	allocators__free(a);
 }
 
-/* libstdc++ is no allocator, but its operator new calls malloc from code
- * without frame pointers: it is reported for its anchors alone.
+/* libstdc++ is no allocator, but it defines operator new and delete:
+ * it is reported for those.
  */
 void test_allocators_libstdcxx(void)
 {
@@ -448,8 +448,9 @@ void test_allocators_libstdcxx(void)
 		goto out;
 	ASSERT_FALSE(lib->is_allocator, "not an allocator");
 	ASSERT_FALSE(lib->fn[ML_FN_MALLOC].present, "no malloc");
-	check_func(path, ".dynsym", "_Znwm", &lib->anchor[ANCHOR_CXX_NEW]);
-	check_func(path, ".dynsym", "_Znam", &lib->anchor[ANCHOR_CXX_NEW_ARRAY]);
+	check_func(path, ".dynsym", "_Znwm", &lib->fn[ML_FN_CXX_NEW]);
+	check_func(path, ".dynsym", "_Znam", &lib->fn[ML_FN_CXX_NEW_ARRAY]);
+	check_func(path, ".dynsym", "_ZdlPv", &lib->fn[ML_FN_CXX_DELETE]);
 	ASSERT_FALSE(lib->anchor[ANCHOR_STRDUP].present, "no libc anchors");
 out:
 	allocators__free(a);
