@@ -170,6 +170,13 @@ void test_e2e_threads(void)
 	}
 	if (test__start_subtest("freed by another thread"))
 		ASSERT_EQ(site_count(rep, pid, "handoff_alloc"), 0, "count");
+	if (test__start_subtest("arena reservations are not memory")) {
+		/* Each thread arena reserves 64 MiB PROT_NONE and makes a part
+		 * of it usable with mprotect: only that part counts.
+		 */
+		ASSERT_GT(proc_category_bytes(rep, pid, "allocator"), 0, "arenas' usable part");
+		ASSERT_LT(proc_category_bytes(rep, pid, "allocator"), 4 << 20, "not the reservations");
+	}
 out:
 	ml_run_release(&r);
 }
