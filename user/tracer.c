@@ -673,7 +673,6 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
-	t->events_seen++;
 	switch (e->type) {
 	case ML_EV_MMAP:
 		if (e->len < t->opts->min_size || e->len > t->opts->max_size)

@@ -43,7 +43,6 @@ struct tracer {
 	size_t nattached, attached_cap;
 	int nlive_targets;		/* -p / -- CMD: targets still alive */
 	bool pending_purge;		/* some process needs its entries dropped */
-	uint64_t events_seen;
 };
 
 /* Open and load the BPF programs for opts; prints the reason on failure.
