@@ -620,7 +620,7 @@ static void on_exit_event(struct tracer *t, const struct ml_event *e)
 		/* It may hold blocks we never had an event for: its entry lets
 		 * its final state be reported and its entries purged.
 		 */
-		p = proctable__get(t->procs, e->pid);
+		p = proctable__get_lazy(t->procs, e->pid);
 		if (p) {
 			proc__set_comm(p, e->comm);
 			p->exec_id = e->exec_id;
