@@ -254,6 +254,9 @@ void test_e2e_uprobe_held_elsewhere(void)
 	snprintf(def, sizeof(def), "p:memleakbpf_test/held %s:0x%llx(0x%llx)\n", exe,
 		 (unsigned long long)lib->fn[ML_FN_MALLOC].file_offset,
 		 (unsigned long long)lib->fn[ML_FN_MALLOC].file_offset + 8);
+	/* A run that died half way may have left it: start clean. */
+	tracefs_write(enable, "0\n");
+	tracefs_write(events, "-:memleakbpf_test/held\n");
 	if (!ASSERT_OK(tracefs_write(events, def), "define the other tool's uprobe"))
 		goto out;
 	if (!ASSERT_OK(tracefs_write(enable, "1\n"), "enable it"))
