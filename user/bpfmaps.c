@@ -10,36 +10,41 @@
 
 #define BATCH 4096
 
-/* get_next_key walk, for kernels without batch lookups. */
+/* get_next_key walk, for kernels without batch lookups.  The walk goes on
+ * from the last key read (kept apart: a key deleted under us is skipped,
+ * not stored).
+ */
 static long dump_slow(int fd, size_t ksz, size_t vsz, char **keys, char **vals, size_t cap)
 {
-	char *prev = NULL, *k = malloc(ksz);
-	size_t n = 0;
+	char *prev = malloc(ksz), *k = malloc(ksz);
+	bool started = false;
+	long n = 0;
 
-	if (!k)
-		return -ENOMEM;
-	while (bpf_map_get_next_key(fd, prev, k) == 0) {
-		if (n == cap) {
-			char *nk, *nv;
+	if (!prev || !k) {
+		n = -ENOMEM;
+		goto out;
+	}
+	while (bpf_map_get_next_key(fd, started ? prev : NULL, k) == 0) {
+		started = true;
+		memcpy(prev, k, ksz);
+		if ((size_t)n == cap) {
+			char *nk = realloc(*keys, (cap + BATCH) * ksz);
+			char *nv = nk ? realloc(*vals, (cap + BATCH) * vsz) : NULL;
 
-			cap = cap ? cap * 2 : BATCH;
-			nk = realloc(*keys, cap * ksz);
-			nv = nk ? realloc(*vals, cap * vsz) : NULL;
 			if (nk)
 				*keys = nk;
 			if (!nv) {
-				free(k);
-				return -ENOMEM;
+				n = -ENOMEM;
+				goto out;
 			}
 			*vals = nv;
+			cap += BATCH;
 		}
-		memcpy(*keys + n * ksz, k, ksz);
 		if (bpf_map_lookup_elem(fd, k, *vals + n * vsz) == 0)
-			n++;	/* else deleted under us: skip it */
-		prev = *keys + (n ? n - 1 : 0) * ksz;
-		if (!n)
-			prev = NULL;
+			memcpy(*keys + n++ * ksz, k, ksz);
 	}
+out:
+	free(prev);
 	free(k);
 	return n;
 }
