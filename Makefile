@@ -6,14 +6,18 @@ BPFTOOL  ?= bpftool
 CC       ?= gcc
 CFLAGS   ?= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ALL_CFLAGS := $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iuser
-LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone -ljansson -lstdc++ -lpthread
+LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone -ljansson -lprotobuf-c -lstdc++ -lpthread
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 LIB_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c))
-LIB_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+LIB_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS)) \
+	      $(patsubst user/%.S,$(OUTPUT)/user/%.o,$(wildcard user/*.S)) \
+	      $(OUTPUT)/proto/profile.pb-c.o
+# profile.proto (pprof's format) compiled by protoc-c into C.
+PROTO_GEN  := $(OUTPUT)/proto/profile.pb-c.h
 LIB        := $(OUTPUT)/libmemleak.a
 TEST_SRCS  := $(wildcard tests/*.c tests/unit/*.c tests/e2e/*.c)
 TEST_OBJS  := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(TEST_SRCS))
@@ -33,7 +37,7 @@ deps:
 vmlinux:
 	tools/gen-vmlinux.sh $(ARCH)
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests/unit $(OUTPUT)/tests/e2e $(OUTPUT)/workloads:
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/proto $(OUTPUT)/tests/unit $(OUTPUT)/tests/e2e $(OUTPUT)/workloads:
 	mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
@@ -42,8 +46,18 @@ $(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(OUTPUT)/user/%.o: user/%.c user/*.h bpf/memleak.h $(SKELS) | $(OUTPUT)/user
-	$(CC) $(ALL_CFLAGS) -DMEMLEAKBPF_VERSION='"$(VERSION)"' -c $< -o $@
+$(OUTPUT)/proto/%.pb-c.c $(OUTPUT)/proto/%.pb-c.h: proto/%.proto | $(OUTPUT)/proto
+	protoc-c --proto_path=proto --c_out=$(OUTPUT)/proto $<
+
+$(OUTPUT)/proto/%.pb-c.o: $(OUTPUT)/proto/%.pb-c.c $(OUTPUT)/proto/%.pb-c.h
+	$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/proto -c $< -o $@
+
+$(OUTPUT)/user/%.o: user/%.c user/*.h bpf/memleak.h $(SKELS) $(PROTO_GEN) | $(OUTPUT)/user
+	$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/proto -DMEMLEAKBPF_VERSION='"$(VERSION)"' -c $< -o $@
+
+# Assembler files embed data (the flame graph's script) with .incbin.
+$(OUTPUT)/user/%.o: user/%.S $(wildcard user/*.js) | $(OUTPUT)/user
+	$(CC) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -57,8 +71,8 @@ $(OUTPUT)/tests/list.inc: $(TEST_SRCS) | $(OUTPUT)
 	grep -ho '^void test_[a-z0-9][a-z0-9_]*(void)' $(TEST_SRCS) | sed 's/^void \(test_[a-z0-9_]*\)(void)/DEFINE_TEST(\1)/' > $@.tmp
 	mv $@.tmp $@
 
-$(OUTPUT)/tests/%.o: tests/%.c tests/*.h user/*.h bpf/memleak.h $(OUTPUT)/tests/list.inc | $(OUTPUT)/tests/unit $(OUTPUT)/tests/e2e
-	$(CC) $(ALL_CFLAGS) -Itests -I$(OUTPUT)/tests -c $< -o $@
+$(OUTPUT)/tests/%.o: tests/%.c tests/*.h user/*.h bpf/memleak.h $(OUTPUT)/tests/list.inc $(PROTO_GEN) | $(OUTPUT)/tests/unit $(OUTPUT)/tests/e2e
+	$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/proto -Itests -I$(OUTPUT)/tests -c $< -o $@
 
 $(OUTPUT)/test_runner: $(TEST_OBJS) $(LIB)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
@@ -79,7 +93,10 @@ bench: memleakbpf
 	tools/bench.sh
 
 demo: memleakbpf $(OUTPUT)/workloads/demo_leaky_service
-	./memleakbpf --interval 2 --duration 7 -- $(OUTPUT)/workloads/demo_leaky_service
+	mkdir -p $(OUTPUT)/demo
+	./memleakbpf --interval 2 --duration 7 --flamegraph $(OUTPUT)/demo/leak.svg \
+		--pprof $(OUTPUT)/demo/leak.pb.gz --folded $(OUTPUT)/demo/leak.folded \
+		-- $(OUTPUT)/workloads/demo_leaky_service
 
 # Extra build rules (test fixtures, bench programs) live beside what they build.
 -include tests/*.mk tools/*.mk

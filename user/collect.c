@@ -21,6 +21,8 @@ struct collector {
 	const struct options *opts;
 	struct symbolizer *sym;
 	int seq;
+	bool want_all;			/* build every stack, for the exports */
+	int64_t start_wall_ns;		/* CLOCK_REALTIME when tracing began */
 	struct site_prev *prev;		/* outstanding per site at the last report */
 	size_t nprev;
 };
@@ -45,6 +47,14 @@ static struct site *site_vec_push(struct site_vec *sv)
 	return &sv->v[sv->n++];
 }
 
+static int64_t wall_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 struct collector *collector__new(struct tracer *t, const struct options *opts)
 {
 	struct collector *c = calloc(1, sizeof(*c));
@@ -53,12 +63,18 @@ struct collector *collector__new(struct tracer *t, const struct options *opts)
 		return NULL;
 	c->t = t;
 	c->opts = opts;
+	c->start_wall_ns = wall_now_ns() - (int64_t)(tracer__now_ns() - t->start_ns);
 	c->sym = symbolizer__new();
 	if (!c->sym) {
 		free(c);
 		return NULL;
 	}
 	return c;
+}
+
+void collector__want_all(struct collector *c, bool all)
+{
+	c->want_all = all;
 }
 
 void collector__free(struct collector *c)
@@ -287,15 +303,25 @@ static void resolve_frames(struct collector *c, struct stack_report *sr, const s
 		/* A return address points after the call: look up the call. */
 		symbolizer__resolve(c->sym, sr->pid, p ? &p->maps : NULL, p ? p->root : NULL,
 				    i ? ip - 1 : ip, &info);
+		const struct map_entry *e = p ? proc_maps__find(&p->maps, ip) : NULL;
+
 		for (l = 0; l < info.nlines && sr->nframes < cap; l++) {
 			struct frame *f = &sr->frames[sr->nframes++];
 
 			f->addr = ip;
 			f->module = info.module;
 			f->module_offset = info.module_offset + (i ? 1 : 0);
+			f->build_id = info.build_id;
+			if (e) {
+				f->map_start = e->start;
+				f->map_limit = e->end;
+				f->map_offset = e->offset;
+			}
 			f->function = info.lines[l].function;
+			f->system_name = info.lines[l].system_name;
 			f->file = info.lines[l].file;
 			f->line = info.lines[l].line;
+			f->start_line = info.lines[l].start_line;
 			f->jit = info.kind == SYM_JIT || (info.module && !strcmp(info.module, "[jit]"));
 			f->inlined = l < info.nlines - 1;
 		}
@@ -337,7 +363,9 @@ int collector__collect(struct collector *c, bool final, struct report *r)
 	tracer__housekeeping(c->t);
 	now = tracer__now_ns();
 	r->seq = ++c->seq;
-	r->wall = time(NULL);
+	r->wall_ns = wall_now_ns();
+	r->wall = (time_t)(r->wall_ns / 1000000000LL);
+	r->start_wall_ns = c->start_wall_ns;
 	r->elapsed_s = (double)(now - c->t->start_ns) / 1e9;
 	r->final = final;
 	r->sort = c->opts->sort;
@@ -376,12 +404,13 @@ int collector__collect(struct collector *c, bool final, struct report *r)
 	live = sites_rank(sv.v, n, c->opts->sort);
 	r->nstacks_total = live;
 	r->nstacks = live < (size_t)c->opts->top ? (int)live : c->opts->top;
-	r->stacks = calloc(r->nstacks ? r->nstacks : 1, sizeof(*r->stacks));
+	r->nprofile = c->want_all ? (int)n : r->nstacks;
+	r->stacks = calloc(r->nprofile ? r->nprofile : 1, sizeof(*r->stacks));
 	if (!r->stacks) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < (size_t)r->nstacks; i++)
+	for (i = 0; i < (size_t)r->nprofile; i++)
 		build_stack(c, &sv.v[i], now, &r->stacks[i]);
 out:
 	free(sv.v);

@@ -16,6 +16,10 @@ struct collector;
 
 struct collector *collector__new(struct tracer *t, const struct options *opts);
 void collector__free(struct collector *c);	/* accepts NULL */
+/* With all, reports carry every stack seen (report.nprofile), symbolised,
+ * for the exports; otherwise only the top ones shown.
+ */
+void collector__want_all(struct collector *c, bool all);
 int collector__collect(struct collector *c, bool final, struct report *out);
 void collector__done(struct collector *c, const struct report *r);
 

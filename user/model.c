@@ -45,7 +45,7 @@ void report__release(struct report *r)
 {
 	int i;
 
-	for (i = 0; i < r->nstacks; i++) {
+	for (i = 0; i < r->nprofile; i++) {
 		free(r->stacks[i].frames);
 		free((char *)r->stacks[i].comm);
 	}
@@ -55,5 +55,5 @@ void report__release(struct report *r)
 	free(r->procs);
 	r->stacks = NULL;
 	r->procs = NULL;
-	r->nstacks = r->nprocs = 0;
+	r->nstacks = r->nprofile = r->nprocs = 0;
 }

@@ -21,9 +21,16 @@ struct frame {
 	uint64_t addr;
 	const char *module;	/* path, "[jit]", or NULL */
 	uint64_t module_offset;
-	const char *function;	/* NULL: unknown */
+	const char *function;	/* NULL: unknown; C++ names demangled */
+	const char *system_name;	/* the symbol as linked (mangled); NULL: as function */
 	const char *file;	/* NULL without debug info */
 	int line;
+	int start_line;		/* where the function is declared; 0: unknown */
+	const char *build_id;	/* of module, hex; NULL: none */
+	/* the mapping addr lies in: [map_start, map_limit) at file offset
+	 * map_offset; all 0 when addr is in no mapping we know
+	 */
+	uint64_t map_start, map_limit, map_offset;
 	bool jit;		/* named from a perf map, or anonymous code */
 	bool inlined;		/* an inlined call inside the next frame */
 };
@@ -80,6 +87,8 @@ struct proc_report {
 struct report {
 	int seq;			/* 1, 2, ... */
 	time_t wall;			/* when it was taken */
+	int64_t wall_ns;		/* the same, in ns since the epoch */
+	int64_t start_wall_ns;		/* when tracing began, ns since the epoch */
 	double elapsed_s;		/* since tracing began */
 	bool final;
 	uint64_t dropped;		/* all drops since start */
@@ -90,9 +99,14 @@ struct report {
 	bool ages_known;		/* oldest_age_s was measured */
 	int nprocs;
 	struct proc_report *procs;	/* by pid */
-	int nstacks;
-	struct stack_report *stacks;	/* ranked, at most top */
-	int nstacks_total;		/* stacks before the top cut */
+	int nstacks;			/* shown: stacks[0..nstacks), at most top */
+	struct stack_report *stacks;	/* ranked */
+	int nstacks_total;		/* stacks with something outstanding or grown */
+	/* stacks[0..nprofile) are built: nstacks, or, when an export asked
+	 * (collector__want_all), every stack seen since tracing began,
+	 * including those that hold nothing now (their allocations count).
+	 */
+	int nprofile;
 };
 
 void report__release(struct report *r);	/* frees the arrays; accepts an empty report */

@@ -47,6 +47,8 @@ enum {
 	OPT_FOLDED,
 	OPT_FLAMEGRAPH,
 	OPT_PPROF,
+	OPT_METRIC,
+	OPT_EVERY,
 	OPT_MAX_ALLOCS,
 	OPT_MAX_STACKS,
 	OPT_USAGE,
@@ -67,6 +69,10 @@ static const char doc[] =
 "    memleakbpf --top 20 --min-age 30s  # 20 stacks, allocations older than 30s\n"
 "    memleakbpf -- ./cmd args           # start ./cmd args and trace it\n"
 "    memleakbpf --json -d 30s -p 1234   # NDJSON reports for 30s, then exit\n"
+"    memleakbpf -p 1234 --flamegraph leak.svg --pprof leak.pb.gz\n"
+"                                       # exports when Ctrl-C ends the run\n"
+"    memleakbpf diff base.pb.gz new.pb.gz --flamegraph growth.svg\n"
+"                                       # which stacks grew between two profiles\n"
 "\v"
 "Sizes accept K, M, G, T (powers of 1024); durations accept ms, s, m, h\n"
 "(a bare number is seconds).";
@@ -91,10 +97,16 @@ static const struct argp_option option_table[] = {
 	{ "verbose", 'v', 0, 0, "More commentary on stderr (repeatable)", 2 },
 	{ "quiet", 'q', 0, 0, "Less commentary on stderr", 2 },
 
-	{ 0, 0, 0, 0, "Exports, written when the run ends (not yet available):", 3 },
+	{ 0, 0, 0, 0, "Exports, written when the run ends:", 3 },
 	{ "folded", OPT_FOLDED, "FILE", 0, "Folded stacks (flamegraph.pl, inferno, speedscope)", 3 },
 	{ "flamegraph", OPT_FLAMEGRAPH, "FILE.svg", 0, "Interactive SVG flame graph", 3 },
-	{ "pprof", OPT_PPROF, "FILE.pb.gz", 0, "pprof heap profile (go tool pprof)", 3 },
+	{ "pprof", OPT_PPROF, "FILE.pb.gz", 0,
+	  "pprof heap profile (go tool pprof): allocated and in-use objects and bytes", 3 },
+	{ "metric", OPT_METRIC, "M", 0, "What --folded and --flamegraph measure: outstanding "
+	  "(bytes held, default), growth (bytes since the previous report), count (allocations "
+	  "held), allocs (allocations made), alloc-bytes (bytes allocated)", 3 },
+	{ "every", OPT_EVERY, 0, 0, "Also write the exports at every report, the report's time "
+	  "in the file names (leak.svg -> leak-20261122T140211.250Z.svg)", 3 },
 
 	{ 0, 0, 0, 0, "Advanced:", 4 },
 	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0,
@@ -285,6 +297,32 @@ const char *sort_key_name(enum sort_key k)
 	return sort_names[k];
 }
 
+static const char *const metric_names[METRIC_MAX] = {
+	[METRIC_OUTSTANDING] = "outstanding",
+	[METRIC_GROWTH] = "growth",
+	[METRIC_COUNT] = "count",
+	[METRIC_ALLOCS] = "allocs",
+	[METRIC_ALLOC_BYTES] = "alloc-bytes",
+};
+
+int parse_metric(const char *s, enum metric *out)
+{
+	int m;
+
+	for (m = 0; s && m < METRIC_MAX; m++) {
+		if (!strcmp(s, metric_names[m])) {
+			*out = m;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *metric_name(enum metric m)
+{
+	return (unsigned)m < METRIC_MAX ? metric_names[m] : "?";
+}
+
 static void options__set_defaults(struct options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -383,6 +421,27 @@ static error_t parse_arg(struct parse_ctx *ctx, struct argp_state *state, const 
 	return 0;
 }
 
+/* Two exports into one file would overwrite each other. */
+static int check_export_paths(struct parse_ctx *ctx)
+{
+	const struct options *o = ctx->opts;
+	const char *names[3] = { "--folded", "--flamegraph", "--pprof" };
+	const char *paths[3] = { o->folded_path, o->flamegraph_path, o->pprof_path };
+	int i, j;
+
+	for (i = 0; i < 3; i++) {
+		for (j = i + 1; j < 3; j++) {
+			if (!paths[i] || !paths[j] || strcmp(paths[i], paths[j]))
+				continue;
+			fprintf(stderr, PROG ": conflicting options: %s and %s both write '%s'\n",
+				names[i], names[j], paths[i]);
+			ctx->reported = true;
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* Checks across options, once all are in. */
 static error_t parse_end(struct parse_ctx *ctx, struct argp_state *state)
 {
@@ -402,6 +461,13 @@ static error_t parse_end(struct parse_ctx *ctx, struct argp_state *state)
 	if (o->min_size > o->max_size) {
 		fprintf(stderr, PROG ": invalid value for --min-size: '%s' is larger than "
 			"--max-size '%s'\n", ctx->min_size_arg, ctx->max_size_arg);
+		ctx->reported = true;
+		return EINVAL;
+	}
+	if (check_export_paths(ctx))
+		return EINVAL;
+	if (o->every && !o->folded_path && !o->flamegraph_path && !o->pprof_path) {
+		fprintf(stderr, PROG ": --every needs an export (--folded, --flamegraph or --pprof)\n");
 		ctx->reported = true;
 		return EINVAL;
 	}
@@ -459,6 +525,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return parse_path_opt(ctx, "--flamegraph", arg, &o->flamegraph_path);
 	case OPT_PPROF:
 		return parse_path_opt(ctx, "--pprof", arg, &o->pprof_path);
+	case OPT_METRIC:
+		return parse_metric(arg, &o->metric) ?
+		       bad_value(ctx, "--metric", arg, "expected outstanding, growth, count, allocs or alloc-bytes") : 0;
+	case OPT_EVERY:
+		o->every = true;
+		return 0;
 	case OPT_MAX_ALLOCS:
 		return parse_count_opt(ctx, "--max-allocs", arg, &o->max_allocs);
 	case OPT_MAX_STACKS:

@@ -12,6 +12,16 @@
 
 enum sort_key { SORT_GROWTH = 0, SORT_OUTSTANDING, SORT_COUNT, SORT_AGE };
 
+/* What the folded file and the flame graph measure (--metric). */
+enum metric {
+	METRIC_OUTSTANDING = 0,	/* bytes still held (default) */
+	METRIC_GROWTH,		/* bytes grown since the previous report; shrinkage left out */
+	METRIC_COUNT,		/* allocations still held */
+	METRIC_ALLOCS,		/* allocations made since tracing began */
+	METRIC_ALLOC_BYTES,	/* bytes allocated since tracing began */
+	METRIC_MAX,
+};
+
 #define OPTIONS_MAX_PIDS 64
 
 struct options {
@@ -30,6 +40,8 @@ struct options {
 	const char *folded_path;	/* --folded FILE */
 	const char *flamegraph_path;	/* --flamegraph FILE.svg */
 	const char *pprof_path;		/* --pprof FILE.pb.gz */
+	enum metric metric;		/* --metric, for --folded and --flamegraph */
+	bool every;			/* --every: exports at every report, timestamped */
 	int verbosity;			/* -v: +1 each, -q: -1 */
 	uint64_t max_allocs;		/* --max-allocs: size of the block table; default 1M */
 	uint64_t max_stacks;		/* --max-stacks: distinct stacks kept; default 32K */
@@ -57,5 +69,7 @@ int parse_duration(const char *s, uint64_t *out_ns);	/* "10" (s), "500ms", "10s"
 int parse_pid_list(const char *s, pid_t *pids, int *npids, int max);
 int parse_sort_key(const char *s, enum sort_key *out);
 const char *sort_key_name(enum sort_key k);
+int parse_metric(const char *s, enum metric *out);
+const char *metric_name(enum metric m);		/* "outstanding", "growth", ... */
 
 #endif /* OPTIONS_H */

@@ -483,7 +483,14 @@ static int module__vaddr(const struct sym_module *m, uint64_t off, int exec, uin
 	return 0;
 }
 
-static const char *die__function_name(struct symbolizer *s, Dwarf_Die *die)
+/* Name a line: the demangled name and the symbol as linked. */
+static void sym_line__set_name(struct symbolizer *s, struct sym_line *l, const char *raw)
+{
+	l->function = raw ? symbolizer__intern_fn(s, raw) : NULL;
+	l->system_name = raw ? symbolizer__intern(s, raw) : NULL;
+}
+
+static const char *die__function_name(Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
 	const char *name;
@@ -494,7 +501,7 @@ static const char *die__function_name(struct symbolizer *s, Dwarf_Die *die)
 		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
 	if (!name)
 		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
-	return name ? symbolizer__intern_fn(s, name) : NULL;
+	return name;
 }
 
 /* The call site an inlined instance was expanded at. */
@@ -557,7 +564,7 @@ static void module__inline_chain(struct symbolizer *s, struct sym_module *m, Dwa
 				 struct sym_info *out)
 {
 	Dwarf_Die funcs[MAX_SCOPE_FUNCS];
-	const char *symname = out->lines[0].function;
+	const char *symname = out->lines[0].function, *symsys = out->lines[0].system_name;
 	Dwarf_Files *files = NULL;
 	int nf, i, k = 0;
 
@@ -570,7 +577,9 @@ static void module__inline_chain(struct symbolizer *s, struct sym_module *m, Dwa
 		/* too deep: keep the innermost frames and the real function */
 		if (k == SYM_MAX_INLINE - 1 && i != nf - 1)
 			continue;
-		l->function = die__function_name(s, &funcs[i]);
+		sym_line__set_name(s, l, die__function_name(&funcs[i]));
+		if (dwarf_decl_line(&funcs[i], &l->start_line))
+			l->start_line = 0;
 		if (i > 0) {
 			l->file = NULL;
 			l->line = 0;
@@ -579,8 +588,10 @@ static void module__inline_chain(struct symbolizer *s, struct sym_module *m, Dwa
 		k++;
 	}
 	out->nlines = k;
-	if (symname && dwarf_tag(&funcs[nf - 1]) == DW_TAG_subprogram)
+	if (symname && dwarf_tag(&funcs[nf - 1]) == DW_TAG_subprogram) {
 		out->lines[k - 1].function = symname;
+		out->lines[k - 1].system_name = symsys;
+	}
 }
 
 static int public_cmp(const void *a, const void *b)
@@ -653,6 +664,7 @@ static void module__lookup(struct symbolizer *s, struct sym_module *m, uint64_t 
 	int lineno = 0;
 
 	name = dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
+	out->lines[0].system_name = name ? symbolizer__intern(s, name) : NULL;
 	if (name)
 		name = module__public_name(m, name, addr - off);
 	out->lines[0].function = name ? symbolizer__intern_fn(s, name) : NULL;

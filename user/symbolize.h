@@ -24,8 +24,10 @@ enum sym_kind {
 
 struct sym_line {
 	const char *function;	/* demangled; NULL when unknown */
+	const char *system_name;	/* the symbol as linked (mangled, __libc_malloc); NULL when unknown */
 	const char *file;	/* source file, NULL without debug info */
 	int line;		/* 0 without debug info */
+	int start_line;		/* the function's declaration line; 0: unknown */
 };
 
 struct sym_info {

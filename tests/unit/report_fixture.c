@@ -5,17 +5,21 @@
 
 #define NODE "/usr/bin/node"
 #define LIBC "/usr/lib/x86_64-linux-gnu/libc.so.6"
+#define LIBC_BUILD_ID "c047672cae7964324658491e7dee26748ae5d2f8"
+#define LEAKY_BUILD_ID "0123456789abcdef0123456789abcdef01234567"
 
 static struct proc_report procs[2];
-static struct stack_report stacks[3];
-static struct frame node_frames[8], leaky_frames[3];
+static struct stack_report stacks[5];
+static struct frame node_frames[8], leaky_frames[3], freed_frames[2];
 
 static const struct frame node_frames0[8] = {
 	{ .addr = 0x7f3a1c2b4e10, .module = LIBC, .module_offset = 0x9ee10,
-	  .function = "malloc" },
+	  .function = "malloc", .system_name = "__libc_malloc", .build_id = LIBC_BUILD_ID,
+	  .map_start = 0x7f3a1c23c000, .map_limit = 0x7f3a1c3b1000, .map_offset = 0x26000 },
 	{ .addr = 0x55d0c0a1b2c3, .module = NODE, .module_offset = 0xa1b2c3,
 	  .function = "node::NodeArrayBufferAllocator::Allocate(unsigned long)",
-	  .file = "../src/api/environment.cc", .line = 102 },
+	  .system_name = "_ZN4node24NodeArrayBufferAllocator8AllocateEm",
+	  .file = "../src/api/environment.cc", .line = 102, .start_line = 98 },
 	{ .addr = 0x55d0c0c0ffee, .module = NODE, .module_offset = 0xc0ffee,
 	  .function = "v8::internal::Heap::AllocateExternalBackingStore(...)",
 	  .file = "../deps/v8/src/heap/heap.cc", .line = 3010, .inlined = true },
@@ -32,9 +36,24 @@ static const struct frame leaky_frames0[3] = {
 	{ .addr = 0x7f3a1c2b4e10, .module = LIBC, .module_offset = 0x9ee10,
 	  .function = "malloc" },
 	{ .addr = 0x5608a0001234, .module = "/opt/leaky/bin/leaky", .module_offset = 0x1234,
-	  .function = FIXTURE_HOSTILE, .file = "/opt/leaky/src/leaky.c", .line = 42 },
+	  .function = FIXTURE_HOSTILE, .file = "/opt/leaky/src/leaky.c", .line = 42,
+	  .start_line = 40, .build_id = LEAKY_BUILD_ID,
+	  .map_start = 0x5608a0001000, .map_limit = 0x5608a0002000, .map_offset = 0x1000 },
 	{ .addr = 0x5608a0001400, .module = "/opt/leaky/bin/leaky", .module_offset = 0x1400,
-	  .function = "main", .file = "/opt/leaky/src/leaky.c", .line = 77 },
+	  .function = "main", .file = "/opt/leaky/src/leaky.c", .line = 77,
+	  .start_line = 70, .build_id = LEAKY_BUILD_ID,
+	  .map_start = 0x5608a0001000, .map_limit = 0x5608a0002000, .map_offset = 0x1000 },
+};
+
+/* All freed again: only in the profile (allocations made). */
+static const struct frame freed_frames0[2] = {
+	{ .addr = 0x7f3a1c2b4e10, .module = LIBC, .module_offset = 0x9ee10,
+	  .function = "malloc", .system_name = "__libc_malloc", .build_id = LIBC_BUILD_ID,
+	  .map_start = 0x7f3a1c23c000, .map_limit = 0x7f3a1c3b1000, .map_offset = 0x26000 },
+	{ .addr = 0x5608a0001400, .module = "/opt/leaky/bin/leaky", .module_offset = 0x1400,
+	  .function = "main", .file = "/opt/leaky/src/leaky.c", .line = 77,
+	  .start_line = 70, .build_id = LEAKY_BUILD_ID,
+	  .map_start = 0x5608a0001000, .map_limit = 0x5608a0002000, .map_offset = 0x1000 },
 };
 
 static void fixture_procs(void)
@@ -77,6 +96,7 @@ static void fixture_stacks(void)
 {
 	memcpy(node_frames, node_frames0, sizeof(node_frames));
 	memcpy(leaky_frames, leaky_frames0, sizeof(leaky_frames));
+	memcpy(freed_frames, freed_frames0, sizeof(freed_frames));
 	memset(stacks, 0, sizeof(stacks));
 	stacks[0] = (struct stack_report){
 		.pid = 4242, .comm = "node", .category = ML_CAT_BUFFER,
@@ -96,6 +116,21 @@ static void fixture_stacks(void)
 		.growth_bytes = 0, .total_bytes = 4096, .total_count = 1,
 		.oldest_age_s = 0.4, .nframes = 0, .frames = NULL,
 	};
+	stacks[3] = (struct stack_report){
+		.pid = 5150, .comm = "leaky", .category = ML_CAT_NATIVE,
+		.stack_id = 0x3333, .outstanding_bytes = 0, .outstanding_count = 0,
+		.growth_bytes = -65536, .total_bytes = 1048576, .total_count = 16,
+		.oldest_age_s = -1, .nframes = 2, .frames = freed_frames,
+	};
+	/* the arena malloc mapped for them: it holds native blocks, so the
+	 * profile exports leave it out
+	 */
+	stacks[4] = (struct stack_report){
+		.pid = 5150, .comm = "leaky", .category = ML_CAT_ALLOCATOR,
+		.stack_id = 0x3333, .outstanding_bytes = 135168, .outstanding_count = 1,
+		.growth_bytes = 0, .total_bytes = 135168, .total_count = 1,
+		.oldest_age_s = -1, .nframes = 2, .frames = freed_frames,
+	};
 }
 
 void report_fixture(struct report *r)
@@ -105,6 +140,8 @@ void report_fixture(struct report *r)
 	memset(r, 0, sizeof(*r));
 	r->seq = 3;
 	r->wall = FIXTURE_WALL;
+	r->wall_ns = FIXTURE_WALL * 1000000000LL + 250000000;
+	r->start_wall_ns = r->wall_ns - 30000000000LL;
 	r->elapsed_s = 30.0;
 	r->final = false;
 	r->dropped = 1234;
@@ -119,4 +156,5 @@ void report_fixture(struct report *r)
 	r->nstacks = 3;
 	r->stacks = stacks;
 	r->nstacks_total = 5;
+	r->nprofile = 5;
 }

@@ -1,9 +1,10 @@
 /* tests/unit/report_fixture.h: a report built by hand for the renderers' tests.
  *
- * Two processes (node, live and leaking Buffers; leaky, exited), three stacks:
- * frames with and without symbols, a file and line, an inlined frame, JIT
- * frames, a frame with nothing known, a hostile function name, and a stack
- * with no frames.  Everything is static: do not report__release() it.
+ * Two processes (node, live and leaking Buffers; leaky, exited), three stacks
+ * shown: frames with and without symbols, a file and line, an inlined frame,
+ * JIT frames, a frame with nothing known, a hostile function name, and a
+ * stack with no frames; in the profile only (nprofile = 5), a fourth, all
+ * freed again, and a fifth of the allocator category (an arena).  Everything is static: do not report__release() it.
  */
 #ifndef REPORT_FIXTURE_H
 #define REPORT_FIXTURE_H

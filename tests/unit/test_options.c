@@ -261,6 +261,8 @@ void test_options_defaults(void)
 	ASSERT_EQ(o->sample_bytes, 0, "sample_bytes");
 	ASSERT_FALSE(o->no_malloc || o->no_mmap || o->json, "flags");
 	ASSERT_TRUE(!o->folded_path && !o->flamegraph_path && !o->pprof_path, "exports");
+	ASSERT_EQ(o->metric, METRIC_OUTSTANDING, "metric");
+	ASSERT_FALSE(o->every, "every");
 	ASSERT_EQ(o->verbosity, 0, "verbosity");
 	ASSERT_EQ(o->max_allocs, 1 << 20, "max_allocs");
 	ASSERT_EQ(o->max_stacks, 1 << 15, "max_stacks");
@@ -275,7 +277,8 @@ void test_options_every_option(void)
 					      "--min-size", "4K", "--max-size", "1M", "--sort", "age",
 					      "--sample-bytes", "512K", "--no-malloc", "--json",
 					      "--folded", "out.folded", "--flamegraph", "out.svg",
-					      "--pprof", "out.pb.gz", "--verbose", "--verbose",
+					      "--pprof", "out.pb.gz", "--metric", "alloc-bytes", "--every",
+					      "--verbose", "--verbose",
 					      "--max-allocs", "4096", "--max-stacks", "2K"));
 		const struct options *o = &p->opts;
 
@@ -298,6 +301,8 @@ void test_options_every_option(void)
 		ASSERT_STREQ(o->folded_path, "out.folded", "folded");
 		ASSERT_STREQ(o->flamegraph_path, "out.svg", "flamegraph");
 		ASSERT_STREQ(o->pprof_path, "out.pb.gz", "pprof");
+		ASSERT_EQ(o->metric, METRIC_ALLOC_BYTES, "metric");
+		ASSERT_TRUE(o->every, "every");
 		ASSERT_EQ(o->verbosity, 2, "verbosity");
 		ASSERT_EQ(o->max_allocs, 4096, "max_allocs");
 		ASSERT_EQ(o->max_stacks, 2048, "max_stacks");
@@ -450,6 +455,11 @@ void test_options_errors(void)
 	if (test__start_subtest("empty export path")) {
 		expect_bad(ARGV("--folded", ""), "--folded", "''");
 		expect_bad(ARGV("--pprof="), "--pprof", "''");
+	}
+	if (test__start_subtest("export options")) {
+		expect_bad(ARGV("--metric", "bytes"), "--metric", "'bytes'");
+		expect_bad(ARGV("--every"), "--every needs an export", NULL);
+		expect_bad(ARGV("--folded", "a", "--flamegraph", "a"), "--folded and --flamegraph both write 'a'", NULL);
 	}
 	if (test__start_subtest("nothing to trace")) {
 		expect_bad(ARGV("--no-malloc", "--no-mmap"), "--no-malloc", "--no-mmap");

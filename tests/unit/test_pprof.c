@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tests/unit/test_pprof.c: the pprof export of the fixture report, read
+ * back by pprof__read() and by Go's own `go tool pprof` (Debian's
+ * golang-go, installed by tools/install-deps.sh: a missing go fails); a
+ * profile made by hand as another tool would; the reader's errors.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <zlib.h>
+#include "test.h"
+#include "gopprof.h"
+#include "harness.h"
+#include "pprof.h"
+#include "profile.h"
+#include "profile.pb-c.h"
+#include "report_fixture.h"
+
+#define TMP_TEMPLATE "/tmp/memleakbpf-pprof-XXXXXX"
+
+/* The fixture report written to a new file, path[] of TMP_TEMPLATE ".pb.gz". */
+static bool write_fixture(char *path)
+{
+	struct report r;
+	FILE *f;
+	int fd;
+
+	strcpy(path, TMP_TEMPLATE ".pb.gz");
+	fd = mkstemps(path, 6);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!ASSERT_OK_PTR(f, "temp file"))
+		return false;
+	report_fixture(&r);
+	if (!ASSERT_OK(pprof__write(&r, f), "pprof__write")) {
+		fclose(f);
+		unlink(path);
+		return false;
+	}
+	return ASSERT_OK(fclose(f), "close");
+}
+
+/* Bytes to a new file, path[] of TMP_TEMPLATE. */
+static bool write_bytes(char *path, const void *data, size_t len)
+{
+	FILE *f;
+	int fd;
+
+	strcpy(path, TMP_TEMPLATE);
+	fd = mkstemp(path);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!ASSERT_OK_PTR(f, "temp file"))
+		return false;
+	if (len)
+		ASSERT_EQ(fwrite(data, 1, len, f), len, "write");
+	return ASSERT_OK(fclose(f), "close");
+}
+
+/* got has the samples of want, in order: names, kinds, categories, values. */
+static void check_same(const struct profile *got, const struct profile *want, const char *what)
+{
+	size_t i;
+	int k;
+
+	if (!ASSERT_EQ(got->n, want->n, what))
+		return;
+	for (i = 0; i < got->n; i++) {
+		const struct psample *g = &got->v[i], *w = &want->v[i];
+
+		ASSERT_EQ(g->value, w->value, what);
+		ASSERT_EQ(g->category, w->category, what);
+		if (!ASSERT_EQ(g->nframes, w->nframes, what))
+			continue;
+		for (k = 0; k < g->nframes; k++) {
+			ASSERT_STREQ(g->frames[k].name, w->frames[k].name, what);
+			ASSERT_EQ(g->frames[k].kind, w->frames[k].kind, what);
+		}
+	}
+}
+
+/* Read back under one sample type: what profile__from_report() makes of
+ * the report under the matching metric, exactly.
+ */
+static void check_type(const char *path, const char *type, enum metric m)
+{
+	struct profile got, want;
+	struct report r;
+	char err[256] = "";
+
+	report_fixture(&r);
+	if (!ASSERT_OK(profile__from_report(&want, &r, m), "from_report"))
+		return;
+	if (ASSERT_OK(pprof__read(path, type, &got, err, sizeof(err)), err)) {
+		ASSERT_EQ(got.metric, m, "metric");
+		check_same(&got, &want, type ? type : "default type");
+		ASSERT_STREQ(got.title, path, "title");
+		profile__release(&got);
+	}
+	profile__release(&want);
+}
+
+/* The values and names spelled out, for the reader of this test. */
+static void check_spelled_out(const char *path)
+{
+	static const char *const leaky[] = { "leaky (5150)", "main", FIXTURE_HOSTILE, "malloc" };
+	struct profile p;
+	char err[256] = "";
+	int k;
+
+	if (!ASSERT_OK(pprof__read(path, NULL, &p, err, sizeof(err)), err))
+		return;
+	ASSERT_STREQ(p.subtitle, "inuse_space (bytes), 2026-11-22 14:01:41 UTC, 30.0 s", "subtitle");
+	if (!ASSERT_EQ(p.n, 3, "samples holding something"))
+		goto cleanup;
+	ASSERT_EQ(p.v[0].value, 199438336, "node's Buffers");
+	ASSERT_EQ(p.v[0].category, ML_CAT_BUFFER, "category label");
+	ASSERT_EQ(p.v[0].nframes, 9, "8 frames and the process");
+	ASSERT_STREQ(p.v[0].frames[0].name, "node (4242)", "root from the labels");
+	ASSERT_EQ(p.v[0].frames[0].kind, FRAME_PROCESS, "root kind");
+	ASSERT_EQ(p.v[0].frames[6].kind, FRAME_INLINED, "inlined line");
+	ASSERT_STREQ(p.v[0].frames[5].name, "node+0xf00000", "no symbol");
+	ASSERT_EQ(p.v[0].frames[5].kind, FRAME_UNKNOWN, "no symbol kind");
+	ASSERT_EQ(p.v[0].frames[3].kind, FRAME_JIT, "[jit] kind");
+	ASSERT_EQ(p.v[1].value, 40960, "leaky");
+	ASSERT_EQ(p.v[1].category, ML_CAT_NATIVE, "leaky category");
+	if (ASSERT_EQ(p.v[1].nframes, 4, "leaky frames"))
+		for (k = 0; k < 4; k++)
+			ASSERT_STREQ(p.v[1].frames[k].name, leaky[k], "leaky frame, root first");
+	/* a stack without frames: the process alone, as in the report */
+	ASSERT_EQ(p.v[2].nframes, 1, "no stack");
+	ASSERT_EQ(p.v[2].value, 4096, "no stack value");
+	ASSERT_EQ(p.v[2].category, ML_CAT_MMAP, "no stack category");
+cleanup:
+	profile__release(&p);
+}
+
+/* The same profile, not compressed, reads the same. */
+static void check_plain(const char *path)
+{
+	char plain[64], err[256] = "", buf[65536];
+	gzFile gz = gzopen(path, "rb");
+	struct profile p;
+	int n;
+
+	if (!ASSERT_OK_PTR(gz, "gzopen"))
+		return;
+	n = gzread(gz, buf, sizeof(buf));
+	gzclose(gz);
+	if (!ASSERT_GT(n, 0, "gunzip") || !ASSERT_LT(n, (int)sizeof(buf), "small") ||
+	    !write_bytes(plain, buf, n))
+		return;
+	if (ASSERT_OK(pprof__read(plain, "alloc_objects", &p, err, sizeof(err)), err)) {
+		ASSERT_EQ(p.n, 4, "samples");
+		ASSERT_EQ(profile__total(&p, false), 3500 + 20 + 1 + 16, "allocations");
+		profile__release(&p);
+	}
+	unlink(plain);
+}
+
+void test_pprof_round_trip(void)
+{
+	char path[64];
+
+	if (!write_fixture(path))
+		return;
+	if (test__start_subtest("default is inuse_space"))
+		check_type(path, NULL, METRIC_OUTSTANDING);
+	if (test__start_subtest("inuse_space"))
+		check_type(path, "inuse_space", METRIC_OUTSTANDING);
+	if (test__start_subtest("inuse_objects"))
+		check_type(path, "inuse_objects", METRIC_COUNT);
+	if (test__start_subtest("alloc_space"))
+		check_type(path, "alloc_space", METRIC_ALLOC_BYTES);
+	if (test__start_subtest("alloc_objects"))
+		check_type(path, "alloc_objects", METRIC_ALLOCS);
+	if (test__start_subtest("values and names"))
+		check_spelled_out(path);
+	if (test__start_subtest("not compressed"))
+		check_plain(path);
+	unlink(path);
+}
+
+/* A profile as another tool writes it: sparse ids, no labels, no default
+ * sample type, an unsymbolized location, one without a mapping, and two
+ * samples of which one has nothing in the last type.
+ */
+static size_t foreign_profile(uint8_t *buf, size_t len)
+{
+	static char *strings[] = { "", "samples", "count", "cpu", "nanoseconds", "/usr/bin/prog",
+				   "work", "prog.c", "inlined_helper" };
+	Perftools__Profiles__ValueType types[2] = {
+		PERFTOOLS__PROFILES__VALUE_TYPE__INIT, PERFTOOLS__PROFILES__VALUE_TYPE__INIT };
+	Perftools__Profiles__ValueType *typep[2] = { &types[0], &types[1] };
+	Perftools__Profiles__Mapping map = PERFTOOLS__PROFILES__MAPPING__INIT, *mapp = &map;
+	Perftools__Profiles__Function fns[2] = {
+		PERFTOOLS__PROFILES__FUNCTION__INIT, PERFTOOLS__PROFILES__FUNCTION__INIT };
+	Perftools__Profiles__Function *fnp[2] = { &fns[0], &fns[1] };
+	Perftools__Profiles__Line lines[2] = {
+		PERFTOOLS__PROFILES__LINE__INIT, PERFTOOLS__PROFILES__LINE__INIT };
+	Perftools__Profiles__Line *linep[2] = { &lines[0], &lines[1] };
+	Perftools__Profiles__Location locs[3] = { PERFTOOLS__PROFILES__LOCATION__INIT,
+		PERFTOOLS__PROFILES__LOCATION__INIT, PERFTOOLS__PROFILES__LOCATION__INIT };
+	Perftools__Profiles__Location *locp[3] = { &locs[0], &locs[1], &locs[2] };
+	Perftools__Profiles__Sample samples[2] = {
+		PERFTOOLS__PROFILES__SAMPLE__INIT, PERFTOOLS__PROFILES__SAMPLE__INIT };
+	Perftools__Profiles__Sample *samplep[2] = { &samples[0], &samples[1] };
+	Perftools__Profiles__Profile p = PERFTOOLS__PROFILES__PROFILE__INIT;
+	uint64_t stack[2][3] = { { 100, 50, 60 }, { 100, 0, 0 } };
+	int64_t values[2][2] = { { 3, 3000000 }, { 1, 0 } };
+
+	types[0].type = 1, types[0].unit = 2;
+	types[1].type = 3, types[1].unit = 4;
+	map.id = 7, map.memory_start = 0x400000, map.memory_limit = 0x500000, map.filename = 5;
+	fns[0].id = 9, fns[0].name = 6, fns[0].system_name = 6, fns[0].filename = 7;
+	fns[1].id = 3, fns[1].name = 8, fns[1].system_name = 8, fns[1].filename = 7;
+	/* innermost first: the helper inlined into work */
+	lines[0].function_id = 3, lines[0].line = 5;
+	lines[1].function_id = 9, lines[1].line = 10;
+	locs[0].id = 100, locs[0].mapping_id = 7, locs[0].address = 0x401234;
+	locs[0].n_line = 2, locs[0].line = linep;
+	locs[1].id = 50, locs[1].mapping_id = 7, locs[1].address = 0x400010;
+	locs[2].id = 60, locs[2].address = 0x1234;
+	samples[0].n_location_id = 3, samples[0].location_id = stack[0];
+	samples[0].n_value = 2, samples[0].value = values[0];
+	samples[1].n_location_id = 1, samples[1].location_id = stack[1];
+	samples[1].n_value = 2, samples[1].value = values[1];
+	p.n_sample_type = 2, p.sample_type = typep;
+	p.n_sample = 2, p.sample = samplep;
+	p.n_mapping = 1, p.mapping = &mapp;
+	p.n_location = 3, p.location = locp;
+	p.n_function = 2, p.function = fnp;
+	p.n_string_table = sizeof(strings) / sizeof(strings[0]), p.string_table = strings;
+	if (perftools__profiles__profile__get_packed_size(&p) > len)
+		return 0;
+	return perftools__profiles__profile__pack(&p, buf);
+}
+
+void test_pprof_foreign(void)
+{
+	static const char *const names[] = { "[unknown]", "prog+0x10", "work", "inlined_helper" };
+	static const enum frame_kind kinds[] = { FRAME_UNKNOWN, FRAME_UNKNOWN, FRAME_NATIVE,
+						 FRAME_INLINED };
+	char path[64], err[256] = "";
+	uint8_t buf[4096];
+	struct profile p;
+	size_t len = foreign_profile(buf, sizeof(buf));
+	int k;
+
+	if (!ASSERT_GT(len, 0, "pack") || !write_bytes(path, buf, len))
+		return;
+	/* no default: the last type, cpu; the sample with 0 cpu is left out */
+	if (!ASSERT_OK(pprof__read(path, NULL, &p, err, sizeof(err)), err))
+		goto cleanup;
+	ASSERT_EQ(p.metric, METRIC_COUNT, "not bytes");
+	if (ASSERT_EQ(p.n, 1, "samples") && ASSERT_EQ(p.v[0].nframes, 4, "frames, no process")) {
+		ASSERT_EQ(p.v[0].value, 3000000, "cpu value");
+		ASSERT_EQ(p.v[0].category, -1, "no category label");
+		for (k = 0; k < 4; k++) {
+			ASSERT_STREQ(p.v[0].frames[k].name, names[k], "name, root first");
+			ASSERT_EQ(p.v[0].frames[k].kind, kinds[k], "kind");
+		}
+	}
+	profile__release(&p);
+	if (ASSERT_OK(pprof__read(path, "samples", &p, err, sizeof(err)), err)) {
+		ASSERT_EQ(p.n, 2, "samples by name");
+		ASSERT_EQ(profile__total(&p, false), 4, "sample counts");
+		profile__release(&p);
+	}
+	if (ASSERT_OK(pprof__read(path, "0", &p, err, sizeof(err)), "by number")) {
+		ASSERT_EQ(p.n, 2, "samples by number");
+		profile__release(&p);
+	}
+cleanup:
+	unlink(path);
+}
+
+/* err is one line: "<path>: <want>". */
+static void error_is(const char *err, const char *path, const char *want)
+{
+	char full[512];
+
+	snprintf(full, sizeof(full), "%s: %s", path, want);
+	ASSERT_STREQ(err, full, "message");
+	ASSERT_FALSE(strchr(err, '\n'), "one line");
+}
+
+static void check_bad_bytes(const void *data, size_t len, const char *want)
+{
+	char path[64], err[256] = "";
+	struct profile p;
+
+	if (!write_bytes(path, data, len))
+		return;
+	ASSERT_EQ(pprof__read(path, NULL, &p, err, sizeof(err)), -EINVAL, "ret");
+	error_is(err, path, want);
+	ASSERT_EQ(p.n, 0, "nothing read");
+	unlink(path);
+}
+
+void test_pprof_read_errors(void)
+{
+	char path[64], err[256] = "", head[200];
+	struct profile p;
+	FILE *f;
+
+	if (test__start_subtest("missing file")) {
+		ASSERT_EQ(pprof__read("/nonexistent/x.pb.gz", NULL, &p, err, sizeof(err)), -ENOENT,
+			  "ret");
+		ASSERT_STREQ(err, "cannot read '/nonexistent/x.pb.gz': No such file or directory",
+			     "err");
+	}
+	if (test__start_subtest("empty file"))
+		check_bad_bytes("", 0, "not a pprof profile: the file is empty");
+	if (test__start_subtest("text"))
+		check_bad_bytes("main;malloc 4096\n", 17,
+				"not a pprof profile: not a profile.proto message");
+	if (!write_fixture(path))
+		return;
+	if (test__start_subtest("truncated gzip")) {
+		f = fopen(path, "rb");
+		if (ASSERT_OK_PTR(f, "open") &&
+		    ASSERT_EQ(fread(head, 1, sizeof(head), f), sizeof(head), "read"))
+			check_bad_bytes(head, sizeof(head),
+					"not a pprof profile: gzip: unexpected end of data");
+		if (f)
+			fclose(f);
+	}
+	if (test__start_subtest("no such sample type")) {
+		ASSERT_EQ(pprof__read(path, "foo", &p, err, sizeof(err)), -EINVAL, "ret");
+		error_is(err, path, "no sample type 'foo' (have: alloc_objects, alloc_space, "
+			 "inuse_objects, inuse_space)");
+	}
+	unlink(path);
+}
+
+static void check_top_inuse_space(const char *path)
+{
+	char *out;
+
+	if (go_pprof(path, FLAGS("-top", "-nodefraction=0", "-unit=B"), &out))
+		goto cleanup;
+	/* the program, not the library of the first leaf */
+	ASSERT_STRCONTAINS(out, "File: node\n", "main binary");
+	ASSERT_STRCONTAINS(out, "\nmemleakbpf report 3: 4 stacks of 2 processes, 30.0 s traced",
+			   "comment");
+	ASSERT_STRCONTAINS(out, "\n1234 events dropped: values may be low\n", "drops");
+	ASSERT_STRCONTAINS(out, "Type: inuse_space\n", "the default sample type");
+	ASSERT_STRCONTAINS(out, "Duration: 30s, Total samples = 199483392B\n", "total");
+	gopprof_top_is(out, "malloc", 199479296, 199479296);
+	gopprof_top_is(out, "node::NodeArrayBufferAllocator::Allocate(unsigned long)", 0, 199438336);
+	gopprof_top_is(out, "v8::internal::Heap::AllocateExternalBackingStore(...) (inline)", 0, 199438336);
+	gopprof_top_is(out, "node+0xf00000", 0, 199438336);
+	gopprof_top_is(out, "LazyCompile:*leakBuffer /app/leak.js:2", 0, 199438336);
+	gopprof_top_is(out, "[jit]", 0, 199438336);
+	gopprof_top_is(out, "[unknown]", 0, 199438336);
+	gopprof_top_is(out, "main", 0, 199438336 + 40960);
+	gopprof_top_is(out, FIXTURE_HOSTILE, 0, 40960);
+	gopprof_top_is(out, "[no stack]", 4096, 4096);
+cleanup:
+	free(out);
+}
+
+static void check_top_alloc_space(const char *path)
+{
+	char *out;
+
+	if (go_pprof(path, FLAGS("-top", "-nodefraction=0", "-unit=B",
+					 "-sample_index=alloc_space"), &out))
+		goto cleanup;
+	ASSERT_STRCONTAINS(out, "Type: alloc_space\n", "type");
+	ASSERT_STRCONTAINS(out, "Total samples = 251134592B\n", "total");
+	gopprof_top_is(out, "malloc", 250000000 + 81920 + 1048576, 250000000 + 81920 + 1048576);
+	gopprof_top_is(out, "node::NodeArrayBufferAllocator::Allocate(unsigned long)", 0, 250000000);
+	gopprof_top_is(out, "main", 0, 250000000 + 81920 + 1048576);
+	gopprof_top_is(out, FIXTURE_HOSTILE, 0, 81920);
+	gopprof_top_is(out, "[no stack]", 4096, 4096);
+cleanup:
+	free(out);
+}
+
+static void check_top_inuse_objects(const char *path)
+{
+	char *out;
+
+	if (go_pprof(path, FLAGS("-top", "-nodefraction=0", "-sample_index=inuse_objects"),
+			     &out))
+		goto cleanup;
+	ASSERT_STRCONTAINS(out, "Type: inuse_objects\n", "type");
+	ASSERT_STRCONTAINS(out, "Total samples = 2929\n", "total");
+	gopprof_top_is(out, "malloc", 2918 + 10, 2918 + 10);
+	gopprof_top_is(out, "node::NodeArrayBufferAllocator::Allocate(unsigned long)", 0, 2918);
+	gopprof_top_is(out, FIXTURE_HOSTILE, 0, 10);
+	gopprof_top_is(out, "[no stack]", 1, 1);
+cleanup:
+	free(out);
+}
+
+static void check_traces(const char *path)
+{
+	char *out;
+
+	if (go_pprof(path, FLAGS("-traces", "-unit=B"), &out))
+		goto cleanup;
+	/* labels, the value, the frames leaf first (inlined runs innermost first) */
+	ASSERT_STRCONTAINS(out, "comm: node\ncategory: buffer\npid: 4242\n"
+			   "199438336B malloc\n"
+			   "node::NodeArrayBufferAllocator::Allocate(unsigned long)\n"
+			   "v8::internal::Heap::AllocateExternalBackingStore(...) (inline)\n"
+			   "node+0xf00000\n"
+			   "LazyCompile:*leakBuffer /app/leak.js:2\n"
+			   "[jit]\nmain\n[unknown]\n-----------+", "node's Buffer stack");
+	ASSERT_STRCONTAINS(out, "comm: leaky\ncategory: native\npid: 5150\n"
+			   "40960B malloc\n" FIXTURE_HOSTILE "\nmain\n-----------+",
+			   "the hostile name, intact");
+	ASSERT_STRCONTAINS(out, "comm: node\ncategory: mmap\npid: 4242\n4096B [no stack]\n",
+			   "a stack without frames");
+	free(out);
+	if (go_pprof(path, FLAGS("-traces", "-sample_index=alloc_objects"), &out))
+		goto cleanup;
+	ASSERT_STRCONTAINS(out, "comm: leaky\ncategory: native\npid: 5150\n16 malloc\nmain\n",
+			   "a stack all freed again still counts its allocations");
+	ASSERT_STRCONTAINS(out, "\n3500 malloc\n", "node's allocations");
+cleanup:
+	free(out);
+}
+
+static void check_raw(const char *path)
+{
+	char *out;
+
+	if (go_pprof(path, FLAGS("-raw"), &out))
+		goto cleanup;
+	ASSERT_STRCONTAINS(out, "PeriodType: space bytes\nPeriod: 1\n"
+			   "Time: 2026-11-22 14:01:41.25 +0000 UTC\nDuration: 30s\n", "period, time");
+	ASSERT_STRCONTAINS(out, "\nalloc_objects/count alloc_space/bytes inuse_objects/count "
+			   "inuse_space/bytes[dflt]\n", "sample types, inuse_space the default");
+	/* values in sample type order; labels */
+	ASSERT_STRCONTAINS(out, "\n3500 250000000 2918 199438336: ", "node's values");
+	ASSERT_STRCONTAINS(out, "\ncategory:[buffer] comm:[node]\npid:[4242]\n", "node's labels");
+	ASSERT_STRCONTAINS(out, "\n20 81920 10 40960: ", "leaky's values");
+	ASSERT_STRCONTAINS(out, "\n1 4096 1 4096: ", "no stack values");
+	ASSERT_STRCONTAINS(out, "\n16 1048576 0 0: ", "freed values");
+	/* locations: address, mapping, lines with file:line, start line, system name */
+	ASSERT_STRCONTAINS(out, " 0x55d0c0a1b2c3 M=1 node::NodeArrayBufferAllocator::Allocate("
+			   "unsigned long) ../src/api/environment.cc:102 "
+			   "s=98(_ZN4node24NodeArrayBufferAllocator8AllocateEm)\n", "a location");
+	ASSERT_STRCONTAINS(out, " 0x55d0c0f00000 M=1 v8::internal::Heap::AllocateExternalBackingStore"
+			   "(...) ../deps/v8/src/heap/heap.cc:3010 s=0()\nnode+0xf00000 :0 s=0()\n",
+			   "an inlined run is one location");
+	ASSERT_STRCONTAINS(out, " 0x5608a0001234 M=", "hostile address");
+	ASSERT_STRCONTAINS(out, FIXTURE_HOSTILE " /opt/leaky/src/leaky.c:42 s=40()\n", "hostile line");
+	ASSERT_STRCONTAINS(out, " 0xdeadbeef [unknown] :0 s=0()\n", "no mapping");
+	ASSERT_STRCONTAINS(out, " 0x7f3a1c2b4e10 M=2 malloc :0 s=0(__libc_malloc)\n", "malloc");
+	/* mappings: start/limit/offset, file, build id, what is known */
+	ASSERT_STRCONTAINS(out, "\n1: 0x0/0x0/0x0 /usr/bin/node [FN][FL][LN][IN]\n", "node mapping");
+	ASSERT_STRCONTAINS(out, "\n2: 0x7f3a1c23c000/0x7f3a1c3b1000/0x26000 "
+			   "/usr/lib/x86_64-linux-gnu/libc.so.6 "
+			   "c047672cae7964324658491e7dee26748ae5d2f8 [FN]\n", "libc mapping and build id");
+	ASSERT_STRCONTAINS(out, ": 0x0/0x0/0x0 [jit] [FN]\n", "the jit mapping");
+	ASSERT_STRCONTAINS(out, ": 0x5608a0001000/0x5608a0002000/0x1000 /opt/leaky/bin/leaky "
+			   "0123456789abcdef0123456789abcdef01234567 [FN][FL][LN]\n", "leaky mapping");
+	ASSERT_STRCONTAINS(out, "Comment: memleakbpf report 3: ", "comment");
+cleanup:
+	free(out);
+}
+
+static void check_tags(const char *path)
+{
+	char *out;
+
+	if (go_pprof(path, FLAGS("-tags", "-sample_index=inuse_objects"), &out))
+		goto cleanup;
+	ASSERT_STRCONTAINS(out, "category: Total 2929.0\n2918.0 (99.62%): buffer\n"
+			   "10.0 ( 0.34%): native\n1.0 (0.034%): mmap\n", "category label");
+	ASSERT_STRCONTAINS(out, "comm: Total 2929.0\n2919.0 (99.66%): node\n10.0 ( 0.34%): leaky\n",
+			   "comm label");
+	ASSERT_STRCONTAINS(out, "pid: Total 2929.0\n2919.0 (99.66%): 4242\n10.0 ( 0.34%): 5150\n",
+			   "pid label");
+	free(out);
+	if (go_pprof(path, FLAGS("-tags", "-unit=B"), &out))
+		goto cleanup;
+	ASSERT_STRCONTAINS(out, "category: Total 199483392.0B\n199438336.0B ( 100%): buffer\n"
+			   "40960.0B (0.021%): native\n4096.0B (0.0021%): mmap\n", "bytes by category");
+cleanup:
+	free(out);
+}
+
+void test_pprof_go(void)
+{
+	char path[64];
+
+	if (!write_fixture(path))
+		return;
+	if (test__start_subtest("top inuse_space"))
+		check_top_inuse_space(path);
+	if (test__start_subtest("top alloc_space"))
+		check_top_alloc_space(path);
+	if (test__start_subtest("top inuse_objects"))
+		check_top_inuse_objects(path);
+	if (test__start_subtest("traces"))
+		check_traces(path);
+	if (test__start_subtest("raw"))
+		check_raw(path);
+	if (test__start_subtest("tags"))
+		check_tags(path);
+	unlink(path);
+}
