@@ -1,4 +1,5 @@
 /* tests/e2e/e2e.c: see e2e.h. */
+#include <stdio.h>
 #include <string.h>
 #include "e2e.h"
 
@@ -43,4 +44,31 @@ bool assert_caller(json_t *report, pid_t pid, const char *fn, const char *leaf)
 	if (!ASSERT_STREQ(f0, leaf, "leaf frame"))
 		return false;
 	return ASSERT_EQ(stack_frame_index(s, fn), 1, "immediate caller is frame 1");
+}
+
+struct ml_tracer *stepper_start(const char *const *extra)
+{
+	const char *args[32];
+	int n = 0, i;
+
+	args[n++] = "--json";
+	args[n++] = "--top";
+	args[n++] = "1000";
+	args[n++] = "--interval";
+	args[n++] = "1h";	/* reports only when asked (SIGUSR1) */
+	for (i = 0; extra && extra[i]; i++)
+		args[n++] = extra[i];
+	args[n++] = "--";
+	args[n++] = workload_path("stepper");
+	args[n] = NULL;
+	return ml_tracer_start(args);
+}
+
+bool stepper_step(struct ml_tracer *t, char c)
+{
+	char cmd[4] = { c, '\n', 0 }, done[8];
+
+	snprintf(done, sizeof(done), "done %c", c);
+	return ASSERT_OK(ml_tracer_send(t, cmd), "send step") &&
+	       ASSERT_TRUE(ml_tracer_wait_stderr(t, done), done);
 }

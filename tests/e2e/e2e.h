@@ -15,4 +15,11 @@ json_t *run_workload(struct ml_run *r, const char *workload, const char *const *
  */
 bool assert_caller(json_t *report, pid_t pid, const char *fn, const char *leaf);
 
+/* The stepper workload under `memleakbpf --json --top 1000 --interval 1h
+ * [extra...] --`: reports only when asked (ml_tracer_report).
+ */
+struct ml_tracer *stepper_start(const char *const *extra);
+/* Send a step (A, B, O, Y, F) and wait for its "done". */
+bool stepper_step(struct ml_tracer *t, char c);
+
 #endif

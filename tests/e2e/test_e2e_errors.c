@@ -99,11 +99,11 @@ void test_e2e_errors(void)
 		ml_run_release(&r);
 	}
 	if (test__start_subtest("options not available yet")) {
-		const char *args[] = { "--folded", "/tmp/x.folded", "-p", "1", NULL };
+		const char *args[] = { "--sample-bytes", "512K", "-p", "1", NULL };
 
 		ml_run(&r, args);
 		ASSERT_EQ(r.exit_code, 2, "exit code");
-		ASSERT_STRCONTAINS(r.err, "--folded is not available in this version yet", "says so");
+		ASSERT_STRCONTAINS(r.err, "--sample-bytes is not available in this version yet", "says so");
 		ml_run_release(&r);
 	}
 	if (test__start_subtest("unknown option")) {

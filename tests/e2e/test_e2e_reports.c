@@ -11,33 +11,6 @@
 
 #define MIB (1 << 20)
 
-static struct ml_tracer *start_stepper(const char *const *extra)
-{
-	const char *args[32];
-	int n = 0, i;
-
-	args[n++] = "--json";
-	args[n++] = "--top";
-	args[n++] = "1000";
-	args[n++] = "--interval";
-	args[n++] = "1h";	/* reports only when asked (SIGUSR1) */
-	for (i = 0; extra && extra[i]; i++)
-		args[n++] = extra[i];
-	args[n++] = "--";
-	args[n++] = workload_path("stepper");
-	args[n] = NULL;
-	return ml_tracer_start(args);
-}
-
-static bool step(struct ml_tracer *t, char c)
-{
-	char cmd[4] = { c, '\n', 0 }, done[8];
-
-	snprintf(done, sizeof(done), "done %c", c);
-	return ASSERT_OK(ml_tracer_send(t, cmd), "send step") &&
-	       ASSERT_TRUE(ml_tracer_wait_stderr(t, done), done);
-}
-
 static int rank_of(json_t *report, const char *fn)
 {
 	json_t *stacks = json_object_get(report, "stacks"), *s;
@@ -57,10 +30,10 @@ void test_e2e_growth_ranking(void)
 
 	if (!test__require_root())
 		return;
-	t = start_stepper(NULL);
+	t = stepper_start(NULL);
 	if (!ASSERT_OK_PTR(t, "start"))
 		return;
-	if (!step(t, 'A'))
+	if (!stepper_step(t, 'A'))
 		goto out;
 	r1 = ml_tracer_report(t);
 	if (!ASSERT_OK_PTR(r1, "report 1"))
@@ -72,7 +45,7 @@ void test_e2e_growth_ranking(void)
 		ASSERT_EQ(rank_of(r1, "steady_big"), 0, "steady_big grew most");
 	}
 	json_incref(r1);
-	if (!step(t, 'B'))
+	if (!stepper_step(t, 'B'))
 		goto out1;
 	r2 = ml_tracer_report(t);
 	if (!ASSERT_OK_PTR(r2, "report 2"))
@@ -116,13 +89,13 @@ void test_e2e_min_age(void)
 
 	if (!test__require_root())
 		return;
-	t = start_stepper(extra);
+	t = stepper_start(extra);
 	if (!ASSERT_OK_PTR(t, "start"))
 		return;
-	if (!step(t, 'O'))
+	if (!stepper_step(t, 'O'))
 		goto out;
 	sleep(3);	/* the blocks must age: time itself is what is tested */
-	if (!step(t, 'Y'))
+	if (!stepper_step(t, 'Y'))
 		goto out;
 	rep = ml_tracer_report(t);
 	if (!ASSERT_OK_PTR(rep, "report"))
@@ -275,7 +248,7 @@ static void check_preloaded(const char *lib)
 		return;
 	if (!ASSERT_TRUE(ml_tracer_wait_stderr(t, lib), "says which allocator"))
 		goto out;
-	if (!step(t, 'A'))
+	if (!stepper_step(t, 'A'))
 		goto out;
 	rep = ml_tracer_report(t);
 	if (!ASSERT_OK_PTR(rep, "report"))
@@ -318,11 +291,11 @@ void test_e2e_trend(void)
 
 	if (!test__require_root())
 		return;
-	t = start_stepper(NULL);
+	t = stepper_start(NULL);
 	if (!ASSERT_OK_PTR(t, "start"))
 		return;
 	if (test__start_subtest("steady growth")) {
-		for (i = 0; i < 4 && step(t, 'B'); i++) {
+		for (i = 0; i < 4 && stepper_step(t, 'B'); i++) {
 			rep = ml_tracer_report(t);
 			if (!ASSERT_OK_PTR(rep, "report"))
 				break;
@@ -342,7 +315,7 @@ void test_e2e_trend(void)
 	if (test__start_subtest("sawtooth")) {
 		/* Free, grow, free, grow...: back to the base each time. */
 		for (i = 0; i < 8; i++) {
-			if (!step(t, i % 2 ? 'B' : 'F'))
+			if (!stepper_step(t, i % 2 ? 'B' : 'F'))
 				break;
 			rep = ml_tracer_report(t);
 			if (!ASSERT_OK_PTR(rep, "report"))
