@@ -200,7 +200,7 @@ static __always_inline void record_block(__u32 pid, __u64 addr, struct ml_thread
 			.pid = pid,
 			.exec_id = current_exec_id(),
 			.stack_id = t->stack_id,
-			.category = ML_CAT_NATIVE,
+			.category = ML_FN_IS_BUFFER(t->func) ? ML_CAT_BUFFER : ML_CAT_NATIVE,
 		},
 	};
 	struct ml_alloc *stale;
@@ -258,6 +258,9 @@ static __always_inline __u64 requested_size(__u32 fn, struct pt_regs *ctx)
 	case ML_FN_CXX_NEW_ALIGN:
 	case ML_FN_CXX_NEW_ARRAY_ALIGN:
 		return a;
+	case ML_FN_NODE_AB_ALLOCATE:
+	case ML_FN_NODE_AB_ALLOCATE_UNINIT:
+		return b;
 	case ML_FN_CALLOC:
 		return a * b;	/* an overflowing product fails: NULL, not counted */
 	case ML_FN_REALLOC:
@@ -699,5 +702,22 @@ int BPF_PROG(process_exit, struct task_struct *task)
 	if (!traced(task->tgid))
 		return 0;
 	emit_task_event(ML_EV_EXIT, task, 0);
+	return 0;
+}
+
+/* ---- V8 ---- */
+
+/* A V8 collector begins: an event in order with the mapping events, so
+ * that user space counts collections per interval and reads the V8 heap's
+ * size at each (the growth that survives collections).
+ */
+SEC("uprobe")
+int gc_enter(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+	if (!traced(pid))
+		return 0;
+	emit_task_event(ML_EV_GC, bpf_get_current_task_btf(), bpf_get_attach_cookie(ctx));
 	return 0;
 }

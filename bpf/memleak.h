@@ -50,11 +50,34 @@ enum ml_func {
 	ML_FN_CXX_DELETE_ARRAY_SIZED,
 	ML_FN_CXX_DELETE_ALIGN,
 	ML_FN_CXX_DELETE_ARRAY_ALIGN,
+	/* Node.js: node::NodeArrayBufferAllocator, what V8 asks for every
+	 * ArrayBuffer/Buffer backing store (process.memoryUsage().arrayBuffers
+	 * is its running total).  Methods: `this` first, so the size is
+	 * argument 2.  The calloc/malloc they call inside are nested calls:
+	 * the block is counted once, as category buffer.  Its Free() needs no
+	 * probe (it begins with a lock-prefixed instruction, which the kernel
+	 * refuses): it hands the block to free(), which releases it.
+	 */
+	ML_FN_NODE_AB_ALLOCATE,		/* Allocate(size_t) */
+	ML_FN_NODE_AB_ALLOCATE_UNINIT,	/* AllocateUninitialized(size_t) */
 	ML_FN_MAX,
 };
 
 /* Functions that release a block (entry probe only, the block is argument 1). */
-#define ML_FN_IS_RELEASE(fn) ((fn) == ML_FN_FREE || ((fn) >= ML_FN_CXX_DELETE && (fn) < ML_FN_MAX))
+#define ML_FN_IS_RELEASE(fn) ((fn) == ML_FN_FREE ||						\
+			      ((fn) >= ML_FN_CXX_DELETE && (fn) <= ML_FN_CXX_DELETE_ARRAY_ALIGN))
+/* Functions whose blocks are ArrayBuffer backing stores (category buffer). */
+#define ML_FN_IS_BUFFER(fn) ((fn) == ML_FN_NODE_AB_ALLOCATE || (fn) == ML_FN_NODE_AB_ALLOCATE_UNINIT)
+
+/* V8 garbage collections, counted at the collectors' entry points (the
+ * cookie of a gc_enter probe).
+ */
+enum ml_gc_kind {
+	ML_GC_SCAVENGE = 0,	/* ScavengerCollector::CollectGarbage: young generation */
+	ML_GC_MINOR_MC,		/* MinorMarkCompactCollector::CollectGarbage: young, by marking */
+	ML_GC_FULL,		/* MarkCompactCollector::CollectGarbage: the whole heap */
+	ML_GC_MAX,
+};
 
 /* BPF cookie layout of an allocator probe: function id in bits 0-7, the
  * number of bytes the probe's offset has pushed onto the stack since the
@@ -133,6 +156,7 @@ enum ml_event_type {
 				 * mapping, addr2 = its file offset, len2 = inode,
 				 * flags = device (kernel encoding), path = the
 				 * file when known (the interpreter at exec) */
+	ML_EV_GC,		/* a V8 garbage collection began: addr = enum ml_gc_kind */
 };
 
 struct ml_event {

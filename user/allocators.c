@@ -57,7 +57,23 @@ static const struct {
 	[ML_FN_CXX_DELETE_ARRAY_SIZED] = { "_ZdaPvm", 1 },
 	[ML_FN_CXX_DELETE_ALIGN] = { "_ZdlPvSt11align_val_t", 1 },
 	[ML_FN_CXX_DELETE_ARRAY_ALIGN] = { "_ZdaPvSt11align_val_t", 1 },
+	/* Node.js: (this, size) */
+	[ML_FN_NODE_AB_ALLOCATE] = { "_ZN4node24NodeArrayBufferAllocator8AllocateEm", 2 },
+	[ML_FN_NODE_AB_ALLOCATE_UNINIT] = { "_ZN4node24NodeArrayBufferAllocator21AllocateUninitializedEm", 2 },
 };
+
+/* V8's collectors, by enum ml_gc_kind (gc_enter reads no argument). */
+static const char *const gc_names[ML_GC_MAX] = {
+	[ML_GC_SCAVENGE] = "_ZN2v88internal18ScavengerCollector14CollectGarbageEv",
+	[ML_GC_MINOR_MC] = "_ZN2v88internal25MinorMarkCompactCollector14CollectGarbageEv",
+	[ML_GC_FULL] = "_ZN2v88internal20MarkCompactCollector14CollectGarbageEv",
+};
+
+/* Every function of V8's page allocator, v8::internal::MemoryAllocator:
+ * the heap's pages (all spaces, code included) are mapped and committed
+ * under one of them, and nothing else is.
+ */
+#define V8_PAGES_PREFIX "_ZN2v88internal15MemoryAllocator"
 
 /* anchor_enter reads only the stack pointer: no argument to keep. */
 static const char *const anchor_names[ANCHOR_MAX] = {
@@ -83,8 +99,15 @@ static const char *const anchor_names[ANCHOR_MAX] = {
 enum {
 	PICK_FN = 0,
 	PICK_ANCHOR = ML_FN_MAX,
-	PICK_LIBC_MARKER = ML_FN_MAX + ANCHOR_MAX,
+	PICK_GC = ML_FN_MAX + ANCHOR_MAX,
+	PICK_LIBC_MARKER = ML_FN_MAX + ANCHOR_MAX + ML_GC_MAX,
 	PICK_MAX,
+};
+
+/* Symbols found by prefix (V8_PAGES_PREFIX): address and size. */
+struct sym_ranges {
+	struct code_range *v;
+	size_t n, cap;
 };
 
 struct sym_pick {
@@ -121,8 +144,10 @@ static const char *pick_name(int i)
 {
 	if (i < PICK_ANCHOR)
 		return fn_table[i].name;
-	if (i < PICK_LIBC_MARKER)
+	if (i < PICK_GC)
 		return anchor_names[i - PICK_ANCHOR];
+	if (i < PICK_LIBC_MARKER)
+		return gc_names[i - PICK_GC];
 	return "__libc_start_main";
 }
 
@@ -141,6 +166,7 @@ static void lib_free(struct allocator_lib *lib)
 		return;
 	free(lib->path);
 	free(lib->display_path);
+	free(lib->v8_pages);
 	free(lib);
 }
 
@@ -224,8 +250,22 @@ static int better_pick(const struct sym_pick *old, int is_default, const GElf_Sy
  * on x86-64 uses no IFUNC for the malloc family).  Local symbols are not
  * what the process's callers bind to, so they are skipped too.
  */
+static void ranges_add(struct sym_ranges *r, const GElf_Sym *sym)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct code_range *v = realloc(r->v, cap * sizeof(*v));
+
+		if (!v)
+			return;	/* fewer ranges: some V8 pages count as mmap */
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n++] = (struct code_range){ sym->st_value, sym->st_value + sym->st_size };
+}
+
 static void scan_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, Elf_Data *versym,
-			const int *done, struct sym_pick *picks)
+			const int *done, struct sym_pick *picks, struct sym_ranges *ranges)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t i, count;
@@ -249,6 +289,8 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, Elf_Data *v
 		name = elf_strptr(elf, sh->sh_link, sym.st_name);
 		if (!name)
 			continue;
+		if (sym.st_size && !strncmp(name, V8_PAGES_PREFIX, sizeof(V8_PAGES_PREFIX) - 1))
+			ranges_add(ranges, &sym);
 		len = base_name_len(name, &is_default);
 		idx = pick_index(name, len);
 		if (idx < 0 || done[idx])
@@ -264,7 +306,7 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, Elf_Data *v
 }
 
 /* .dynsym (with its .gnu.version) first, then .symtab for the rest. */
-static void find_symbols(Elf *elf, struct sym_pick *picks)
+static void find_symbols(Elf *elf, struct sym_pick *picks, struct sym_ranges *ranges)
 {
 	Elf_Scn *scn = NULL, *dynsym = NULL, *symtab = NULL;
 	Elf_Data *versym = NULL;
@@ -286,11 +328,11 @@ static void find_symbols(Elf *elf, struct sym_pick *picks)
 		}
 	}
 	if (dynsym)
-		scan_symtab(elf, dynsym, &dsh, versym, done, picks);
+		scan_symtab(elf, dynsym, &dsh, versym, done, picks, ranges);
 	for (i = 0; i < PICK_MAX; i++)
 		done[i] = picks[i].found;
 	if (symtab)
-		scan_symtab(elf, symtab, &ssh, NULL, done, picks);
+		scan_symtab(elf, symtab, &ssh, NULL, done, picks, ranges);
 }
 
 /* The PT_LOAD segment holding vaddr (in its file part), or -1. */
@@ -382,26 +424,65 @@ static int name_is_libc(const char *path)
  * callers reach libc's strdup, which calls malloc through the PLT and is
  * seen there.
  */
+static int range_cmp(const void *a, const void *b)
+{
+	const struct code_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* V8's page-allocator functions as file offsets, sorted, once each. */
+static void fill_v8_pages(Elf *elf, struct sym_ranges *r, struct allocator_lib *lib)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n; i++) {
+		GElf_Phdr ph;
+
+		if (segment_of(elf, r->v[i].start, &ph))
+			continue;
+		r->v[n].end = ph.p_offset + (r->v[i].end - ph.p_vaddr);
+		r->v[n].start = ph.p_offset + (r->v[i].start - ph.p_vaddr);
+		n++;
+	}
+	if (n > 1)
+		qsort(r->v, n, sizeof(*r->v), range_cmp);
+	for (i = 0, r->n = 0; i < n; i++)	/* .dynsym and .symtab both list them */
+		if (!r->n || r->v[r->n - 1].start != r->v[i].start)
+			r->v[r->n++] = r->v[i];
+	lib->v8_pages = r->v;
+	lib->nv8_pages = r->n;
+	r->v = NULL;
+}
+
+/* Build the description of an allocator (a file that defines malloc and
+ * free), or of a library with C++'s operator new and delete only
+ * (libstdc++), or of Node.js (its ArrayBuffer allocator and V8), or NULL.
+ * The libc anchors (strdup, asprintf, sbrk, ...) only count in the C
+ * library (a shared libc, or a static executable carrying it): jemalloc's
+ * callers reach libc's strdup, which calls malloc through the PLT and is
+ * seen there.
+ */
 static struct allocator_lib *lib_build(Elf *elf, int fd, const char *path,
 				       const char *display_path, const struct stat *st)
 {
 	struct sym_pick picks[PICK_MAX] = { 0 };
-	struct allocator_lib *lib;
-	int i;
+	struct sym_ranges ranges = { 0 };
+	struct allocator_lib *lib = NULL;
+	int i, is_node;
 
-	find_symbols(elf, picks);
+	find_symbols(elf, picks, &ranges);
+	is_node = picks[ML_FN_NODE_AB_ALLOCATE].found;
 	if ((!picks[ML_FN_MALLOC].found || !picks[ML_FN_FREE].found) &&
-	    !picks[ML_FN_CXX_NEW].found)
-		return NULL;
+	    !picks[ML_FN_CXX_NEW].found && !is_node)
+		goto cleanup;
 	lib = calloc(1, sizeof(*lib));
 	if (!lib)
-		return NULL;
+		goto cleanup;
 	lib->path = strdup(path);
 	lib->display_path = strdup(display_path);
-	if (!lib->path || !lib->display_path) {
-		lib_free(lib);
-		return NULL;
-	}
+	if (!lib->path || !lib->display_path)
+		goto fail;
 	lib->dev = st->st_dev;
 	lib->inode = st->st_ino;
 	lib->is_libc = picks[PICK_LIBC_MARKER].found || name_is_libc(display_path) ||
@@ -417,12 +498,39 @@ static struct allocator_lib *lib_build(Elf *elf, int fd, const char *path,
 			fill_func(elf, fd, &picks[PICK_ANCHOR + i].sym, 0, &lib->anchor[i]);
 	}
 	lib->is_allocator = lib->fn[ML_FN_MALLOC].present && lib->fn[ML_FN_FREE].present;
-	if (!lib->is_allocator && !lib->fn[ML_FN_CXX_NEW].present) {
-		lib_free(lib);	/* symbols outside any segment: a broken file */
-		return NULL;
+	lib->is_node = is_node && lib->fn[ML_FN_NODE_AB_ALLOCATE].present;
+	for (i = 0; i < ML_GC_MAX && lib->is_node; i++) {
+		lib->gc[i].alias_of = -1;
+		if (picks[PICK_GC + i].found)
+			fill_func(elf, fd, &picks[PICK_GC + i].sym, 0, &lib->gc[i]);
 	}
+	if (lib->is_node)
+		fill_v8_pages(elf, &ranges, lib);
+	if (!lib->is_allocator && !lib->fn[ML_FN_CXX_NEW].present && !lib->is_node)
+		goto fail;	/* symbols outside any segment: a broken file */
 	mark_aliases(lib);
+	goto cleanup;
+fail:
+	lib_free(lib);
+	lib = NULL;
+cleanup:
+	free(ranges.v);
 	return lib;
+}
+
+bool allocator_lib__in_v8_pages(const struct allocator_lib *lib, uint64_t file_offset)
+{
+	size_t lo = 0, hi = lib->nv8_pages;
+
+	while (lo < hi) {	/* the last range starting at or before the offset */
+		size_t mid = (lo + hi) / 2;
+
+		if (lib->v8_pages[mid].start <= file_offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && file_offset < lib->v8_pages[lo - 1].end;
 }
 
 static struct allocator_lib *inspect_fd(int fd, const char *path, const char *display_path,

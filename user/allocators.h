@@ -10,6 +10,7 @@
 #ifndef ALLOCATORS_H
 #define ALLOCATORS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/types.h>	/* memleak.h's __u32 and friends */
@@ -45,6 +46,10 @@ struct alloc_func {
 	int alias_of;		/* >= 0: same address as that enum ml_func: attach once */
 };
 
+struct code_range {
+	uint64_t start, end;	/* file offsets, [start, end) */
+};
+
 struct allocator_lib {
 	char *path;		/* as opened (may be under /proc/PID/root) */
 	char *display_path;	/* as the process sees it */
@@ -54,7 +59,17 @@ struct allocator_lib {
 	int is_libc;		/* glibc: has the libc anchors */
 	struct alloc_func fn[ML_FN_MAX];
 	struct alloc_func anchor[ANCHOR_MAX];
+	/* Node.js: defines node::NodeArrayBufferAllocator (fn[ML_FN_NODE_AB_*]) */
+	int is_node;
+	struct alloc_func gc[ML_GC_MAX];	/* V8's collectors, for gc_enter */
+	struct code_range *v8_pages;		/* V8's page allocator, sorted */
+	size_t nv8_pages;
 };
+
+/* Is file_offset inside one of V8's page-allocator functions of lib?  A
+ * mapping made under one holds V8 heap pages (category v8_heap).
+ */
+bool allocator_lib__in_v8_pages(const struct allocator_lib *lib, uint64_t file_offset);
 
 /* Not thread-safe: one struct allocators per thread, or a lock around it. */
 struct allocators;

@@ -12,6 +12,7 @@
 #include "bpfmaps.h"
 #include "collect.h"
 #include "log.h"
+#include "node.h"
 #include "rank.h"
 #include "symbolize.h"
 #include "trend.h"
@@ -277,6 +278,11 @@ static int build_procs(struct collector *c, const struct site *v, size_t n, doub
 			p->last_bytes[k] = tot[j].bytes[k];
 		}
 		p->has_last = true;
+		pr->is_node = node__of(c->t, p) != NULL;
+		for (k = 0; k < ML_GC_MAX; k++) {
+			pr->gc[k] = p->gc[k] - p->gc_last[k];
+			pr->gc_total[k] = p->gc[k];
+		}
 		proc__push_sample(p, elapsed, tot[j].bytes);
 		trend_judge(p->hist, p->nhist, &pr->trend);
 		r->nprocs++;

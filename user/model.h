@@ -71,7 +71,7 @@ struct trend {
 	enum verdict verdict;
 	double rate_bytes_per_s;	/* of the growing category; 0 otherwise */
 	int reports;			/* reports the verdict looked at */
-	char evidence[192];		/* in words: what the verdict rests on */
+	char evidence[320];		/* in words: what the verdict rests on */
 };
 
 struct proc_report {
@@ -82,6 +82,9 @@ struct proc_report {
 	bool has_category[ML_CAT_MAX];
 	struct category_state cat[ML_CAT_MAX];
 	struct trend trend;
+	bool is_node;			/* runs Node.js: gc is meaningful */
+	uint64_t gc[ML_GC_MAX];		/* V8 collections in the interval */
+	uint64_t gc_total[ML_GC_MAX];	/* ... since tracing began */
 };
 
 struct report {

@@ -106,6 +106,7 @@ struct proc *proctable__get_lazy(struct proctable *t, pid_t pid)
 	if (!p)
 		return NULL;
 	p->pid = pid;
+	p->v8_floor = -1;
 	snprintf(p->root, sizeof(p->root), "/proc/%d/root", pid);
 	snprintf(p->comm, sizeof(p->comm), "?");
 	memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof(*t->v));
@@ -217,6 +218,7 @@ void proc__set_comm(struct proc *p, const char *comm)
 void proc__push_sample(struct proc *p, double t, const int64_t bytes[ML_CAT_MAX])
 {
 	struct proc_sample *s;
+	int i;
 
 	if (p->nhist == PROC_HISTORY) {
 		memmove(&p->hist[0], &p->hist[1], (PROC_HISTORY - 1) * sizeof(p->hist[0]));
@@ -225,6 +227,12 @@ void proc__push_sample(struct proc *p, double t, const int64_t bytes[ML_CAT_MAX]
 	s = &p->hist[p->nhist++];
 	s->t = t;
 	memcpy(s->bytes, bytes, sizeof(s->bytes));
+	for (i = 0; i < ML_GC_MAX; i++) {
+		s->gc[i] = (uint32_t)(p->gc[i] - p->gc_last[i]);
+		p->gc_last[i] = p->gc[i];
+	}
+	s->v8_floor = p->v8_floor;
+	p->v8_floor = -1;
 }
 
 static struct known_file *find_file(struct proctable *t, uint32_t major, uint32_t minor, uint64_t inode)

@@ -18,7 +18,14 @@
 struct proc_sample {
 	double t;			/* seconds since tracing began */
 	int64_t bytes[ML_CAT_MAX];
+	/* Node.js, over the interval that ends here: V8 collections, and
+	 * the least V8 heap seen as one began (-1: no collection)
+	 */
+	uint32_t gc[ML_GC_MAX];
+	int64_t v8_floor;
 };
+
+struct allocator_lib;
 
 struct proc {
 	pid_t pid;
@@ -37,6 +44,12 @@ struct proc {
 	bool has_last;
 	int nhist;			/* samples in hist, oldest first */
 	struct proc_sample hist[PROC_HISTORY];
+	/* Node.js (user/node.c) */
+	const struct allocator_lib *node;	/* the node file it maps, or NULL */
+	size_t node_checked_n;		/* maps.n when node was last looked for */
+	uint64_t gc[ML_GC_MAX];		/* V8 collections since tracing began */
+	uint64_t gc_last[ML_GC_MAX];	/* ... at the previous report */
+	int64_t v8_floor;		/* least V8 heap at a collection since then; -1: none */
 };
 
 struct proctable;
@@ -71,7 +84,9 @@ void proctable__learn_paths(struct proctable *t, const struct proc_maps *m);
 /* The path of (dev as the kernel encodes it, inode), or NULL. */
 const char *proctable__path_of(struct proctable *t, uint32_t kdev, uint64_t inode);
 
-/* Append a report sample (drops the oldest when full). */
+/* Append a report sample (drops the oldest when full), with the V8
+ * collections and floor of the interval, which start afresh.
+ */
 void proc__push_sample(struct proc *p, double t, const int64_t bytes[ML_CAT_MAX]);
 
 #endif /* PROCTABLE_H */

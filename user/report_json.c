@@ -99,7 +99,7 @@ static json_t *stack_json(const struct stack_report *s)
 
 static json_t *proc_json(const struct proc_report *p)
 {
-	json_t *cats = json_object();
+	json_t *cats = json_object(), *obj;
 	unsigned k;
 
 	for (k = 0; k < ML_CAT_MAX; k++) {
@@ -111,17 +111,28 @@ static json_t *proc_json(const struct proc_report *p)
 					      "count", (json_int_t)p->cat[k].count,
 					      "growth_bytes", (json_int_t)p->cat[k].growth_bytes));
 	}
-	return json_pack("{s:i, s:o, s:b, s:o, s:o, s:{s:s, s:f, s:i, s:s}}",
-			 "pid", p->pid,
-			 "comm", json_str_or_null(p->comm),
-			 "exited", p->exited,
-			 "allocator", json_str_or_null(p->allocator),
-			 "categories", cats,
-			 "trend",
-			 "verdict", verdict_key(p->trend.verdict),
-			 "rate_bytes_per_s", p->trend.rate_bytes_per_s,
-			 "reports", p->trend.reports,
-			 "evidence", p->trend.evidence);
+	obj = json_pack("{s:i, s:o, s:b, s:o, s:o, s:{s:s, s:f, s:i, s:s}}",
+			"pid", p->pid,
+			"comm", json_str_or_null(p->comm),
+			"exited", p->exited,
+			"allocator", json_str_or_null(p->allocator),
+			"categories", cats,
+			"trend",
+			"verdict", verdict_key(p->trend.verdict),
+			"rate_bytes_per_s", p->trend.rate_bytes_per_s,
+			"reports", p->trend.reports,
+			"evidence", p->trend.evidence);
+	if (obj && p->is_node) {
+		/* scavenges: the young generation, by either collector */
+		json_object_set_new(obj, "runtime", json_string("node"));
+		json_object_set_new(obj, "gc", json_pack("{s:I, s:I, s:I, s:I}",
+			"scavenges", (json_int_t)(p->gc[ML_GC_SCAVENGE] + p->gc[ML_GC_MINOR_MC]),
+			"full", (json_int_t)p->gc[ML_GC_FULL],
+			"scavenges_total",
+			(json_int_t)(p->gc_total[ML_GC_SCAVENGE] + p->gc_total[ML_GC_MINOR_MC]),
+			"full_total", (json_int_t)p->gc_total[ML_GC_FULL]));
+	}
+	return obj;
 }
 
 int report__print_json(const struct report *r, FILE *out)

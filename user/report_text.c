@@ -129,6 +129,30 @@ static int cmp_proc_growth(const void *pa, const void *pb)
 	return a->pid - b->pid;
 }
 
+/* Under a process's line: what its verdict rests on, its V8 collections,
+ * and what to do about a V8 heap leak, which its stacks cannot name.
+ */
+static void print_proc_notes(const struct proc_report *p, FILE *out)
+{
+	if (p->trend.verdict > VERDICT_NONE) {
+		fputs("          evidence: ", out);
+		put_name(p->trend.evidence, out);
+		fputc('\n', out);
+	}
+	if (p->is_node)
+		fprintf(out, "          V8 collections: %llu scavenges, %llu full in the interval "
+			"(%llu, %llu since start)\n",
+			(unsigned long long)(p->gc[ML_GC_SCAVENGE] + p->gc[ML_GC_MINOR_MC]),
+			(unsigned long long)p->gc[ML_GC_FULL],
+			(unsigned long long)(p->gc_total[ML_GC_SCAVENGE] + p->gc_total[ML_GC_MINOR_MC]),
+			(unsigned long long)p->gc_total[ML_GC_FULL]);
+	if (p->trend.verdict == VERDICT_V8_HEAP_LEAK)
+		fprintf(out, "          JS objects are not malloc calls: the stacks show V8 growing its "
+			"heap, not which objects stay.  Compare two heap snapshots\n"
+			"          (node --heapsnapshot-signal=SIGUSR2, then kill -USR2 %d) in Chrome "
+			"DevTools' Memory tab.\n", p->pid);
+}
+
 /* The processes that grew most first; as many lines as stacks (--top). */
 static void print_procs(const struct report *r, FILE *out)
 {
@@ -170,6 +194,7 @@ static void print_procs(const struct report *r, FILE *out)
 		}
 		trend_text(&p->trend, tr, sizeof(tr));
 		fprintf(out, " %s%s\n", tr, p->exited ? "  (exited)" : "");
+		print_proc_notes(p, out);
 	}
 	if (shown < r->nprocs)
 		fprintf(out, "  ... %d more processes (--json lists them all)\n", r->nprocs - shown);
@@ -191,6 +216,10 @@ static void print_frame(const struct frame *f, FILE *out)
 		if (f->inlined)
 			fprintf(out, " (inlined)");
 		fputc('\n', out);
+	} else if (f->jit && f->map_limit) {
+		fprintf(out, "        [jit] 0x%llx in anonymous 0x%llx-0x%llx\n",
+			(unsigned long long)f->addr, (unsigned long long)f->map_start,
+			(unsigned long long)f->map_limit);
 	} else if (f->jit) {
 		fprintf(out, "        [jit] 0x%llx\n", (unsigned long long)f->addr);
 	} else if (f->module) {

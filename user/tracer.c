@@ -18,6 +18,7 @@
 #include "memleak.skel.h"
 #include "bpfmaps.h"
 #include "log.h"
+#include "node.h"
 #include "tracer.h"
 #include "uprobe_multi.h"
 
@@ -87,6 +88,7 @@ static int load_skeleton(struct tracer *t, bool multi)
 		uprobe_multi__prepare(t->skel->progs.free_enter);
 		uprobe_multi__prepare(t->skel->progs.anchor_enter);
 		uprobe_multi__prepare(t->skel->progs.anchor_return);
+		uprobe_multi__prepare(t->skel->progs.gc_enter);
 	}
 	err = memleak_bpf__load(t->skel);
 	if (err) {
@@ -284,7 +286,13 @@ struct probe_set {
 	const char *names[PLAN_MAX];
 };
 
-enum { SET_ALLOC_RET, SET_ANCHOR_RET, SET_ALLOC, SET_FREE, SET_ANCHOR, SET_MAX };
+enum { SET_ALLOC_RET, SET_ANCHOR_RET, SET_ALLOC, SET_FREE, SET_ANCHOR, SET_GC, SET_MAX };
+
+static const char *const gc_kind_names[ML_GC_MAX] = {
+	[ML_GC_SCAVENGE] = "ScavengerCollector::CollectGarbage",
+	[ML_GC_MINOR_MC] = "MinorMarkCompactCollector::CollectGarbage",
+	[ML_GC_FULL] = "MarkCompactCollector::CollectGarbage",
+};
 
 static void plan_add(struct probe_set *ps, const char *name, uint64_t offset, uint64_t cookie)
 {
@@ -306,6 +314,10 @@ static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
 	plan[SET_ALLOC].prog = skel->progs.alloc_enter;
 	plan[SET_FREE].prog = skel->progs.free_enter;
 	plan[SET_ANCHOR].prog = skel->progs.anchor_enter;
+	plan[SET_GC].prog = skel->progs.gc_enter;
+	for (fn = 0; fn < ML_GC_MAX; fn++)
+		if (lib->gc[fn].present)
+			plan_add(&plan[SET_GC], gc_kind_names[fn], lib->gc[fn].file_offset, fn);
 	for (fn = 0; fn < ML_FN_MAX && !t->opts->no_malloc; fn++) {
 		const struct alloc_func *f = &lib->fn[fn];
 
@@ -605,6 +617,8 @@ static void on_exec(struct tracer *t, const struct ml_event *e)
 		p->allocator = NULL;
 	}
 	p->exec_id = e->exec_id;
+	p->node = NULL;		/* the new image may run something else */
+	p->node_checked_n = 0;
 	p->exited = false;
 	proc__set_comm(p, e->comm);
 	proc_maps__release(&p->maps);	/* the old image's map is void */
@@ -669,6 +683,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
 	const struct ml_event *e = data;
+	struct ml_event ev;
 	struct proc *p;
 
 	if (size < sizeof(*e))
@@ -685,8 +700,16 @@ static int handle_event(void *ctx, void *data, size_t size)
 		p = proctable__get(t->procs, e->pid);
 		if (p && !p->exec_id)
 			p->exec_id = e->exec_id;
-		if (regions__apply(t->regions, e))
+		ev = *e;
+		if (p)
+			node__classify(t, p, &ev);
+		if (regions__apply(t->regions, &ev))
 			log_warn("out of memory accounting a mapping of pid %u", e->pid);
+		break;
+	case ML_EV_GC:
+		p = proctable__get(t->procs, e->pid);
+		if (p)
+			node__on_gc(t, p, e);
 		break;
 	case ML_EV_EXEC:
 		on_exec(t, e);

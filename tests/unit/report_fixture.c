@@ -72,6 +72,12 @@ static void fixture_procs(void)
 	node->cat[ML_CAT_MMAP] = (struct category_state){ 100663296, 12, 0 };
 	node->cat[ML_CAT_ALLOCATOR] = (struct category_state){ 268435456, 4, 1048576 };
 	node->cat[ML_CAT_BUFFER] = (struct category_state){ 199438336, 2918, 20552089 };
+	node->is_node = true;
+	node->gc[ML_GC_SCAVENGE] = 12;
+	node->gc[ML_GC_FULL] = 2;
+	node->gc_total[ML_GC_SCAVENGE] = 40;
+	node->gc_total[ML_GC_MINOR_MC] = 1;
+	node->gc_total[ML_GC_FULL] = 5;
 	node->trend.verdict = VERDICT_OFF_HEAP_LEAK;
 	node->trend.rate_bytes_per_s = 1950000;
 	node->trend.reports = 3;

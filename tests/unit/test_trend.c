@@ -24,6 +24,7 @@ static void hist_init(struct hist *h, int n)
 	h->n = n;
 	for (i = 0; i < n; i++) {
 		h->s[i].t = 10.0 * (i + 1);
+		h->s[i].v8_floor = -1;	/* no V8 collection */
 		for (k = 0; k < ML_CAT_MAX; k++)
 			h->s[i].bytes[k] = (k + 1) * MiB;
 	}
@@ -200,6 +201,55 @@ static void test_categories(void)
 	ASSERT_EQ(t.verdict, VERDICT_NONE, "shrinking");
 }
 
+/* Node.js: the V8 heap is judged by its size as collections began. */
+static void test_v8_floors(void)
+{
+	struct hist h;
+	struct trend t;
+	int i;
+
+	/* At report time it saws (V8 grows between collections); after them
+	 * it climbs by 4 MiB an interval: a leak, and the evidence says
+	 * what it survived.
+	 */
+	hist_init(&h, 6);
+	for (i = 0; i < h.n; i++) {
+		h.s[i].bytes[ML_CAT_V8_HEAP] = (i % 2 ? 90 : 60) * MiB;
+		h.s[i].v8_floor = (40 + 4 * i) * MiB;
+		h.s[i].gc[ML_GC_SCAVENGE] = 7;
+		h.s[i].gc[ML_GC_FULL] = 2;
+	}
+	t = judge(&h);
+	ASSERT_EQ(t.verdict, VERDICT_V8_HEAP_LEAK, "floors rise");
+	ASSERT_TRUE(t.rate_bytes_per_s == (double)(20 * MiB) / 50.0, "rate of the floors");
+	ASSERT_STRCONTAINS(t.evidence, "; it survived 35 scavenges and 10 full collections "
+			   "(sizes taken as collections began)", "collections in the evidence");
+
+	/* Rising at report time, but every collection brings it back: a cache
+	 * refilled between collections, no leak.
+	 */
+	hist_init(&h, 6);
+	for (i = 0; i < h.n; i++) {
+		h.s[i].bytes[ML_CAT_V8_HEAP] = (60 + 5 * i) * MiB;
+		h.s[i].v8_floor = (i % 2 ? 41 : 40) * MiB;
+		h.s[i].gc[ML_GC_FULL] = 1;
+	}
+	t = judge(&h);
+	ASSERT_EQ(t.verdict, VERDICT_NONE, "floors flat");
+
+	/* A Buffer leak of a Node process says what it survived, without the
+	 * V8 note.
+	 */
+	hist_init(&h, 6);
+	ramp(&h, ML_CAT_BUFFER, 0, 3 * MiB, 0);
+	for (i = 0; i < h.n; i++)
+		h.s[i].gc[ML_GC_MINOR_MC] = 1;
+	t = judge(&h);
+	ASSERT_EQ(t.verdict, VERDICT_OFF_HEAP_LEAK, "buffer");
+	ASSERT_STRCONTAINS(t.evidence, "; it survived 5 scavenges and 0 full collections", "gc");
+	ASSERT_FALSE(strstr(t.evidence, "sizes taken"), "no V8 note");
+}
+
 static void test_two_leaks(void)
 {
 	struct hist h;
@@ -213,7 +263,7 @@ static void test_two_leaks(void)
 	ASSERT_EQ(t.verdict, VERDICT_OFF_HEAP_LEAK, "faster wins");
 	ASSERT_TRUE(t.rate_bytes_per_s == (double)(15 * MiB) / 50.0, "rate of the faster");
 	ASSERT_STRCONTAINS(t.evidence, "off-heap (Buffer)", "evidence names the faster");
-	ASSERT_STRCONTAINS(t.evidence, "other categories grow too", "evidence mentions others");
+	ASSERT_STRCONTAINS(t.evidence, "; native heap grows too", "evidence names the other");
 
 	/* The other way round: the order of the categories does not decide. */
 	hist_init(&h, 6);
@@ -223,7 +273,7 @@ static void test_two_leaks(void)
 	t = judge(&h);
 	ASSERT_EQ(t.verdict, VERDICT_NATIVE_LEAK, "native fastest");
 	ASSERT_TRUE(t.rate_bytes_per_s == (double)(25 * MiB) / 50.0, "native rate");
-	ASSERT_STRCONTAINS(t.evidence, "other categories grow too", "three leaking");
+	ASSERT_STRCONTAINS(t.evidence, "; mmap (anon), V8 heap grow too", "three leaking");
 
 	/* One leak: no mention of others. */
 	hist_init(&h, 6);
@@ -303,6 +353,8 @@ void test_trend(void)
 		test_categories();
 	if (test__start_subtest("two leaks"))
 		test_two_leaks();
+	if (test__start_subtest("v8 heap after collections"))
+		test_v8_floors();
 	if (test__start_subtest("below TREND_MIN_BYTES"))
 		test_min_bytes();
 	if (test__start_subtest("window"))
