@@ -5,6 +5,7 @@
  *     -t FILTER  only tests whose name contains FILTER; "TEST/SUB" also
  *                picks subtests whose name contains SUB
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <getopt.h>
@@ -119,6 +120,10 @@ int main(int argc, char **argv)
 	size_t i;
 	int opt;
 
+	/* a workload that died must fail its test, not end the run at the
+	 * next line a test writes to its stdin
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	while ((opt = getopt(argc, argv, "ut:")) != -1) {
 		switch (opt) {
 		case 'u': unit_only = true; break;

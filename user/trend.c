@@ -61,7 +61,11 @@ static struct growth measure(const struct proc_sample *h, int n, unsigned cat)
 
 static int leaks(const struct growth *g)
 {
-	return g->net > TREND_MIN_BYTES && g->floor_rise > 0 && 3 * g->rises >= 2 * g->intervals &&
+	/* the low point must rise by more than jitter: a heap that holds
+	 * still moves by some kilobytes from report to report
+	 */
+	return g->net > TREND_MIN_BYTES && g->floor_rise >= TREND_MIN_FLOOR_RISE &&
+	       3 * g->rises >= 2 * g->intervals &&
 	       g->seconds > 0;
 }
 
