@@ -6,8 +6,10 @@ set -euo pipefail
 pkgs=(make clang llvm gcc g++ libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
       libcapstone-dev libjansson-dev pkg-config elfutils binutils libc6-dbg util-linux
       libjemalloc2 libtcmalloc-minimal4 libgoogle-perftools4
-      libprotobuf-c-dev protobuf-c-compiler libxml2-utils
-      golang-go chromium fonts-dejavu-core nodejs)
+      libprotobuf-c-dev protobuf-c-compiler
+      # the tests: go tool pprof reads the pprof export, chromium (driven by
+      # node) the SVG, xmllint checks it; node runs the Node.js workloads
+      libxml2-utils golang-go chromium fonts-dejavu-core nodejs)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -302,6 +302,7 @@ static void resolve_frames(struct collector *c, struct stack_report *sr, const s
 		return;
 	for (i = 0; i < (int)st->nr && i < ML_MAX_FRAMES; i++) {
 		uint64_t ip = st->ips[i];
+		const struct map_entry *e;
 		struct sym_info info;
 
 		if (!ip)
@@ -309,8 +310,7 @@ static void resolve_frames(struct collector *c, struct stack_report *sr, const s
 		/* A return address points after the call: look up the call. */
 		symbolizer__resolve(c->sym, sr->pid, p ? &p->maps : NULL, p ? p->root : NULL,
 				    i ? ip - 1 : ip, &info);
-		const struct map_entry *e = p ? proc_maps__find(&p->maps, ip) : NULL;
-
+		e = p ? proc_maps__find(&p->maps, ip) : NULL;	/* for pprof's mappings */
 		for (l = 0; l < info.nlines && sr->nframes < cap; l++) {
 			struct frame *f = &sr->frames[sr->nframes++];
 

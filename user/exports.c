@@ -193,17 +193,20 @@ static int write_kind(const struct export_kind *k, const char *path, const struc
 
 int exports__write(struct exports *e, const struct report *r)
 {
-	struct profile prof;
+	struct profile prof = { 0 };
 	char series[PATH_MAX];
 	int err = 0, ret;
 	size_t i;
 
 	if (!e->opts->every && !r->final)
 		return 0;
-	ret = profile__from_report(&prof, r, e->opts->metric);
-	if (ret) {
-		log_error("cannot write the exports: %s", strerror(-ret));
-		return ret;
+	/* folded and SVG share one profile; pprof reads the report itself */
+	if (e->opts->folded_path || e->opts->flamegraph_path) {
+		ret = profile__from_report(&prof, r, e->opts->metric);
+		if (ret) {
+			log_error("cannot write the exports: %s", strerror(-ret));
+			return ret;
+		}
 	}
 	for (i = 0; i < NKINDS; i++) {
 		const char *path = kinds[i].path(e->opts);
