@@ -192,8 +192,8 @@ static const char diff_doc[] =
 "\n"
 "EXAMPLES:\n"
 "    memleakbpf -p 1234 --pprof leak.pb.gz --every -i 60   # a profile a minute\n"
-"    memleakbpf diff leak-20261122T140000Z.pb.gz leak-20261122T150000Z.pb.gz \\\n"
-"               --flamegraph growth.svg";
+"    memleakbpf diff --flamegraph growth.svg \\\n"
+"        leak-20261122T140000.120Z.pb.gz leak-20261122T150000.340Z.pb.gz";
 
 static error_t diff_parse_opt(int key, char *arg, struct argp_state *state)
 {

@@ -63,6 +63,7 @@ static const char doc[] =
 "USAGE: memleakbpf [OPTIONS]                  trace every process\n"
 "       memleakbpf -p PID[,PID...] [OPTIONS]  trace these processes\n"
 "       memleakbpf [OPTIONS] -- CMD [ARG...]  start CMD and trace it\n"
+"       memleakbpf diff BASE NEW [OPTIONS]    compare two profiles\n"
 "\n"
 "EXAMPLES:\n"
 "    memleakbpf -p 1234 --interval 10   # pid 1234, a report every 10s\n"
