@@ -279,11 +279,12 @@ static int build_procs(struct collector *c, const struct site *v, size_t n, doub
 		}
 		p->has_last = true;
 		pr->is_node = node__of(c->t, p) != NULL;
+		proc__push_sample(p, elapsed, tot[j].bytes);
+		/* the sample holds the interval's collections */
 		for (k = 0; k < ML_GC_MAX; k++) {
-			pr->gc[k] = p->gc[k] - p->gc_last[k];
+			pr->gc[k] = p->hist[p->nhist - 1].gc[k];
 			pr->gc_total[k] = p->gc[k];
 		}
-		proc__push_sample(p, elapsed, tot[j].bytes);
 		trend_judge(p->hist, p->nhist, &pr->trend);
 		r->nprocs++;
 	}

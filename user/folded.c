@@ -128,7 +128,8 @@ static void folded_lines_free(struct folded_line *v, size_t n)
 	free(v);
 }
 
-int folded__write(const struct profile *p, FILE *out)
+/* The lines of p, by stack; a diff ranked by growth with BASE before NEW. */
+static int write_lines(const struct profile *p, bool diff, FILE *out)
 {
 	struct folded_line *v;
 	size_t n = 0, i;
@@ -136,25 +137,26 @@ int folded__write(const struct profile *p, FILE *out)
 	v = folded_lines(p, &n);
 	if (!v)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		fprintf(out, "%s %" PRId64 "\n", v[i].stack, v[i].value);
+	if (diff)
+		qsort(v, n, sizeof(*v), line_cmp_growth);
+	for (i = 0; i < n; i++) {
+		if (diff)
+			fprintf(out, "%s %" PRId64 " %" PRId64 "\n", v[i].stack, v[i].base, v[i].value);
+		else
+			fprintf(out, "%s %" PRId64 "\n", v[i].stack, v[i].value);
+	}
 	folded_lines_free(v, n);
 	return fflush(out) || ferror(out) ? -EIO : 0;
 }
 
+int folded__write(const struct profile *p, FILE *out)
+{
+	return write_lines(p, false, out);
+}
+
 int folded__write_diff(const struct profile *p, FILE *out)
 {
-	struct folded_line *v;
-	size_t n = 0, i;
-
-	v = folded_lines(p, &n);
-	if (!v)
-		return -ENOMEM;
-	qsort(v, n, sizeof(*v), line_cmp_growth);
-	for (i = 0; i < n; i++)
-		fprintf(out, "%s %" PRId64 " %" PRId64 "\n", v[i].stack, v[i].base, v[i].value);
-	folded_lines_free(v, n);
-	return fflush(out) || ferror(out) ? -EIO : 0;
+	return write_lines(p, true, out);
 }
 
 static int hexval(int c)

@@ -537,6 +537,20 @@ static void log_stack(json_t *stack)
 			json_string_value(json_object_get(f, "module")) ?: "");
 }
 
+/* What every case begins with: the script run for count reports, each
+ * logged, and both Node categories held against the script's own figures.
+ * false when it could not run that far; node_finish() either way.
+ */
+static bool node_case(struct node_run *r, const char *script, const char *const *flags, int count)
+{
+	if (!node_start(r, script, flags) || !node_samples(r, count))
+		return false;
+	node_log(r);
+	check_buffer(r);
+	check_v8_heap(r);
+	return true;
+}
+
 /* ---- the cases ---- */
 
 /* Buffers kept in a Map without bound, allocated in leakBuffer. */
@@ -547,10 +561,7 @@ void test_e2e_node_buffer_leak(void)
 
 	if (!test__require_root() || !node_available())
 		return;
-	if (node_start(&r, "buffer_leak.js", flags) && node_samples(&r, 6)) {
-		node_log(&r);
-		check_buffer(&r);
-		check_v8_heap(&r);
+	if (node_case(&r, "buffer_leak.js", flags, 6)) {
 		check_verdict(&r, "off-heap-leak");
 		check_rate(&r, "arrayBuffers");
 		if (test__start_subtest("top stack names leakBuffer")) {
@@ -580,12 +591,9 @@ void test_e2e_node_listener_leak(void)
 
 	if (!test__require_root() || !node_available())
 		return;
-	if (node_start(&r, "listener_leak.js", NULL) && node_samples(&r, 6)) {
-		node_log(&r);
+	if (node_case(&r, "listener_leak.js", NULL, 6)) {
 		if (test__start_subtest("node warns"))
 			ASSERT_STRCONTAINS(ml_tracer_stderr(r.t), "MaxListenersExceededWarning", "node's own warning");
-		check_v8_heap(&r);
-		check_buffer(&r);
 		check_verdict(&r, "v8-heap-leak");
 		check_rate(&r, "heapTotal");
 		check_gc(&r, true);
@@ -603,10 +611,7 @@ void test_e2e_node_global_array(void)
 
 	if (!test__require_root() || !node_available())
 		return;
-	if (node_start(&r, "global_array.js", small_young_gen) && node_samples(&r, 6)) {
-		node_log(&r);
-		check_v8_heap(&r);
-		check_buffer(&r);
+	if (node_case(&r, "global_array.js", small_young_gen, 6)) {
 		check_verdict(&r, "v8-heap-leak");
 		check_rate(&r, "heapTotal");
 		check_gc(&r, true);
@@ -621,10 +626,7 @@ void test_e2e_node_queue_leak(void)
 
 	if (!test__require_root() || !node_available())
 		return;
-	if (node_start(&r, "queue_leak.js", small_young_gen) && node_samples(&r, 6)) {
-		node_log(&r);
-		check_v8_heap(&r);
-		check_buffer(&r);
+	if (node_case(&r, "queue_leak.js", small_young_gen, 6)) {
 		check_verdict(&r, "v8-heap-leak");
 		check_gc(&r, true);
 	}
@@ -667,10 +669,7 @@ void test_e2e_node_mixed(void)
 
 	if (!test__require_root() || !node_available())
 		return;
-	if (node_start(&r, "mixed.js", small_young_gen) && node_samples(&r, 6)) {
-		node_log(&r);
-		check_buffer(&r);
-		check_v8_heap(&r);
+	if (node_case(&r, "mixed.js", small_young_gen, 6)) {
 		if (test__start_subtest("verdict")) {
 			const char *v = verdict_at(&r, r.n - 1);
 
@@ -696,10 +695,7 @@ void test_e2e_node_idle(void)
 
 	if (!test__require_root() || !node_available())
 		return;
-	if (node_start(&r, "idle.js", NULL) && node_samples(&r, 4)) {
-		node_log(&r);
-		check_buffer(&r);
-		check_v8_heap(&r);
+	if (node_case(&r, "idle.js", NULL, 4)) {
 		if (test__start_subtest("verdict")) {
 			const char *v = verdict_at(&r, r.n - 1);
 
