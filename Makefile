@@ -1,6 +1,9 @@
 # memleakbpf: `make`, `make test`, `make bench`, `make demo`.  Artefacts go to .output/.
 OUTPUT   := .output
-ARCH     := x86
+# The kernel's name for the machine (x86, arm64, ...): BPF's target macros
+# and vmlinux/<arch>/ follow it.
+ARCH     ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' \
+		-e 's/riscv64/riscv/' -e 's/s390x/s390/' -e 's/loongarch64/loongarch/')
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 CC       ?= gcc
@@ -12,9 +15,10 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
-LIB_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c))
+# user/<layer>/*.c: one folder per layer (see README's layout section).
+LIB_SRCS   := $(wildcard user/*/*.c)
 LIB_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS)) \
-	      $(patsubst user/%.S,$(OUTPUT)/user/%.o,$(wildcard user/*.S)) \
+	      $(patsubst user/%.S,$(OUTPUT)/user/%.o,$(wildcard user/*/*.S)) \
 	      $(OUTPUT)/proto/profile.pb-c.o
 # profile.proto (pprof's format) compiled by protoc-c into C.
 PROTO_GEN  := $(OUTPUT)/proto/profile.pb-c.h
@@ -37,7 +41,7 @@ deps:
 vmlinux:
 	tools/gen-vmlinux.sh $(ARCH)
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/proto $(OUTPUT)/tests/unit $(OUTPUT)/tests/e2e $(OUTPUT)/workloads:
+$(OUTPUT) $(OUTPUT)/proto $(OUTPUT)/workloads:
 	mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
@@ -52,12 +56,19 @@ $(OUTPUT)/proto/%.pb-c.c $(OUTPUT)/proto/%.pb-c.h: proto/%.proto | $(OUTPUT)/pro
 $(OUTPUT)/proto/%.pb-c.o: $(OUTPUT)/proto/%.pb-c.c $(OUTPUT)/proto/%.pb-c.h
 	$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/proto -c $< -o $@
 
-$(OUTPUT)/user/%.o: user/%.c user/*.h bpf/memleak.h $(SKELS) $(PROTO_GEN) | $(OUTPUT)/user
-	$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/proto -DMEMLEAKBPF_VERSION='"$(VERSION)"' -c $< -o $@
+# Header dependencies come from the compiler (-MMD), read back below.  The
+# skeleton and the generated protobuf header must exist before any object
+# is compiled for the first time.
+DEPFLAGS := -MMD -MP
+
+$(OUTPUT)/user/%.o: user/%.c | $(SKELS) $(PROTO_GEN)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -I$(OUTPUT)/proto -DMEMLEAKBPF_VERSION='"$(VERSION)"' -c $< -o $@
 
 # Assembler files embed data (the flame graph's script) with .incbin.
-$(OUTPUT)/user/%.o: user/%.S $(wildcard user/*.js) | $(OUTPUT)/user
-	$(CC) -c $< -o $@
+$(OUTPUT)/user/%.o: user/%.S $(wildcard user/*/*.js)
+	@mkdir -p $(@D)
+	$(CC) -Iuser -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -71,8 +82,9 @@ $(OUTPUT)/tests/list.inc: $(TEST_SRCS) | $(OUTPUT)
 	grep -ho '^void test_[a-z0-9][a-z0-9_]*(void)' $(TEST_SRCS) | sed 's/^void \(test_[a-z0-9_]*\)(void)/DEFINE_TEST(\1)/' > $@.tmp
 	mv $@.tmp $@
 
-$(OUTPUT)/tests/%.o: tests/%.c tests/*.h user/*.h bpf/memleak.h $(OUTPUT)/tests/list.inc $(PROTO_GEN) | $(OUTPUT)/tests/unit $(OUTPUT)/tests/e2e
-	$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/proto -Itests -I$(OUTPUT)/tests -c $< -o $@
+$(OUTPUT)/tests/%.o: tests/%.c $(OUTPUT)/tests/list.inc | $(SKELS) $(PROTO_GEN)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -I$(OUTPUT)/proto -Itests -I$(OUTPUT)/tests -c $< -o $@
 
 $(OUTPUT)/test_runner: $(TEST_OBJS) $(LIB)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
@@ -97,6 +109,8 @@ demo: memleakbpf $(OUTPUT)/workloads/demo_leaky_service
 	./memleakbpf --interval 2 --duration 7 --flamegraph $(OUTPUT)/demo/leak.svg \
 		--pprof $(OUTPUT)/demo/leak.pb.gz --folded $(OUTPUT)/demo/leak.folded \
 		-- $(OUTPUT)/workloads/demo_leaky_service
+
+-include $(patsubst %.o,%.d,$(LIB_OBJS) $(TEST_OBJS) $(OUTPUT)/user/main.o)
 
 # Extra build rules (test fixtures, bench programs) live beside what they build.
 -include tests/*.mk tools/*.mk

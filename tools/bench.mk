@@ -29,7 +29,7 @@ $(BENCH_DIR)/floor.bpf.o: tools/bench/floor.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(
 $(BENCH_DIR)/floor.skel.h: $(BENCH_DIR)/floor.bpf.o
 	$(BPFTOOL) gen skeleton $< name floor_bpf > $@.tmp && mv $@.tmp $@
 
-$(BENCH_DIR)/floor.o: tools/bench/floor.c $(BENCH_DIR)/floor.skel.h user/allocators.h bpf/memleak.h
+$(BENCH_DIR)/floor.o: tools/bench/floor.c $(BENCH_DIR)/floor.skel.h user/target/allocators.h bpf/memleak.h
 	$(CC) $(ALL_CFLAGS) -I$(BENCH_DIR) -c $< -o $@
 
 $(BENCH_DIR)/floor: $(BENCH_DIR)/floor.o $(LIB)

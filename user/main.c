@@ -12,14 +12,14 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
-#include "collect.h"
-#include "diff.h"
-#include "exports.h"
-#include "launch.h"
-#include "log.h"
-#include "options.h"
-#include "report.h"
-#include "tracer.h"
+#include "report/collect.h"
+#include "export/diff.h"
+#include "export/exports.h"
+#include "cli/launch.h"
+#include "util/log.h"
+#include "cli/options.h"
+#include "report/report.h"
+#include "trace/tracer.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38

@@ -16,7 +16,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <bpf/bpf.h>
-#include "allocators.h"
+#include "target/allocators.h"
 #include "e2e.h"
 
 /* The BPF program ids a process holds, from /proc/PID/fdinfo. */

@@ -9,7 +9,7 @@
 #ifndef REPORT_FIXTURE_H
 #define REPORT_FIXTURE_H
 
-#include "model.h"
+#include "report/model.h"
 
 #define FIXTURE_WALL 1795356131	/* 2026-11-22T14:02:11Z */
 /* Quotes, backslash, newline, ';' (the folded format's separator). */

@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "test.h"
-#include "allocators.h"
-#include "probeplace.h"
-#include "procmaps.h"
+#include "target/allocators.h"
+#include "target/probeplace.h"
+#include "target/procmaps.h"
 
 #define LIBC_PATH "/lib/x86_64-linux-gnu/libc.so.6"
 #define LIBC_USR_PATH "/usr/lib/x86_64-linux-gnu/libc.so.6"

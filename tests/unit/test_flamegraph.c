@@ -8,8 +8,8 @@
 #include <unistd.h>
 #include "test.h"
 #include "browser.h"
-#include "flamegraph.h"
-#include "profile.h"
+#include "export/flamegraph.h"
+#include "export/profile.h"
 #include "report_fixture.h"
 
 extern const char flamegraph_js[];

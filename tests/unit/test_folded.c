@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "test.h"
-#include "diff.h"
-#include "exports.h"
-#include "folded.h"
+#include "export/diff.h"
+#include "export/exports.h"
+#include "export/folded.h"
 #include "golden.h"
-#include "profile.h"
+#include "export/profile.h"
 #include "report_fixture.h"
 
 static char *render_folded(const struct profile *p, bool diff, size_t *len)

@@ -2,7 +2,7 @@
 /* tests/unit/test_format.c: human-readable sizes, counts and ages. */
 #include <stdint.h>
 #include "test.h"
-#include "format.h"
+#include "util/format.h"
 
 #define KiB 1024ULL
 #define MiB (1024 * KiB)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "test.h"
-#include "options.h"
+#include "cli/options.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 #define HINT "Try 'memleakbpf --help' for more information."

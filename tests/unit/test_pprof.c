@@ -13,8 +13,8 @@
 #include "test.h"
 #include "gopprof.h"
 #include "harness.h"
-#include "pprof.h"
-#include "profile.h"
+#include "export/pprof.h"
+#include "export/profile.h"
 #include "profile.pb-c.h"
 #include "report_fixture.h"
 

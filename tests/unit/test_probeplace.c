@@ -1,7 +1,7 @@
 /* tests/unit/test_probeplace.c: where an entry uprobe goes, on hand-written code.
  *
  * The byte arrays are real x86-64 encodings (checked with objdump); the
- * emulated set is the one measured on kernel 6.18 (see user/probeplace.c).
+ * emulated set is the one measured on kernel 6.18 (see user/target/probeplace.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <unistd.h>
 #include "test.h"
-#include "probeplace.h"
+#include "target/probeplace.h"
 
 #define LIBC_PATH "/lib/x86_64-linux-gnu/libc.so.6"
 #define VADDR 0x401000ULL

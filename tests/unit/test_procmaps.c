@@ -5,7 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "test.h"
-#include "procmaps.h"
+#include "target/procmaps.h"
 
 /* Out of order on purpose (sorting is checked); every kind of path. */
 static const char sample[] =

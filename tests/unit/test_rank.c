@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "test.h"
-#include "rank.h"
+#include "report/rank.h"
 
 static struct ml_stat_key key(uint32_t pid, uint32_t exec_id, uint64_t stack_id, uint32_t cat)
 {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include "test.h"
-#include "regions.h"
+#include "target/regions.h"
 
 #define PG	4096ULL
 #define A	0x7f0000000000ULL

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "test.h"
-#include "report.h"
+#include "report/report.h"
 #include "golden.h"
 #include "report_fixture.h"
 

@@ -1,4 +1,4 @@
-/* tests/unit/test_symbolize.c: user/symbolize.c against the fixtures of
+/* tests/unit/test_symbolize.c: user/sym/symbolize.c against the fixtures of
  * tests/symbolize.mk, run as child processes that wait on their stdin,
  * and against perf maps written for our own pid.  No root needed.
  */
@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "test.h"
-#include "procmaps.h"
-#include "symbolize.h"
+#include "target/procmaps.h"
+#include "sym/symbolize.h"
 
 #define FIX_DIR ".output/fixtures/symbolize/"
 #define FIX_MAX_VALUES 8

@@ -2,7 +2,7 @@
 /* tests/unit/test_trend.c: the leak verdict on synthetic report histories. */
 #include <stdint.h>
 #include "test.h"
-#include "trend.h"
+#include "report/trend.h"
 
 #define KiB 1024LL
 #define MiB (1024 * KiB)

@@ -20,8 +20,8 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
-#include "allocators.h"
-#include "uprobe_multi.h"
+#include "target/allocators.h"
+#include "trace/uprobe_multi.h"
 #include "floor.skel.h"
 
 #define MAX_LIBS 16
@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* The same kind of link memleakbpf uses: uprobe_multi where the
-	 * kernel has it (user/uprobe_multi.h), one perf-event link otherwise.
+	 * kernel has it (user/trace/uprobe_multi.h), one perf-event link otherwise.
 	 */
 	for (i = 1; i >= 0 && !f.skel; i--) {
 		f.multi = i;

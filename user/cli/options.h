@@ -1,0 +1,75 @@
+/* user/cli/options.h: the command line, parsed into one struct.
+ *
+ * options__parse() checks every value; a bad one prints one line naming the
+ * option and the value, then a usage hint, and returns OPTIONS_BAD (exit 2).
+ */
+#ifndef OPTIONS_H
+#define OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum sort_key { SORT_GROWTH = 0, SORT_OUTSTANDING, SORT_COUNT, SORT_AGE };
+
+/* What the folded file and the flame graph measure (--metric). */
+enum metric {
+	METRIC_OUTSTANDING = 0,	/* bytes still held (default) */
+	METRIC_GROWTH,		/* bytes grown since the previous report; shrinkage left out */
+	METRIC_COUNT,		/* allocations still held */
+	METRIC_ALLOCS,		/* allocations made since tracing began */
+	METRIC_ALLOC_BYTES,	/* bytes allocated since tracing began */
+	METRIC_MAX,
+};
+
+#define OPTIONS_MAX_PIDS 64
+
+struct options {
+	pid_t pids[OPTIONS_MAX_PIDS];	/* -p, --pid (repeatable, comma lists) */
+	int npids;
+	uint64_t interval_ns;		/* -i, --interval; default 10s */
+	uint64_t duration_ns;		/* -d, --duration; 0 = until the end */
+	int top;			/* -T, --top; default 10 */
+	uint64_t min_age_ns;		/* --min-age */
+	uint64_t min_size;		/* --min-size; default 0 */
+	uint64_t max_size;		/* --max-size; default UINT64_MAX */
+	enum sort_key sort;		/* --sort */
+	uint64_t sample_bytes;		/* --sample-bytes (0 = every allocation) */
+	bool no_malloc, no_mmap;	/* --no-malloc, --no-mmap */
+	bool json;			/* --json */
+	const char *folded_path;	/* --folded FILE */
+	const char *flamegraph_path;	/* --flamegraph FILE.svg */
+	const char *pprof_path;		/* --pprof FILE.pb.gz */
+	enum metric metric;		/* --metric, for --folded and --flamegraph */
+	bool every;			/* --every: exports at every report, timestamped */
+	int verbosity;			/* -v: +1 each, -q: -1 */
+	uint64_t max_allocs;		/* --max-allocs: size of the block table; default 1M */
+	uint64_t max_stacks;		/* --max-stacks: distinct stacks kept; default 32K */
+	char **cmd;			/* after "--": the command to run, NULL-terminated */
+	int ncmd;
+};
+
+enum options_result {
+	OPTIONS_OK = 0,		/* run */
+	OPTIONS_EXIT = 1,	/* --help / --version printed: exit 0 */
+	OPTIONS_BAD = 2,	/* error printed: exit 2 */
+};
+
+/* Parse argv into opts (defaults first).  Messages go to stderr, --help
+ * and --version to stdout.
+ */
+enum options_result options__parse(struct options *opts, int argc, char **argv);
+
+/* Pure value parsers, also used by the tests.  Return 0 or -EINVAL. */
+int parse_size(const char *s, uint64_t *out);		/* "4096", "4K", "1M", "2G" (powers of 1024) */
+int parse_duration(const char *s, uint64_t *out_ns);	/* "10" (s), "500ms", "10s", "2m", "1h" */
+/* "12,34": appended to pids[*npids], duplicates once, all or nothing;
+ * -E2BIG when more than max pids would result.
+ */
+int parse_pid_list(const char *s, pid_t *pids, int *npids, int max);
+int parse_sort_key(const char *s, enum sort_key *out);
+const char *sort_key_name(enum sort_key k);
+int parse_metric(const char *s, enum metric *out);
+const char *metric_name(enum metric m);		/* "outstanding", "growth", ... */
+
+#endif /* OPTIONS_H */

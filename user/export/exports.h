@@ -1,0 +1,49 @@
+/* user/export/exports.h: writing the exports a run asked for (--folded,
+ * --flamegraph, --pprof).
+ *
+ * exports__check() runs before tracing begins, so that a path that cannot
+ * be written is said at once, not after an hour of tracing.  Each file is
+ * written to a temporary file beside it and renamed into place: a reader
+ * never sees half a file, and a failed write leaves the old one.  With
+ * --every, every report also writes files named after its time
+ * (leak.svg -> leak-20261122T140211.250Z.svg), so a long run leaves a series.
+ */
+#ifndef EXPORTS_H
+#define EXPORTS_H
+
+#include <stdbool.h>
+#include "report/model.h"
+#include "cli/options.h"
+
+/* True when opts asks for an export (the collector then builds every stack). */
+bool exports__wanted(const struct options *opts);
+
+/* One line on stderr per path that cannot be written; 0 or -errno. */
+int exports__check(const struct options *opts);
+
+struct exports;
+
+struct exports *exports__new(const struct options *opts);
+void exports__free(struct exports *e);	/* accepts NULL */
+
+/* Write the exports of r: the timestamped series with --every, and at the
+ * final report the files named on the command line.  A failure is said on
+ * stderr (one line per file) and the others are still written; returns 0
+ * or the first -errno.
+ */
+int exports__write(struct exports *e, const struct report *r);
+
+/* "dir/leak.svg" at 2026-11-22 14:02:11.250 UTC ->
+ * "dir/leak-20261122T140211.250Z.svg": names sort in time order.  ".pb.gz"
+ * is kept whole; with seq > 0 (two reports within one millisecond) "-SEQ"
+ * follows the time.  buf always NUL-terminated.
+ */
+void exports_series_name(const char *path, int64_t wall_ns, int seq, char *buf, size_t len);
+
+/* Write a file through a temporary one beside it: write(f, ctx) fills it.
+ * 0, or -errno with a one-line message on stderr naming what and path.
+ */
+int exports_write_file(const char *what, const char *path,
+		       int (*write)(FILE *f, const void *ctx), const void *ctx);
+
+#endif /* EXPORTS_H */

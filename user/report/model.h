@@ -1,0 +1,117 @@
+/* user/report/model.h: one report, as every renderer sees it.
+ *
+ * collect.c fills it from the BPF maps, the mapping accounting and the
+ * process table; report_text.c, report_json.c and the exports only read it.
+ */
+#ifndef MODEL_H
+#define MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+#include "memleak.h"
+#include "cli/options.h"
+
+/* Category names: JSON keys ("native", "mmap", ...) and text headings. */
+const char *category_key(unsigned cat);
+const char *category_title(unsigned cat);
+
+struct frame {
+	uint64_t addr;
+	const char *module;	/* path, "[jit]", or NULL */
+	uint64_t module_offset;
+	const char *function;	/* NULL: unknown; C++ names demangled */
+	const char *system_name;	/* the symbol as linked (mangled); NULL: as function */
+	const char *file;	/* NULL without debug info */
+	int line;
+	int start_line;		/* where the function is declared; 0: unknown */
+	const char *build_id;	/* of module, hex; NULL: none */
+	/* the mapping addr lies in: [map_start, map_limit) at file offset
+	 * map_offset; all 0 when addr is in no mapping we know
+	 */
+	uint64_t map_start, map_limit, map_offset;
+	bool jit;		/* named from a perf map, or anonymous code */
+	bool inlined;		/* an inlined call inside the next frame */
+};
+
+struct stack_report {
+	pid_t pid;
+	const char *comm;
+	unsigned category;
+	uint64_t stack_id;
+	int64_t outstanding_bytes;
+	int64_t outstanding_count;
+	int64_t growth_bytes;	/* since the previous report */
+	uint64_t total_bytes;	/* allocated since tracing began */
+	uint64_t total_count;
+	double oldest_age_s;	/* < 0: unknown (ages are taken with --min-age / --sort age) */
+	int nframes;
+	struct frame *frames;	/* leaf first */
+};
+
+struct category_state {
+	int64_t bytes;
+	int64_t count;
+	int64_t growth_bytes;	/* since the previous report */
+};
+
+enum verdict {
+	VERDICT_INSUFFICIENT = 0,
+	VERDICT_NONE,
+	VERDICT_NATIVE_LEAK,
+	VERDICT_MMAP_LEAK,
+	VERDICT_OFF_HEAP_LEAK,
+	VERDICT_V8_HEAP_LEAK,
+};
+
+const char *verdict_key(enum verdict v);	/* "native-leak", ... */
+
+struct trend {
+	enum verdict verdict;
+	double rate_bytes_per_s;	/* of the growing category; 0 otherwise */
+	int reports;			/* reports the verdict looked at */
+	char evidence[320];		/* in words: what the verdict rests on */
+};
+
+struct proc_report {
+	pid_t pid;
+	const char *comm;
+	bool exited;
+	const char *allocator;		/* file the allocator probes are on, or NULL */
+	bool has_category[ML_CAT_MAX];
+	struct category_state cat[ML_CAT_MAX];
+	struct trend trend;
+	bool is_node;			/* runs Node.js: gc is meaningful */
+	uint64_t gc[ML_GC_MAX];		/* V8 collections in the interval */
+	uint64_t gc_total[ML_GC_MAX];	/* ... since tracing began */
+};
+
+struct report {
+	int seq;			/* 1, 2, ... */
+	time_t wall;			/* when it was taken */
+	int64_t wall_ns;		/* the same, in ns since the epoch */
+	int64_t start_wall_ns;		/* when tracing began, ns since the epoch */
+	double elapsed_s;		/* since tracing began */
+	bool final;
+	uint64_t dropped;		/* all drops since start */
+	uint64_t drops[ML_DROP_MAX];	/* by reason */
+	enum sort_key sort;
+	int top;
+	uint64_t min_age_ns;
+	bool ages_known;		/* oldest_age_s was measured */
+	int nprocs;
+	struct proc_report *procs;	/* by pid */
+	int nstacks;			/* shown: stacks[0..nstacks), at most top */
+	struct stack_report *stacks;	/* ranked */
+	int nstacks_total;		/* stacks with something outstanding or grown */
+	/* stacks[0..nprofile) are built: nstacks, or, when an export asked
+	 * (collector__want_all), every stack seen since tracing began,
+	 * including those that hold nothing now (their allocations count).
+	 */
+	int nprofile;
+};
+
+void report__release(struct report *r);	/* frees the arrays; accepts an empty report */
+
+#endif /* MODEL_H */

@@ -1,0 +1,14 @@
+/* user/report/report.h: the renderers of a report (user/report/model.h): text for people,
+ * NDJSON for programs.  Both read the same struct and write to a FILE.
+ */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stdio.h>
+#include "report/model.h"
+
+void report__print_text(const struct report *r, FILE *out);
+/* One line: {"type": "report", ...}\n.  Returns 0 or -errno. */
+int report__print_json(const struct report *r, FILE *out);
+
+#endif /* REPORT_H */

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/* user/report_json.c: the report as one NDJSON line (field names fixed by
+ * ../shared/spec/cli.md: none may be renamed).  Built with jansson, which
+ * does the escaping of hostile names for us.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+#include "report/report.h"
+
+static const char *const drop_keys[ML_DROP_MAX] = {
+	[ML_DROP_ALLOCS] = "allocs",
+	[ML_DROP_STATS] = "stats",
+	[ML_DROP_STACKS] = "stacks",
+	[ML_DROP_EVENTS] = "events",
+	[ML_DROP_THREADS] = "threads",
+};
+
+/* Names come from the traced processes and the file system as bytes, not
+ * always UTF-8 (a comm cut at 15 bytes inside a character, a Latin-1 path).
+ * jansson refuses those, and json_pack would then drop the whole process or
+ * stack: replace each invalid byte with U+FFFD instead.
+ */
+static json_t *json_str_or_null(const char *s)
+{
+	size_t i, n, len;
+	json_t *j, *seq;
+	char *buf, *o;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	len = strlen(s);
+	buf = malloc(3 * len + 1);
+	if (!buf)
+		return NULL;
+	for (i = 0, o = buf; i < len; i += n) {
+		unsigned char c = s[i];
+
+		n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+		    (c & 0xf8) == 0xf0 ? 4 : 0;
+		seq = n && i + n <= len ? json_stringn(s + i, n) : NULL;	/* valid? */
+		if (seq) {
+			json_decref(seq);
+			memcpy(o, s + i, n);
+			o += n;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			n = 1;
+		}
+	}
+	*o = '\0';
+	j = json_string(buf);
+	free(buf);
+	return j;
+}
+
+static json_t *frame_json(const struct frame *f)
+{
+	char addr[24];
+
+	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)f->addr);
+	return json_pack("{s:s, s:o, s:I, s:o, s:o, s:o, s:b, s:b}",
+			 "addr", addr,
+			 "module", json_str_or_null(f->module),
+			 "module_offset", (json_int_t)f->module_offset,
+			 "function", json_str_or_null(f->function),
+			 "file", json_str_or_null(f->file),
+			 "line", f->file ? json_integer(f->line) : json_null(),
+			 "inlined", f->inlined,
+			 "jit", f->jit);
+}
+
+static json_t *stack_json(const struct stack_report *s)
+{
+	json_t *frames = json_array();
+	int i;
+
+	for (i = 0; i < s->nframes; i++)
+		json_array_append_new(frames, frame_json(&s->frames[i]));
+	return json_pack("{s:i, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+			 "pid", s->pid,
+			 "comm", json_str_or_null(s->comm),
+			 "category", category_key(s->category),
+			 "outstanding_bytes", (json_int_t)s->outstanding_bytes,
+			 "outstanding_count", (json_int_t)s->outstanding_count,
+			 "growth_bytes", (json_int_t)s->growth_bytes,
+			 "total_bytes", (json_int_t)s->total_bytes,
+			 "total_count", (json_int_t)s->total_count,
+			 "oldest_age_s", s->oldest_age_s >= 0 ? json_real(s->oldest_age_s) : json_null(),
+			 "frames", frames);
+}
+
+static json_t *proc_json(const struct proc_report *p)
+{
+	json_t *cats = json_object(), *obj;
+	unsigned k;
+
+	for (k = 0; k < ML_CAT_MAX; k++) {
+		if (!p->has_category[k])
+			continue;
+		json_object_set_new(cats, category_key(k),
+				    json_pack("{s:I, s:I, s:I}",
+					      "bytes", (json_int_t)p->cat[k].bytes,
+					      "count", (json_int_t)p->cat[k].count,
+					      "growth_bytes", (json_int_t)p->cat[k].growth_bytes));
+	}
+	obj = json_pack("{s:i, s:o, s:b, s:o, s:o, s:{s:s, s:f, s:i, s:s}}",
+			"pid", p->pid,
+			"comm", json_str_or_null(p->comm),
+			"exited", p->exited,
+			"allocator", json_str_or_null(p->allocator),
+			"categories", cats,
+			"trend",
+			"verdict", verdict_key(p->trend.verdict),
+			"rate_bytes_per_s", p->trend.rate_bytes_per_s,
+			"reports", p->trend.reports,
+			"evidence", p->trend.evidence);
+	if (obj && p->is_node) {
+		/* scavenges: the young generation, by either collector */
+		json_object_set_new(obj, "runtime", json_string("node"));
+		json_object_set_new(obj, "gc", json_pack("{s:I, s:I, s:I, s:I}",
+			"scavenges", (json_int_t)(p->gc[ML_GC_SCAVENGE] + p->gc[ML_GC_MINOR_MC]),
+			"full", (json_int_t)p->gc[ML_GC_FULL],
+			"scavenges_total",
+			(json_int_t)(p->gc_total[ML_GC_SCAVENGE] + p->gc_total[ML_GC_MINOR_MC]),
+			"full_total", (json_int_t)p->gc_total[ML_GC_FULL]));
+	}
+	return obj;
+}
+
+int report__print_json(const struct report *r, FILE *out)
+{
+	json_t *procs = json_array(), *stacks = json_array(), *drops = json_object(), *root;
+	char when[32];
+	struct tm tm;
+	int i, err;
+
+	gmtime_r(&r->wall, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	for (i = 0; i < ML_DROP_MAX; i++)
+		json_object_set_new(drops, drop_keys[i], json_integer(r->drops[i]));
+	for (i = 0; i < r->nprocs; i++)
+		json_array_append_new(procs, proc_json(&r->procs[i]));
+	for (i = 0; i < r->nstacks; i++)
+		json_array_append_new(stacks, stack_json(&r->stacks[i]));
+	root = json_pack("{s:s, s:s, s:i, s:f, s:b, s:I, s:o, s:s, s:i, s:f, s:i, s:o, s:o}",
+			 "type", "report",
+			 "time", when,
+			 "report", r->seq,
+			 "elapsed_s", r->elapsed_s,
+			 "final", r->final,
+			 "dropped", (json_int_t)r->dropped,
+			 "drops", drops,
+			 "sort", sort_key_name(r->sort),
+			 "top", r->top,
+			 "min_age_s", r->min_age_ns / 1e9,
+			 "stacks_total", r->nstacks_total,
+			 "processes", procs,
+			 "stacks", stacks);
+	if (!root)
+		return -ENOMEM;
+	err = json_dumpf(root, out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	json_decref(root);
+	if (err)
+		return -EIO;
+	fputc('\n', out);
+	fflush(out);
+	return 0;
+}

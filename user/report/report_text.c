@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/* user/report_text.c: the report for people (see ../shared/spec/cli.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "util/format.h"
+#include "cli/options.h"
+#include "report/report.h"
+
+static const char *const drop_names[ML_DROP_MAX] = {
+	[ML_DROP_ALLOCS] = "block table full (--max-allocs)",
+	[ML_DROP_STATS] = "site table full (--max-stacks)",
+	[ML_DROP_STACKS] = "stack table full (--max-stacks)",
+	[ML_DROP_EVENTS] = "event buffer full",
+	[ML_DROP_THREADS] = "no thread state",
+};
+
+/* Names come from the traced processes (comm, perf maps) and their files:
+ * show control characters as \xHH, so that none can break a line of the
+ * report or send escape sequences to the terminal.
+ */
+static void put_name(const char *s, FILE *out)
+{
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
+/* The same into buf, for a padded column (a comm: 15 bytes at most). */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 5 < len; s++) {
+		unsigned char c = *s;
+
+		if (c < 0x20 || c == 0x7f)
+			o += snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = c;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static bool any_has(const struct report *r, unsigned cat)
+{
+	int i;
+
+	for (i = 0; i < r->nprocs; i++)
+		if (r->procs[i].has_category[cat])
+			return true;
+	return false;
+}
+
+static void print_drops(const struct report *r, FILE *out)
+{
+	char count[32];
+	int k;
+
+	if (!r->dropped)
+		return;
+	format_count(count, sizeof(count), r->dropped);
+	fprintf(out, "  WARNING: %s events dropped since start:", count);
+	for (k = 0; k < ML_DROP_MAX; k++) {
+		if (!r->drops[k])
+			continue;
+		format_count(count, sizeof(count), r->drops[k]);
+		fprintf(out, " %s %s;", count, drop_names[k]);
+	}
+	fprintf(out, " figures below undercount\n");
+}
+
+static void trend_text(const struct trend *t, char *buf, size_t len)
+{
+	char rate[32], *dash;
+
+	switch (t->verdict) {
+	case VERDICT_INSUFFICIENT:
+		snprintf(buf, len, "-");
+		return;
+	case VERDICT_NONE:
+		snprintf(buf, len, "no leak seen");
+		return;
+	default:
+		format_bytes_signed(rate, sizeof(rate), (int64_t)(t->rate_bytes_per_s * 60));
+		snprintf(buf, len, "%s? %s/min over %d reports", verdict_key(t->verdict), rate, t->reports);
+		/* "native-leak?" reads better as "native leak?"; keep the dash
+		 * of "off-heap leak?" (the spec's wording)
+		 */
+		dash = strstr(buf, "-leak?");
+		if (dash)
+			*dash = ' ';
+	}
+}
+
+/* What the program itself asked for: the allocator category is where
+ * that lives, not more of it.
+ */
+static int64_t proc_sum(const struct proc_report *p, bool growth)
+{
+	int64_t sum = 0;
+	unsigned k;
+
+	for (k = 0; k < ML_CAT_MAX; k++)
+		if (k != ML_CAT_ALLOCATOR)
+			sum += growth ? p->cat[k].growth_bytes : p->cat[k].bytes;
+	return sum;
+}
+
+static int cmp_proc_growth(const void *pa, const void *pb)
+{
+	const struct proc_report *a = *(const struct proc_report *const *)pa;
+	const struct proc_report *b = *(const struct proc_report *const *)pb;
+	int64_t ga = proc_sum(a, true), gb = proc_sum(b, true);
+
+	if (ga != gb)
+		return ga > gb ? -1 : 1;
+	ga = proc_sum(a, false);
+	gb = proc_sum(b, false);
+	if (ga != gb)
+		return ga > gb ? -1 : 1;
+	return a->pid - b->pid;
+}
+
+/* Under a process's line: what its verdict rests on, its V8 collections,
+ * and what to do about a V8 heap leak, which its stacks cannot name.
+ */
+static void print_proc_notes(const struct proc_report *p, FILE *out)
+{
+	if (p->trend.verdict > VERDICT_NONE) {
+		fputs("          evidence: ", out);
+		put_name(p->trend.evidence, out);
+		fputc('\n', out);
+	}
+	if (p->is_node)
+		fprintf(out, "          V8 collections: %llu scavenges, %llu full in the interval "
+			"(%llu, %llu since start)\n",
+			(unsigned long long)(p->gc[ML_GC_SCAVENGE] + p->gc[ML_GC_MINOR_MC]),
+			(unsigned long long)p->gc[ML_GC_FULL],
+			(unsigned long long)(p->gc_total[ML_GC_SCAVENGE] + p->gc_total[ML_GC_MINOR_MC]),
+			(unsigned long long)p->gc_total[ML_GC_FULL]);
+	if (p->trend.verdict == VERDICT_V8_HEAP_LEAK)
+		fprintf(out, "          JS objects are not malloc calls: the stacks show V8 growing its "
+			"heap, not which objects stay.  Compare two heap snapshots\n"
+			"          (node --heapsnapshot-signal=SIGUSR2, then kill -USR2 %d) in Chrome "
+			"DevTools' Memory tab.\n", p->pid);
+}
+
+/* The processes that grew most first; as many lines as stacks (--top). */
+static void print_procs(const struct report *r, FILE *out)
+{
+	char b[32], g[32], tr[96], comm[80];
+	const struct proc_report **order;
+	bool show[ML_CAT_MAX];
+	unsigned k;
+	int i, shown;
+
+	if (!r->nprocs)
+		return;
+	order = malloc(r->nprocs * sizeof(*order));
+	if (!order)
+		return;
+	for (i = 0; i < r->nprocs; i++)
+		order[i] = &r->procs[i];
+	qsort(order, r->nprocs, sizeof(*order), cmp_proc_growth);
+	shown = r->nprocs < r->top ? r->nprocs : r->top;
+	for (k = 0; k < ML_CAT_MAX; k++)
+		show[k] = k <= ML_CAT_ALLOCATOR || any_has(r, k);
+	fprintf(out, "  %7s %-15s", "PID", "COMM");
+	for (k = 0; k < ML_CAT_MAX; k++)
+		if (show[k])
+			fprintf(out, " %-20s", category_title(k));
+	fprintf(out, " TREND\n");
+	for (i = 0; i < shown; i++) {
+		const struct proc_report *p = order[i];
+
+		fprintf(out, "  %7d %-15s", p->pid, printable(p->comm, comm, sizeof(comm)));
+		for (k = 0; k < ML_CAT_MAX; k++) {
+			char cell[80];
+
+			if (!show[k])
+				continue;
+			format_bytes(b, sizeof(b), p->cat[k].bytes > 0 ? p->cat[k].bytes : 0);
+			format_bytes_signed(g, sizeof(g), p->cat[k].growth_bytes);
+			snprintf(cell, sizeof(cell), "%s %s", b, g);
+			fprintf(out, " %-20s", cell);
+		}
+		trend_text(&p->trend, tr, sizeof(tr));
+		fprintf(out, " %s%s\n", tr, p->exited ? "  (exited)" : "");
+		print_proc_notes(p, out);
+	}
+	if (shown < r->nprocs)
+		fprintf(out, "  ... %d more processes (--json lists them all)\n", r->nprocs - shown);
+	free(order);
+}
+
+static void print_frame(const struct frame *f, FILE *out)
+{
+	if (f->function) {
+		fputs("        ", out);
+		put_name(f->function, out);
+		if (f->file) {
+			fputc(' ', out);
+			put_name(f->file, out);
+			fprintf(out, ":%d", f->line);
+		} else if (f->jit) {
+			fprintf(out, " [jit]");
+		}
+		if (f->inlined)
+			fprintf(out, " (inlined)");
+		fputc('\n', out);
+	} else if (f->jit && f->map_limit) {
+		fprintf(out, "        [jit] 0x%llx in anonymous 0x%llx-0x%llx\n",
+			(unsigned long long)f->addr, (unsigned long long)f->map_start,
+			(unsigned long long)f->map_limit);
+	} else if (f->jit) {
+		fprintf(out, "        [jit] 0x%llx\n", (unsigned long long)f->addr);
+	} else if (f->module) {
+		fputs("        [unknown] ", out);
+		put_name(f->module, out);
+		fprintf(out, "+0x%llx\n", (unsigned long long)f->module_offset);
+	} else {
+		fprintf(out, "        [unknown] 0x%llx\n", (unsigned long long)f->addr);
+	}
+}
+
+static void print_stacks(const struct report *r, FILE *out)
+{
+	char g[32], b[32], n[32], age[32], minage[64], comm[80];
+	int i, j;
+
+	if (r->min_age_ns) {
+		format_age(age, sizeof(age), r->min_age_ns / 1e9);
+		snprintf(minage, sizeof(minage), " (allocations older than %s)", age);
+	} else {
+		minage[0] = '\0';
+	}
+	fprintf(out, "  Top %d stacks by %s%s:", r->top, sort_key_name(r->sort), minage);
+	if (!r->nstacks) {
+		fprintf(out, " none outstanding\n");
+		return;
+	}
+	fputc('\n', out);
+	for (i = 0; i < r->nstacks; i++) {
+		const struct stack_report *s = &r->stacks[i];
+
+		format_bytes_signed(g, sizeof(g), s->growth_bytes);
+		format_bytes(b, sizeof(b), s->outstanding_bytes > 0 ? s->outstanding_bytes : 0);
+		format_count(n, sizeof(n), s->outstanding_count);
+		fprintf(out, "  #%-2d %8s  %s in %s alloc%s", i + 1, g, b, n,
+			s->outstanding_count == 1 ? "" : "s");
+		if (s->oldest_age_s >= 0) {
+			format_age(age, sizeof(age), s->oldest_age_s);
+			fprintf(out, ", oldest %s", age);
+		}
+		fprintf(out, "   pid %d %s  [%s]\n", s->pid, printable(s->comm, comm, sizeof(comm)),
+			category_key(s->category));
+		if (!s->nframes)
+			fprintf(out, "        [no stack]\n");
+		for (j = 0; j < s->nframes; j++)
+			print_frame(&s->frames[j], out);
+	}
+	if (r->nstacks_total > r->nstacks)
+		fprintf(out, "  ... %d more stacks\n", r->nstacks_total - r->nstacks);
+}
+
+void report__print_text(const struct report *r, FILE *out)
+{
+	char when[16];
+	struct tm tm;
+
+	localtime_r(&r->wall, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	fprintf(out, "%s  %sreport %d, %.1fs traced\n", when, r->final ? "final " : "", r->seq,
+		r->elapsed_s);
+	print_drops(r, out);
+	print_procs(r, out);
+	print_stacks(r, out);
+	fputc('\n', out);
+	fflush(out);
+}

@@ -1,0 +1,843 @@
+// SPDX-License-Identifier: GPL-2.0
+/* user/trace/tracer.c: skeleton lifecycle, probe attachment and the event stream. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "memleak.skel.h"
+#include "trace/bpfmaps.h"
+#include "util/log.h"
+#include "trace/node.h"
+#include "trace/tracer.h"
+#include "trace/uprobe_multi.h"
+
+struct attached_lib {
+	uint64_t dev, inode;
+	pid_t pid;		/* -1: every process */
+};
+
+uint64_t tracer__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* the clock of bpf_ktime_get_ns */
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int handle_event(void *ctx, void *data, size_t size);
+
+static void configure(struct tracer *t)
+{
+	struct memleak_bpf *skel = t->skel;
+	const struct options *o = t->opts;
+	struct bpf_program *mapping_only[] = {
+		skel->progs.munmap_enter, skel->progs.munmap_exit,
+		skel->progs.mremap_enter, skel->progs.mremap_exit,
+		skel->progs.mprotect_enter, skel->progs.mprotect_exit,
+		skel->progs.brk_enter, skel->progs.brk_exit,
+	};
+	size_t i;
+
+	skel->rodata->self_pid = getpid();
+	skel->rodata->filter_targets = t->mode != MODE_SYSTEM;
+	skel->rodata->follow_forks = t->mode == MODE_COMMAND;
+	skel->rodata->discover_libs = 1;
+	skel->rodata->track_mappings = !o->no_mmap;
+	skel->rodata->min_size = o->min_size;
+	skel->rodata->max_size = o->max_size;
+	bpf_map__set_max_entries(skel->maps.allocs, o->max_allocs);
+	bpf_map__set_max_entries(skel->maps.stacks, o->max_stacks);
+	bpf_map__set_max_entries(skel->maps.stats, o->max_stacks * 2);
+	if (o->no_mmap)
+		for (i = 0; i < sizeof(mapping_only) / sizeof(mapping_only[0]); i++)
+			bpf_program__set_autoload(mapping_only[i], false);
+	if (o->no_malloc) {
+		bpf_program__set_autoload(skel->progs.alloc_enter, false);
+		bpf_program__set_autoload(skel->progs.alloc_return, false);
+		bpf_program__set_autoload(skel->progs.free_enter, false);
+	}
+}
+
+/* Open and load the skeleton; with multi, the uprobe programs are loaded
+ * for uprobe_multi links.  Returns 0 or -errno (skel NULL on error).
+ */
+static int load_skeleton(struct tracer *t, bool multi)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	int err;
+
+	oo.btf_custom_path = getenv("MEMLEAKBPF_BTF");
+	t->skel = memleak_bpf__open_opts(&oo);
+	if (!t->skel)
+		return -errno;
+	configure(t);
+	if (multi) {
+		uprobe_multi__prepare(t->skel->progs.alloc_enter);
+		uprobe_multi__prepare(t->skel->progs.alloc_return);
+		uprobe_multi__prepare(t->skel->progs.free_enter);
+		uprobe_multi__prepare(t->skel->progs.anchor_enter);
+		uprobe_multi__prepare(t->skel->progs.anchor_return);
+		uprobe_multi__prepare(t->skel->progs.gc_enter);
+	}
+	err = memleak_bpf__load(t->skel);
+	if (err) {
+		memleak_bpf__destroy(t->skel);
+		t->skel = NULL;
+	}
+	return err;
+}
+
+struct tracer *tracer__open(const struct options *opts, enum tracer_mode mode)
+{
+	struct tracer *t;
+	int err;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->opts = opts;
+	t->mode = mode;
+	/* uprobe_multi (kernel 6.6+) first; one perf-event link per probe
+	 * otherwise.
+	 */
+	t->multi = true;
+	err = load_skeleton(t, true);
+	if (err && err != -EPERM) {
+		log_debug("uprobe_multi unavailable (%s): one link per probe", strerror(-err));
+		t->multi = false;
+		err = load_skeleton(t, false);
+	}
+	if (err) {
+		if (err == -ENOSYS)
+			log_error("BPF is unavailable on this kernel (the bpf() system call is not implemented)");
+		else if (err == -EPERM)
+			log_error("BPF is not permitted here (%s): kernel lockdown, a seccomp policy or "
+				  "missing privileges", strerror(-err));
+		else
+			log_error("cannot load the BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	t->allocators = allocators__new();
+	t->regions = regions__new();
+	t->procs = proctable__new();
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), handle_event, t, NULL);
+	if (t->procs) {
+		/* Our own libraries (libc, the loader) are everyone's. */
+		struct proc_maps self = { 0 };
+
+		if (proc_maps__read(getpid(), &self) == 0)
+			proctable__learn_paths(t->procs, &self);
+		proc_maps__release(&self);
+	}
+	if (!t->allocators || !t->regions || !t->procs || !t->rb) {
+		err = -ENOMEM;
+		log_error("cannot set up: %s", strerror(ENOMEM));
+		goto fail;
+	}
+	return t;
+fail:
+	tracer__destroy(t);
+	errno = -err;
+	return NULL;
+}
+
+struct closer {
+	struct tracer *t;
+	size_t first, step;
+};
+
+static void *close_links(void *arg)
+{
+	struct closer *c = arg;
+	size_t i;
+
+	for (i = c->first; i < c->t->nlinks + c->t->nlink_fds; i += c->step) {
+		if (i < c->t->nlinks)
+			bpf_link__destroy(c->t->links[i]);
+		else
+			close(c->t->link_fds[i - c->t->nlinks]);
+	}
+	return NULL;
+}
+
+/* Each link's release waits for an RCU grace period (~60 ms here): closed
+ * one after another, twenty links made every exit take seconds.  Closed
+ * from several threads at once, they wait for the same grace periods.
+ */
+static void destroy_links(struct tracer *t)
+{
+	enum { CLOSERS = 16 };
+	struct closer c[CLOSERS];
+	pthread_t th[CLOSERS];
+	bool started[CLOSERS] = { false };
+	size_t i;
+
+	for (i = 0; i < CLOSERS; i++) {
+		c[i] = (struct closer){ t, i, CLOSERS };
+		started[i] = pthread_create(&th[i], NULL, close_links, &c[i]) == 0;
+		if (!started[i])
+			close_links(&c[i]);	/* no thread: do it here */
+	}
+	for (i = 0; i < CLOSERS; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+	t->nlinks = t->nlink_fds = 0;
+}
+
+void tracer__destroy(struct tracer *t)
+{
+	if (!t)
+		return;
+	/* Links first: no probe outlives us, whatever happened before. */
+	destroy_links(t);
+	free(t->links);
+	free(t->link_fds);
+	free(t->attached);
+	ring_buffer__free(t->rb);
+	memleak_bpf__destroy(t->skel);
+	allocators__free(t->allocators);
+	regions__free(t->regions);
+	proctable__free(t->procs);
+	free(t);
+}
+
+static int keep_link(struct tracer *t, struct bpf_link *link)
+{
+	if (t->nlinks == t->links_cap) {
+		size_t cap = t->links_cap ? t->links_cap * 2 : 64;
+		struct bpf_link **v = realloc(t->links, cap * sizeof(*v));
+
+		if (!v) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+		t->links = v;
+		t->links_cap = cap;
+	}
+	t->links[t->nlinks++] = link;
+	return 0;
+}
+
+int tracer__add_target(struct tracer *t, pid_t pid)
+{
+	__u32 key = pid, one = 1;
+	struct proc *p;
+
+	if (bpf_map__update_elem(t->skel->maps.targets, &key, sizeof(key), &one, sizeof(one), BPF_ANY))
+		return -errno;
+	p = proctable__get(t->procs, pid);
+	if (!p)
+		return -ENOMEM;
+	t->nlive_targets++;
+	return 0;
+}
+
+int tracer__attach_tracepoints(struct tracer *t)
+{
+	struct bpf_object *obj = t->skel->obj;
+	struct bpf_program *prog;
+	int err;
+
+	bpf_object__for_each_program(prog, obj) {
+		enum bpf_prog_type type = bpf_program__type(prog);
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (type != BPF_PROG_TYPE_TRACEPOINT && type != BPF_PROG_TYPE_TRACING)
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			err = -errno;
+			log_error("cannot attach %s: %s", bpf_program__name(prog), strerror(-err));
+			return err;
+		}
+		err = keep_link(t, link);
+		if (err)
+			return err;
+	}
+	t->start_ns = tracer__now_ns();
+	return 0;
+}
+
+/* What to attach to one allocator file: a row per program, the return
+ * probes first (an entry whose return is missed would leave the thread
+ * looking "inside the allocator").
+ */
+#define PLAN_MAX (ML_FN_MAX + ANCHOR_MAX)
+
+struct probe_set {
+	struct bpf_program *prog;
+	bool retprobe;
+	size_t n;
+	uint64_t offsets[PLAN_MAX];
+	uint64_t cookies[PLAN_MAX];
+	const char *names[PLAN_MAX];
+};
+
+enum { SET_ALLOC_RET, SET_ANCHOR_RET, SET_ALLOC, SET_FREE, SET_ANCHOR, SET_GC, SET_MAX };
+
+static const char *const gc_kind_names[ML_GC_MAX] = {
+	[ML_GC_SCAVENGE] = "ScavengerCollector::CollectGarbage",
+	[ML_GC_MINOR_MC] = "MinorMarkCompactCollector::CollectGarbage",
+	[ML_GC_FULL] = "MarkCompactCollector::CollectGarbage",
+};
+
+static void plan_add(struct probe_set *ps, const char *name, uint64_t offset, uint64_t cookie)
+{
+	ps->names[ps->n] = name;
+	ps->offsets[ps->n] = offset;
+	ps->cookies[ps->n] = cookie;
+	ps->n++;
+}
+
+static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
+		     struct probe_set plan[SET_MAX])
+{
+	struct memleak_bpf *skel = t->skel;
+	int fn;
+
+	memset(plan, 0, sizeof(*plan) * SET_MAX);
+	plan[SET_ALLOC_RET] = (struct probe_set){ .prog = skel->progs.alloc_return, .retprobe = true };
+	plan[SET_ANCHOR_RET] = (struct probe_set){ .prog = skel->progs.anchor_return, .retprobe = true };
+	plan[SET_ALLOC].prog = skel->progs.alloc_enter;
+	plan[SET_FREE].prog = skel->progs.free_enter;
+	plan[SET_ANCHOR].prog = skel->progs.anchor_enter;
+	plan[SET_GC].prog = skel->progs.gc_enter;
+	for (fn = 0; fn < ML_GC_MAX; fn++)
+		if (lib->gc[fn].present)
+			plan_add(&plan[SET_GC], gc_kind_names[fn], lib->gc[fn].file_offset, fn);
+	for (fn = 0; fn < ML_FN_MAX && !t->opts->no_malloc; fn++) {
+		const struct alloc_func *f = &lib->fn[fn];
+
+		if (!f->present || f->alias_of >= 0)
+			continue;
+		if (ML_FN_IS_RELEASE(fn)) {
+			/* No return probe: the entry may sit where it is cheap. */
+			plan_add(&plan[SET_FREE], alloc_func_name(fn), f->file_offset + f->probe_delta,
+				 ML_COOKIE(fn, f->sp_adjust));
+			continue;
+		}
+		/* At the first byte: the return probe's breakpoint is there anyway. */
+		plan_add(&plan[SET_ALLOC_RET], alloc_func_name(fn), f->file_offset, ML_COOKIE(fn, 0));
+		plan_add(&plan[SET_ALLOC], alloc_func_name(fn), f->file_offset, ML_COOKIE(fn, 0));
+	}
+	for (fn = 0; fn < ANCHOR_MAX; fn++) {
+		const struct alloc_func *f = &lib->anchor[fn];
+
+		if (!f->present || f->alias_of >= 0)
+			continue;
+		plan_add(&plan[SET_ANCHOR_RET], anchor_func_name(fn), f->file_offset, 0);
+		plan_add(&plan[SET_ANCHOR], anchor_func_name(fn), f->file_offset, 0);
+	}
+}
+
+static void names_of(const struct probe_set *ps, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ps->n && o < len; i++)
+		o += snprintf(buf + o, len - o, "%s%s", i ? ", " : "", ps->names[i]);
+}
+
+static int refused(const struct probe_set *ps, const struct allocator_lib *lib, size_t i, int err)
+{
+	char names[512];
+
+	if (i == (size_t)-1)
+		names_of(ps, names, sizeof(names));
+	else
+		snprintf(names, sizeof(names), "%s", ps->names[i]);
+	if (err == -EINVAL || err == -EEXIST || err == -EBUSY)
+		log_error("the kernel refused uprobes on %s in %s (%s): another tool may already "
+			  "hold a uprobe at one of these addresses (see dmesg)",
+			  names, lib->display_path, strerror(-err));
+	else
+		log_error("cannot attach to %s in %s: %s", names, lib->display_path, strerror(-err));
+	return err;
+}
+
+static int keep_link_fd(struct tracer *t, int fd)
+{
+	if (t->nlink_fds == t->link_fds_cap) {
+		size_t cap = t->link_fds_cap ? t->link_fds_cap * 2 : 16;
+		int *v = realloc(t->link_fds, cap * sizeof(*v));
+
+		if (!v) {
+			close(fd);
+			return -ENOMEM;
+		}
+		t->link_fds = v;
+		t->link_fds_cap = cap;
+	}
+	t->link_fds[t->nlink_fds++] = fd;
+	return 0;
+}
+
+static int attach_set(struct tracer *t, const struct probe_set *ps, const struct allocator_lib *lib,
+		      pid_t pid)
+{
+	struct bpf_link *link;
+	size_t i;
+	int err;
+
+	if (!ps->n)
+		return 0;
+	if (t->multi) {
+		int fd = uprobe_multi__attach(bpf_program__fd(ps->prog), lib->path, ps->offsets,
+					      ps->cookies, ps->n, pid, ps->retprobe);
+
+		return fd < 0 ? refused(ps, lib, -1, fd) : keep_link_fd(t, fd);
+	}
+	for (i = 0; i < ps->n; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ps->retprobe, .bpf_cookie = ps->cookies[i]);
+
+		link = bpf_program__attach_uprobe_opts(ps->prog, pid, lib->path, ps->offsets[i], &uo);
+		if (!link)
+			return refused(ps, lib, i, -errno);
+		err = keep_link(t, link);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int attach_lib(struct tracer *t, const struct allocator_lib *lib, pid_t pid)
+{
+	struct probe_set plan[SET_MAX];
+	int set, err = 0;
+	size_t i;
+
+	for (i = 0; i < t->nattached; i++) {
+		struct attached_lib *a = &t->attached[i];
+
+		if (a->dev == lib->dev && a->inode == lib->inode && (a->pid == -1 || a->pid == pid))
+			return 0;
+	}
+	plan_lib(t, lib, plan);
+	for (set = 0; set < SET_MAX && !err; set++)
+		err = attach_set(t, &plan[set], lib, pid);
+	if (err)
+		return err;
+	if (t->nattached == t->attached_cap) {
+		size_t cap = t->attached_cap ? t->attached_cap * 2 : 16;
+		struct attached_lib *v = realloc(t->attached, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->attached = v;
+		t->attached_cap = cap;
+	}
+	t->attached[t->nattached++] = (struct attached_lib){ lib->dev, lib->inode, pid };
+	log_info("attached to %s%s", lib->display_path, pid == -1 ? " (all processes)" : "");
+	return 0;
+}
+
+/* Per-pid probes for -p (the kernel filters them); one system-wide probe
+ * per file otherwise (the BPF side filters by pid where it must).
+ */
+static pid_t attach_pid_for(const struct tracer *t, pid_t pid)
+{
+	return t->mode == MODE_PIDS ? pid : -1;
+}
+
+int tracer__attach_process(struct tracer *t, pid_t pid)
+{
+	const struct allocator_lib *libs[16];
+	struct proc *p = proctable__get(t->procs, pid);
+	int i, n, err;
+
+	if (!p)
+		return -ENOMEM;
+	p->rescan_allocators = false;
+	n = allocators__for_process(t->allocators, pid, &p->maps, libs, 16);
+	for (i = 0; i < n; i++) {
+		err = attach_lib(t, libs[i], attach_pid_for(t, pid));
+		if (err)
+			return err;
+	}
+	for (i = 0; i < n && !libs[i]->is_allocator; i++)
+		;	/* libstdc++ has anchors, not an allocator */
+	if (i < n && p->allocator != libs[i]->display_path) {
+		/* The most specific one (executable, preload, library) serves. */
+		p->allocator = libs[i]->display_path;
+		if (t->mode == MODE_SYSTEM)
+			log_info("pid %d (%s) allocates with %s", pid, p->comm, p->allocator);
+		else
+			log_note("pid %d (%s) allocates with %s", pid, p->comm, p->allocator);
+	}
+	return n;
+}
+
+int tracer__attach_command(struct tracer *t, const char *exe_path)
+{
+	const struct allocator_lib *libs[16];
+	int i, n, err;
+
+	n = allocators__for_command(t->allocators, exe_path, libs, 16);
+	if (n <= 0) {
+		log_error("no allocator (malloc and free) found for %s", exe_path);
+		return -ENOENT;
+	}
+	for (i = 0; i < n; i++) {
+		err = attach_lib(t, libs[i], -1);
+		if (err)
+			return err;
+	}
+	return n;
+}
+
+int tracer__attach_all_processes(struct tracer *t)
+{
+	const struct allocator_lib *libs[16];
+	struct dirent *de;
+	struct proc *p;
+	DIR *dir;
+	int i, n, err = 0;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return -errno;
+	while (!err && (de = readdir(dir))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == getpid())
+			continue;
+		/* Its map is kept: it may exit before it is first reported. */
+		p = proctable__get(t->procs, pid);
+		if (!p || !p->maps.n) {
+			if (p)
+				proctable__remove(t->procs, pid);	/* gone, or a kernel thread */
+			continue;
+		}
+		n = allocators__for_process(t->allocators, pid, &p->maps, libs, 16);
+		for (i = 0; i < n && !err; i++) {
+			err = attach_lib(t, libs[i], -1);
+			if (libs[i]->is_allocator && !p->allocator)
+				p->allocator = libs[i]->display_path;
+		}
+	}
+	closedir(dir);
+	return err;
+}
+
+/* ---- events ---- */
+
+/* The file an event names, if it is the one BPF saw (same device and
+ * inode): execve's file name may be relative to the process's directory,
+ * or, once it has gone, to ours (where `-- CMD` children usually run).
+ */
+static const char *resolve_event_path(struct proc *p, const struct ml_event *e, char *buf, size_t len)
+{
+	char cwd_link[64], dir[PATH_MAX] = "";
+	struct stat st;
+	ssize_t n;
+
+	if (!e->path[0])
+		return NULL;
+	if (e->path[0] == '/') {
+		snprintf(buf, len, "%s", e->path);
+	} else {
+		snprintf(cwd_link, sizeof(cwd_link), "/proc/%d/cwd", p->pid);
+		n = readlink(cwd_link, dir, sizeof(dir) - 1);
+		if (n > 0)
+			dir[n] = '\0';
+		else if (!getcwd(dir, sizeof(dir)))
+			return NULL;
+		snprintf(buf, len, "%s/%s", dir, e->path);
+	}
+	if (stat(buf, &st) || st.st_ino != e->len2 ||
+	    major(st.st_dev) != (e->flags >> 20) || minor(st.st_dev) != (e->flags & 0xfffff))
+		return NULL;
+	return buf;
+}
+
+/* Keep the process's map up to date with a mapping BPF described (file by
+ * device and inode): from the event alone when the file is known by now,
+ * which saves a read of /proc/PID/maps per library; from /proc/PID/maps
+ * otherwise, at once, while the process surely lives (it may exit before
+ * the next report, and its stacks need the map to be named).
+ */
+static void note_mapping(struct tracer *t, struct proc *p, const struct ml_event *e)
+{
+	struct map_entry m = { 0 };
+	char resolved[PATH_MAX];
+	const char *path = NULL;
+
+	if (e->len2 && e->len)
+		path = proctable__path_of(t->procs, e->flags, e->len2);
+	if (!path) {
+		if (proc__refresh_maps(p) == 0) {
+			proctable__learn_paths(t->procs, &p->maps);
+			return;
+		}
+		if (!e->len2 || !e->len)
+			return;
+		path = resolve_event_path(p, e, resolved, sizeof(resolved));
+		if (!path)
+			return;
+	}
+	m.start = e->addr;
+	m.end = e->addr + e->len;
+	m.offset = e->addr2;
+	m.inode = e->len2;
+	m.dev_major = e->flags >> 20;
+	m.dev_minor = e->flags & 0xfffff;
+	memcpy(m.perms, "r-xp", 5);
+	m.path = (char *)path;
+	proc__add_mapping(p, &m);
+}
+
+static void on_exec(struct tracer *t, const struct ml_event *e)
+{
+	bool known = proctable__find(t->procs, e->pid) != NULL;
+	struct proc *p = proctable__get(t->procs, e->pid);
+
+	if (!p)
+		return;
+	if (known && p->exec_id != e->exec_id) {
+		/* The old image's memory is gone with it. */
+		p->purge_images = true;
+		t->pending_purge = true;
+		p->has_last = false;
+		p->nhist = 0;
+		p->allocator = NULL;
+	}
+	p->exec_id = e->exec_id;
+	p->node = NULL;		/* the new image may run something else */
+	p->node_checked_n = 0;
+	p->exited = false;
+	proc__set_comm(p, e->comm);
+	proc_maps__release(&p->maps);	/* the old image's map is void */
+	note_mapping(t, p, e);
+	p->rescan_allocators = true;
+}
+
+static void on_exit_event(struct tracer *t, const struct ml_event *e)
+{
+	struct proc *p = proctable__find(t->procs, e->pid);
+
+	if (!p && t->mode == MODE_SYSTEM) {
+		/* It may hold blocks we never had an event for: its entry lets
+		 * its final state be reported and its entries purged.
+		 */
+		p = proctable__get_lazy(t->procs, e->pid);
+		if (p) {
+			proc__set_comm(p, e->comm);
+			p->exec_id = e->exec_id;
+		}
+	}
+	if (!p || p->exited)
+		return;
+	p->exited = true;
+	if (t->mode != MODE_SYSTEM) {
+		t->nlive_targets--;
+		if (t->mode == MODE_PIDS)
+			log_note("pid %d (%s) exited", p->pid, p->comm);
+	}
+}
+
+static void on_fork(struct tracer *t, const struct ml_event *e)
+{
+	struct proc *parent = proctable__find(t->procs, e->pid);
+	struct proc *child = proctable__get_lazy(t->procs, (pid_t)e->addr);
+
+	if (!child)
+		return;
+	child->ppid = e->pid;
+	if (t->mode == MODE_COMMAND)
+		t->nlive_targets++;
+	if (!parent || !parent->loaded)
+		return;
+	/* Until it calls execve, the child runs its parent's image. */
+	proc__inherit(child, parent);
+	child->loaded = true;
+}
+
+static void on_map_exec(struct tracer *t, const struct ml_event *e)
+{
+	struct proc *p = proctable__get(t->procs, e->pid);
+
+	if (!p)
+		return;
+	if (!p->exec_id)
+		p->exec_id = e->exec_id;
+	note_mapping(t, p, e);
+	p->rescan_allocators = true;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+	const struct ml_event *e = data;
+	struct ml_event ev;
+	struct proc *p;
+
+	if (size < sizeof(*e))
+		return 0;
+	switch (e->type) {
+	case ML_EV_MMAP:
+		if (e->len < t->opts->min_size || e->len > t->opts->max_size)
+			break;
+		/* fall through */
+	case ML_EV_MUNMAP:
+	case ML_EV_MREMAP:
+	case ML_EV_MPROTECT:
+	case ML_EV_BRK:
+		p = proctable__get(t->procs, e->pid);
+		if (p && !p->exec_id)
+			p->exec_id = e->exec_id;
+		ev = *e;
+		if (p)
+			node__classify(t, p, &ev);
+		if (regions__apply(t->regions, &ev))
+			log_warn("out of memory accounting a mapping of pid %u", e->pid);
+		break;
+	case ML_EV_GC:
+		p = proctable__get(t->procs, e->pid);
+		if (p)
+			node__on_gc(t, p, e);
+		break;
+	case ML_EV_EXEC:
+		on_exec(t, e);
+		break;
+	case ML_EV_EXIT:
+		on_exit_event(t, e);
+		break;
+	case ML_EV_FORK:
+		on_fork(t, e);
+		break;
+	case ML_EV_MAP_EXEC:
+		on_map_exec(t, e);
+		break;
+	}
+	return 0;
+}
+
+int tracer__poll(struct tracer *t, int timeout_ms)
+{
+	int n = ring_buffer__poll(t->rb, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
+int tracer__drain(struct tracer *t)
+{
+	return ring_buffer__consume(t->rb);
+}
+
+int tracer__fd(const struct tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}
+
+void tracer__housekeeping(struct tracer *t)
+{
+	struct proc *p;
+	size_t i;
+
+	for (i = 0; (p = proctable__at(t->procs, i)); i++) {
+		if (p->exited || !p->rescan_allocators)
+			continue;
+		if (tracer__attach_process(t, p->pid) < 0 && kill(p->pid, 0) == 0)
+			log_warn("could not attach to the allocator of pid %d (%s)", p->pid, p->comm);
+	}
+}
+
+static bool purge_stat_key(struct tracer *t, __u32 pid, __u32 exec_id)
+{
+	struct proc *p = proctable__find(t->procs, pid);
+
+	if (!p)
+		return false;
+	if (p->reported_exit)
+		return true;
+	return p->purge_images && exec_id != p->exec_id;
+}
+
+/* One walk of each map for all the processes that need it. */
+void tracer__purge(struct tracer *t)
+{
+	int stats_fd = bpf_map__fd(t->skel->maps.stats);
+	int allocs_fd = bpf_map__fd(t->skel->maps.allocs);
+	struct ml_stat_key *skeys = NULL;
+	struct ml_alloc_key *akeys = NULL;
+	struct ml_stat *svals = NULL;
+	struct ml_alloc *avals = NULL;
+	long n, i, keep;
+	struct proc *p;
+	size_t j;
+
+	if (!t->pending_purge)
+		return;
+	n = map_dump(stats_fd, sizeof(*skeys), sizeof(*svals) * libbpf_num_possible_cpus(),
+		     (void **)&skeys, (void **)&svals);
+	for (i = 0, keep = 0; i < n; i++)
+		if (purge_stat_key(t, skeys[i].pid, skeys[i].exec_id))
+			skeys[keep++] = skeys[i];
+	if (n > 0)
+		map_delete_keys(stats_fd, skeys, sizeof(*skeys), keep);
+	n = map_dump(allocs_fd, sizeof(*akeys), sizeof(*avals), (void **)&akeys, (void **)&avals);
+	for (i = 0, keep = 0; i < n; i++)
+		if (purge_stat_key(t, avals[i].key.pid, avals[i].key.exec_id))
+			akeys[keep++] = akeys[i];
+	if (n > 0)
+		map_delete_keys(allocs_fd, akeys, sizeof(*akeys), keep);
+	free(skeys);
+	free(svals);
+	free(akeys);
+	free(avals);
+
+	for (j = 0; (p = proctable__at(t->procs, j));) {
+		if (p->reported_exit) {
+			__u32 key = p->pid;
+
+			bpf_map__delete_elem(t->skel->maps.targets, &key, sizeof(key), 0);
+			regions__drop_pid(t->regions, p->pid);
+			proctable__remove(t->procs, p->pid);
+			continue;
+		}
+		if (p->purge_images) {
+			regions__drop_other_images(t->regions, p->pid, p->exec_id);
+			p->purge_images = false;
+		}
+		j++;
+	}
+	t->pending_purge = false;
+}
+
+void tracer__drops(struct tracer *t, uint64_t drops[ML_DROP_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+	__u32 k;
+	int c;
+
+	memset(drops, 0, sizeof(uint64_t) * ML_DROP_MAX);
+	if (ncpu <= 0)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	for (k = 0; k < ML_DROP_MAX; k++) {
+		if (bpf_map__lookup_elem(t->skel->maps.drops, &k, sizeof(k), vals,
+					 sizeof(*vals) * ncpu, 0))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			drops[k] += vals[c];
+	}
+	free(vals);
+}
