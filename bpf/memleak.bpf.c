@@ -449,20 +449,20 @@ static __always_inline int syscall_begin(void *ctx, __u8 type, __u64 addr,
 }
 
 struct vma_ctx {
-	struct ml_event *e;
+	struct ml_ev_file *file;
 };
 
 static long describe_vma(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
-	struct ml_event *e = ((struct vma_ctx *)data)->e;
+	struct ml_ev_file *file = ((struct vma_ctx *)data)->file;
 	struct file *f = vma->vm_file;
 
-	e->addr = vma->vm_start;
-	e->len = vma->vm_end - vma->vm_start;
-	e->addr2 = (__u64)vma->vm_pgoff << 12;
+	file->addr = vma->vm_start;
+	file->len = vma->vm_end - vma->vm_start;
+	file->offset = (__u64)vma->vm_pgoff << 12;
 	if (f) {
-		e->len2 = BPF_CORE_READ(f, f_inode, i_ino);
-		e->flags = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+		file->inode = BPF_CORE_READ(f, f_inode, i_ino);
+		file->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
 	}
 	return 0;
 }
@@ -489,44 +489,41 @@ static __always_inline int syscall_end(long ret)
 		return 0;
 	}
 	task = bpf_get_current_task_btf();
+	/* the payload is a union: clear it so that no byte goes out unset */
+	__builtin_memset(e, 0, sizeof(*e));
 	e->type = type;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->tid = (__u32)bpf_get_current_pid_tgid();
 	e->exec_id = (__u32)task->self_exec_id;
 	e->ts_ns = bpf_ktime_get_ns();
-	e->addr = t->sc_addr;
-	e->len = t->sc_len;
-	e->addr2 = 0;
-	e->len2 = t->sc_len2;
 	e->stack_id = t->sc_stack_id;
-	e->prot = t->sc_prot;
-	e->flags = t->sc_flags;
 	e->category = t->sc_category;
-	e->pad = 0;
-	e->path[0] = '\0';
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	switch (type) {
-	case ML_EV_MMAP:
-		e->addr = ret;
-		break;
 	case ML_EV_MAP_EXEC: {
 		/* Say which file is mapped where, so that the process can be
 		 * symbolised even if it exits before /proc/PID/maps is read.
 		 */
-		struct vma_ctx vc = { .e = e };
+		struct vma_ctx vc = { .file = &e->file };
 
-		e->len2 = 0;
-		e->flags = 0;
+		e->stack_id = 0;
+		e->category = 0;
 		bpf_find_vma(task, ret, describe_vma, &vc, 0);
 		break;
 	}
-	case ML_EV_MREMAP:
-		e->addr2 = ret;
-		break;
 	case ML_EV_BRK:
-		e->addr2 = e->addr;	/* asked for */
-		e->addr = ret;		/* the break now */
+		e->brk.brk = ret;
+		e->brk.asked = t->sc_addr;
 		break;
+	default:
+		e->map.addr = type == ML_EV_MMAP ? ret : t->sc_addr;
+		e->map.len = t->sc_len;
+		e->map.prot = t->sc_prot;
+		e->map.flags = t->sc_flags;
+		if (type == ML_EV_MREMAP) {
+			e->map.new_addr = ret;
+			e->map.new_len = t->sc_len2;
+		}
 	}
 	bpf_ringbuf_submit(e, 0);
 	return 0;
@@ -626,13 +623,13 @@ static __always_inline struct ml_event *task_event(__u32 type, struct task_struc
 	return e;
 }
 
-static __always_inline void emit_task_event(__u32 type, struct task_struct *task, __u64 addr)
+static __always_inline void emit_fork(struct task_struct *parent, __u32 child)
 {
-	struct ml_event *e = task_event(type, task);
+	struct ml_event *e = task_event(ML_EV_FORK, parent);
 
 	if (!e)
 		return;
-	e->addr = addr;
+	e->fork.child = child;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -645,10 +642,10 @@ static __always_inline void emit_mapping(__u32 type, struct task_struct *task, _
 
 	if (!e)
 		return;
-	vc.e = e;
+	vc.file = &e->file;
 	bpf_find_vma(task, addr, describe_vma, &vc, 0);
 	if (path)
-		bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
+		bpf_probe_read_kernel_str(e->file.path, sizeof(e->file.path), path);
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -670,7 +667,7 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 	/* User space learns whose image the child runs until it calls execve
 	 * (to name its stacks if it exits before its map can be read).
 	 */
-	emit_task_event(ML_EV_FORK, parent, cpid);
+	emit_fork(parent, cpid);
 	return 0;
 }
 
@@ -696,12 +693,16 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(process_exit, struct task_struct *task)
 {
+	struct ml_event *e;
+
 	/* The group is gone when its live count has dropped to zero. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
 	if (!traced(task->tgid))
 		return 0;
-	emit_task_event(ML_EV_EXIT, task, 0);
+	e = task_event(ML_EV_EXIT, task);
+	if (e)
+		bpf_ringbuf_submit(e, 0);
 	return 0;
 }
 
@@ -715,9 +716,14 @@ SEC("uprobe")
 int gc_enter(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct ml_event *e;
 
 	if (!traced(pid))
 		return 0;
-	emit_task_event(ML_EV_GC, bpf_get_current_task_btf(), bpf_get_attach_cookie(ctx));
+	e = task_event(ML_EV_GC, bpf_get_current_task_btf());
+	if (!e)
+		return 0;
+	e->gc.kind = bpf_get_attach_cookie(ctx);
+	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -24,8 +24,9 @@ enum ml_category {
 	ML_CAT_MAX = 5,
 };
 
-/* Allocator entry points, in the order of user/probes.c's table.  The
- * function id travels in the low byte of a probe's BPF cookie.
+/* Allocator entry points, in the order of the names table in
+ * user/target/allocators.c.  The function id travels in the low byte of a
+ * probe's BPF cookie.
  */
 enum ml_func {
 	ML_FN_MALLOC = 0,
@@ -138,25 +139,57 @@ enum ml_drop {
 };
 
 /* Events user space must see in order: mappings (whose accounting needs
- * interval arithmetic) and process lifecycle.
+ * interval arithmetic) and process lifecycle.  Each type has one payload,
+ * a member of the union in struct ml_event named beside it.
  */
 enum ml_event_type {
-	ML_EV_MMAP = 1,		/* addr, len, prot, flags: a new anonymous private mapping */
-	ML_EV_MUNMAP,		/* addr, len */
-	ML_EV_MREMAP,		/* addr, len (old) -> addr2, len2 (new) */
-	ML_EV_MPROTECT,		/* addr, len, prot */
-	ML_EV_BRK,		/* addr = new break, addr2 = break asked for */
-	ML_EV_EXEC,		/* the process image changed; exec_id is the new one;
-				 * addr, len, addr2, len2, flags: the executable's
-				 * text mapping as for ML_EV_MAP_EXEC, path: the
-				 * file name given to execve */
-	ML_EV_EXIT,		/* the last thread of pid exited */
-	ML_EV_FORK,		/* pid forked child addr (a traced child) */
-	ML_EV_MAP_EXEC,		/* pid mapped an executable file: addr, len = the
-				 * mapping, addr2 = its file offset, len2 = inode,
-				 * flags = device (kernel encoding), path = the
-				 * file when known (the interpreter at exec) */
-	ML_EV_GC,		/* a V8 garbage collection began: addr = enum ml_gc_kind */
+	ML_EV_MMAP = 1,		/* map: a new anonymous private mapping */
+	ML_EV_MUNMAP,		/* map: addr, len */
+	ML_EV_MREMAP,		/* map: addr, len -> new_addr, new_len */
+	ML_EV_MPROTECT,		/* map: addr, len, prot */
+	ML_EV_BRK,		/* brk */
+	ML_EV_EXEC,		/* file: the process image changed (exec_id is
+				 * the new one); the executable's text mapping,
+				 * path = the file name given to execve */
+	ML_EV_EXIT,		/* no payload: the last thread of pid exited */
+	ML_EV_FORK,		/* fork: pid forked a traced child */
+	ML_EV_MAP_EXEC,		/* file: pid mapped an executable file; path =
+				 * the file when known (the interpreter at exec) */
+	ML_EV_GC,		/* gc: a V8 garbage collection began */
+};
+
+struct ml_ev_mapping {		/* MMAP, MUNMAP, MREMAP, MPROTECT */
+	__u64 addr;		/* the range (MREMAP: before the call) */
+	__u64 len;
+	__u64 new_addr;		/* MREMAP: the range after the call; 0 otherwise */
+	__u64 new_len;
+	__u32 prot;		/* MMAP, MPROTECT: PROT_* */
+	__u32 flags;		/* MMAP: MAP_*; MREMAP: MREMAP_* */
+};
+
+struct ml_ev_brk {		/* BRK */
+	__u64 brk;		/* the break after the call (the old one if it failed) */
+	__u64 asked;		/* the break asked for */
+};
+
+struct ml_ev_file {		/* EXEC, MAP_EXEC: a mapping of an executable file */
+	__u64 addr;		/* the mapping */
+	__u64 len;
+	__u64 offset;		/* its offset in the file */
+	__u64 inode;		/* 0: no file (or not found) */
+	__u32 dev;		/* the file's device, kernel encoding (major << 20 | minor) */
+	__u32 pad;
+	char path[256];		/* "" when unknown */
+};
+
+struct ml_ev_fork {		/* FORK */
+	__u32 child;		/* the child's pid */
+	__u32 pad;
+};
+
+struct ml_ev_gc {		/* GC */
+	__u32 kind;		/* enum ml_gc_kind */
+	__u32 pad;
 };
 
 struct ml_event {
@@ -165,17 +198,20 @@ struct ml_event {
 	__u32 tid;
 	__u32 exec_id;
 	__u64 ts_ns;
-	__u64 addr;
-	__u64 len;
-	__u64 addr2;
-	__u64 len2;
+	/* Who made a mapping, brk or GC event's memory: the stack (0: none)
+	 * and the category its bytes count in.  0 for the other types.
+	 */
 	__u64 stack_id;
-	__u32 prot;
-	__u32 flags;
-	__u32 category;
+	__u32 category;		/* enum ml_category */
 	__u32 pad;
 	char comm[16];
-	char path[256];
+	union {
+		struct ml_ev_mapping map;
+		struct ml_ev_brk brk;
+		struct ml_ev_file file;
+		struct ml_ev_fork fork;
+		struct ml_ev_gc gc;
+	};
 };
 
 #endif /* MEMLEAK_H */

@@ -12,14 +12,15 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
-#include "report/collect.h"
+#include "cli/launch.h"
+#include "cli/options.h"
 #include "export/diff.h"
 #include "export/exports.h"
-#include "cli/launch.h"
-#include "util/log.h"
-#include "cli/options.h"
+#include "report/collect.h"
 #include "report/report.h"
 #include "trace/tracer.h"
+#include "util/clock.h"
+#include "util/log.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -162,8 +163,51 @@ static int attach_targets(struct session *s)
 	}
 }
 
+static struct tracer_config tracer_config_of(const struct session *s)
+{
+	const struct options *o = &s->opts;
+
+	return (struct tracer_config){
+		.mode = s->mode,
+		.trace_malloc = !o->no_malloc,
+		.trace_mmap = !o->no_mmap,
+		.min_size = o->min_size,
+		.max_size = o->max_size,
+		.max_allocs = o->max_allocs,
+		.max_stacks = o->max_stacks,
+	};
+}
+
+static int new_collector(struct session *s)
+{
+	const struct options *o = &s->opts;
+	struct tracer *t = s->tracer;
+	struct collect_config cfg = {
+		.sort = o->sort,
+		.top = o->top,
+		.min_age_ns = o->min_age_ns,
+		.want_all = exports__wanted(o),
+		.list_all_procs = s->mode != MODE_SYSTEM,
+		.start_ns = tracer__start_ns(t),
+	};
+	struct collect_sources src = {
+		.procs = tracer__procs(t),
+		.regions = tracer__regions(t),
+		.node = tracer__node(t),
+		.heap = tracer__heap_maps(t),
+	};
+
+	s->collector = collector__new(&cfg, &src);
+	if (!s->collector) {
+		log_error("cannot set up the collector: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int setup(struct session *s)
 {
+	struct tracer_config tc = tracer_config_of(s);
 	int err;
 
 	err = setup_signals(s);
@@ -181,19 +225,21 @@ static int setup(struct session *s)
 			return err;
 		}
 	}
-	s->tracer = tracer__open(&s->opts, s->mode);
+	s->tracer = tracer__open(&tc);
 	if (!s->tracer)
 		return -errno ? -errno : -EINVAL;
 	err = tracer__attach_tracepoints(s->tracer);
 	if (!err)
 		err = attach_targets(s);
+	if (!err)
+		err = new_collector(s);
 	if (err)
 		return err;
-	s->collector = collector__new(s->tracer, &s->opts);
 	s->exports = exports__new(&s->opts);
-	if (!s->collector || !s->exports)
+	if (!s->exports) {
+		log_error("cannot set up the exports: %s", strerror(ENOMEM));
 		return -ENOMEM;
-	collector__want_all(s->collector, exports__wanted(&s->opts));
+	}
 	if (s->mode == MODE_COMMAND) {
 		err = launch__release(&s->child);
 		if (err) {
@@ -233,10 +279,11 @@ static int emit_report(struct session *s, bool final)
 	struct report r;
 	int err;
 
+	/* the report sees every event up to now, and probes on what they revealed */
+	tracer__process_events(s->tracer);
 	err = collector__collect(s->collector, final, &r);
 	if (err) {
-		log_error("cannot read the BPF maps: %s", strerror(-err));
-		report__release(&r);
+		report__release(&r);	/* the collector said what failed */
 		return err;
 	}
 	if (r.dropped > s->dropped_warned) {
@@ -253,6 +300,8 @@ static int emit_report(struct session *s, bool final)
 	if (exports__write(s->exports, &r) && final)
 		s->export_failed = true;
 	collector__done(s->collector, &r);
+	/* nothing was drained since the collection: what exited was reported */
+	tracer__purge_exited(s->tracer);
 	report__release(&r);
 	return err;
 }
@@ -276,8 +325,8 @@ static bool targets_gone(struct session *s)
 		return false;
 	if (s->mode == MODE_COMMAND && s->child_running)
 		return false;
-	tracer__drain(s->tracer);
-	return s->tracer->nlive_targets <= 0;
+	tracer__process_events(s->tracer);
+	return tracer__live_targets(s->tracer) <= 0;
 }
 
 /* Returns true when the run should end. */
@@ -303,7 +352,7 @@ static bool handle_signals(struct session *s, bool *report_now)
 
 static int run_loop(struct session *s)
 {
-	uint64_t start = tracer__now_ns(), next = start + s->opts.interval_ns;
+	uint64_t start = clock_monotonic_ns(), next = start + s->opts.interval_ns;
 	uint64_t end = s->opts.duration_ns ? start + s->opts.duration_ns : UINT64_MAX;
 	struct epoll_event ev = { .events = EPOLLIN }, got[2];
 	int ep, err = 0;
@@ -316,16 +365,15 @@ static int run_loop(struct session *s)
 	ev.data.fd = tracer__fd(s->tracer);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	for (;;) {
-		uint64_t now = tracer__now_ns(), wake = next < end ? next : end;
+		uint64_t now = clock_monotonic_ns(), wake = next < end ? next : end;
 		int timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
 		bool report_now = false;
 
 		epoll_wait(ep, got, 2, timeout);
-		tracer__drain(s->tracer);
-		tracer__housekeeping(s->tracer);
+		tracer__process_events(s->tracer);
 		if (handle_signals(s, &report_now))
 			break;
-		now = tracer__now_ns();
+		now = clock_monotonic_ns();
 		if (now >= end || targets_gone(s))
 			break;
 		if (now >= next || report_now) {

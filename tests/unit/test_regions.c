@@ -29,10 +29,10 @@ static int do_mmap(struct regions *r, uint64_t addr, uint64_t len, uint32_t prot
 {
 	struct ml_event e = event(ML_EV_MMAP, stack_id, ts_ns);
 
-	e.addr = addr;
-	e.len = len;
-	e.prot = prot;
-	e.flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	e.map.addr = addr;
+	e.map.len = len;
+	e.map.prot = prot;
+	e.map.flags = MAP_PRIVATE | MAP_ANONYMOUS;
 	return regions__apply(r, &e);
 }
 
@@ -40,8 +40,8 @@ static int do_munmap(struct regions *r, uint64_t addr, uint64_t len)
 {
 	struct ml_event e = event(ML_EV_MUNMAP, 0, 0);
 
-	e.addr = addr;
-	e.len = len;
+	e.map.addr = addr;
+	e.map.len = len;
 	return regions__apply(r, &e);
 }
 
@@ -50,11 +50,11 @@ static int do_mremap(struct regions *r, uint64_t addr, uint64_t len, uint64_t ad
 {
 	struct ml_event e = event(ML_EV_MREMAP, stack_id, ts_ns);
 
-	e.addr = addr;
-	e.len = len;
-	e.addr2 = addr2;
-	e.len2 = len2;
-	e.flags = addr2 != addr ? MREMAP_MAYMOVE : 0;
+	e.map.addr = addr;
+	e.map.len = len;
+	e.map.new_addr = addr2;
+	e.map.new_len = len2;
+	e.map.flags = addr2 != addr ? MREMAP_MAYMOVE : 0;
 	return regions__apply(r, &e);
 }
 
@@ -63,9 +63,9 @@ static int do_mprotect(struct regions *r, uint64_t addr, uint64_t len, uint32_t 
 {
 	struct ml_event e = event(ML_EV_MPROTECT, stack_id, ts_ns);
 
-	e.addr = addr;
-	e.len = len;
-	e.prot = prot;
+	e.map.addr = addr;
+	e.map.len = len;
+	e.map.prot = prot;
 	return regions__apply(r, &e);
 }
 
@@ -74,8 +74,8 @@ static int do_brk(struct regions *r, uint64_t now, uint64_t asked, uint64_t stac
 {
 	struct ml_event e = event(ML_EV_BRK, stack_id, ts_ns);
 
-	e.addr = now;
-	e.addr2 = asked;
+	e.brk.brk = now;
+	e.brk.asked = asked;
 	return regions__apply(r, &e);
 }
 
@@ -718,9 +718,9 @@ static void random_op(struct regions *r, struct model *m, uint64_t ts)
 		len = 1 + rnd(64 * PG);
 		n = page_up(len);
 		e.type = ML_EV_MMAP;
-		e.prot = rnd(4) ? RW : PROT_NONE;
+		e.map.prot = rnd(4) ? RW : PROT_NONE;
 		model_clear(m, a, n);
-		model_map(m, a, n, site, e.prot, ts);
+		model_map(m, a, n, site, e.map.prot, ts);
 		break;
 	case 2:		/* munmap */
 		a = rnd(M_PAGES);
@@ -737,8 +737,8 @@ static void random_op(struct regions *r, struct model *m, uint64_t ts)
 		b = rnd(3) ? rnd(256) : a;
 		len2 = 1 + rnd(64 * PG);
 		e.type = ML_EV_MREMAP;
-		e.addr2 = M_BASE + b * PG;
-		e.len2 = len2;
+		e.map.new_addr = M_BASE + b * PG;
+		e.map.new_len = len2;
 		model_mremap(m, a, page_up(len), b, page_up(len2), site, ts);
 		break;
 	case 4:		/* mprotect, usable or not */
@@ -747,22 +747,22 @@ static void random_op(struct regions *r, struct model *m, uint64_t ts)
 		if (a + page_up(len) > M_PAGES)
 			len = (M_PAGES - a) * PG;
 		e.type = ML_EV_MPROTECT;
-		e.prot = rnd(2) ? PROT_READ : PROT_NONE;
-		model_mprotect(m, a, page_up(len), e.prot, site, ts);
+		e.map.prot = rnd(2) ? PROT_READ : PROT_NONE;
+		model_mprotect(m, a, page_up(len), e.map.prot, site, ts);
 		break;
 	default:	/* brk: unaligned breaks, some failures */
 		a = M_BRK_PAGE;
 		len = rnd(5) || !m->brk_known ? 0x10 + rnd(100 * PG) : m->brk - a * PG;
 		e.type = ML_EV_BRK;
-		e.addr2 = M_BASE + a * PG + len;
+		e.brk.asked = M_BASE + a * PG + len;
 		model_brk(m, a * PG + len, site, ts);
 		break;
 	}
 	if (e.type != ML_EV_BRK) {
-		e.addr = M_BASE + a * PG;
-		e.len = len;
+		e.map.addr = M_BASE + a * PG;
+		e.map.len = len;
 	} else {
-		e.addr = e.addr2;
+		e.brk.brk = e.brk.asked;
 	}
 	ASSERT_OK(regions__apply(r, &e), "apply");
 }

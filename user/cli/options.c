@@ -271,59 +271,6 @@ int parse_pid_list(const char *s, pid_t *pids, int *npids, int max)
 	return 0;
 }
 
-static const char *const sort_names[] = {
-	[SORT_GROWTH] = "growth",
-	[SORT_OUTSTANDING] = "outstanding",
-	[SORT_COUNT] = "count",
-	[SORT_AGE] = "age",
-};
-
-int parse_sort_key(const char *s, enum sort_key *out)
-{
-	size_t i;
-
-	for (i = 0; s && i < sizeof(sort_names) / sizeof(sort_names[0]); i++) {
-		if (!strcmp(s, sort_names[i])) {
-			*out = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-const char *sort_key_name(enum sort_key k)
-{
-	if ((unsigned)k >= sizeof(sort_names) / sizeof(sort_names[0]))
-		return "?";
-	return sort_names[k];
-}
-
-static const char *const metric_names[METRIC_MAX] = {
-	[METRIC_OUTSTANDING] = "outstanding",
-	[METRIC_GROWTH] = "growth",
-	[METRIC_COUNT] = "count",
-	[METRIC_ALLOCS] = "allocs",
-	[METRIC_ALLOC_BYTES] = "alloc-bytes",
-};
-
-int parse_metric(const char *s, enum metric *out)
-{
-	int m;
-
-	for (m = 0; s && m < METRIC_MAX; m++) {
-		if (!strcmp(s, metric_names[m])) {
-			*out = m;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-const char *metric_name(enum metric m)
-{
-	return (unsigned)m < METRIC_MAX ? metric_names[m] : "?";
-}
-
 static void options__set_defaults(struct options *o)
 {
 	memset(o, 0, sizeof(*o));

@@ -10,17 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum sort_key { SORT_GROWTH = 0, SORT_OUTSTANDING, SORT_COUNT, SORT_AGE };
-
-/* What the folded file and the flame graph measure (--metric). */
-enum metric {
-	METRIC_OUTSTANDING = 0,	/* bytes still held (default) */
-	METRIC_GROWTH,		/* bytes grown since the previous report; shrinkage left out */
-	METRIC_COUNT,		/* allocations still held */
-	METRIC_ALLOCS,		/* allocations made since tracing began */
-	METRIC_ALLOC_BYTES,	/* bytes allocated since tracing began */
-	METRIC_MAX,
-};
+#include "report/rank.h"		/* enum sort_key */
+#include "export/profile.h"		/* enum metric */
 
 #define OPTIONS_MAX_PIDS 64
 
@@ -67,9 +58,5 @@ int parse_duration(const char *s, uint64_t *out_ns);	/* "10" (s), "500ms", "10s"
  * -E2BIG when more than max pids would result.
  */
 int parse_pid_list(const char *s, pid_t *pids, int *npids, int max);
-int parse_sort_key(const char *s, enum sort_key *out);
-const char *sort_key_name(enum sort_key k);
-int parse_metric(const char *s, enum metric *out);
-const char *metric_name(enum metric m);		/* "outstanding", "growth", ... */
 
 #endif /* OPTIONS_H */

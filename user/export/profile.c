@@ -207,3 +207,29 @@ void profile__release(struct profile *p)
 	p->v = NULL;
 	p->n = p->cap = 0;
 }
+
+static const char *const metric_names[METRIC_MAX] = {
+	[METRIC_OUTSTANDING] = "outstanding",
+	[METRIC_GROWTH] = "growth",
+	[METRIC_COUNT] = "count",
+	[METRIC_ALLOCS] = "allocs",
+	[METRIC_ALLOC_BYTES] = "alloc-bytes",
+};
+
+int parse_metric(const char *s, enum metric *out)
+{
+	int m;
+
+	for (m = 0; s && m < METRIC_MAX; m++) {
+		if (!strcmp(s, metric_names[m])) {
+			*out = m;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *metric_name(enum metric m)
+{
+	return (unsigned)m < METRIC_MAX ? metric_names[m] : "?";
+}

@@ -14,7 +14,18 @@
 #include <stdint.h>
 #include "report/model.h"
 
-/* enum metric, metric_name() and parse_metric() are in options.h. */
+/* What the folded file and the flame graph measure (--metric). */
+enum metric {
+	METRIC_OUTSTANDING = 0,	/* bytes still held (default) */
+	METRIC_GROWTH,		/* bytes grown since the previous report; shrinkage left out */
+	METRIC_COUNT,		/* allocations still held */
+	METRIC_ALLOCS,		/* allocations made since tracing began */
+	METRIC_ALLOC_BYTES,	/* bytes allocated since tracing began */
+	METRIC_MAX,
+};
+
+int parse_metric(const char *s, enum metric *out);	/* 0 or -EINVAL */
+const char *metric_name(enum metric m);		/* "outstanding", "growth", ... */
 const char *metric_unit(enum metric m);		/* "bytes" or "allocations" */
 const char *metric_title(enum metric m);	/* "outstanding bytes", ... */
 

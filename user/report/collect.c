@@ -5,24 +5,20 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <bpf/libbpf.h>
-#include <bpf/bpf.h>
-#include "memleak.skel.h"
-#include "trace/bpfmaps.h"
 #include "report/collect.h"
-#include "util/log.h"
-#include "trace/node.h"
+#include "report/history.h"
 #include "report/rank.h"
-#include "sym/symbolize.h"
 #include "report/trend.h"
+#include "sym/symbolize.h"
+#include "util/clock.h"
+#include "util/log.h"
 
 struct collector {
-	struct tracer *t;
-	const struct options *opts;
+	struct collect_config cfg;
+	struct collect_sources src;
+	struct history *history;	/* what each process held at past reports */
 	struct symbolizer *sym;
 	int seq;
-	bool want_all;			/* build every stack, for the exports */
 	int64_t start_wall_ns;		/* CLOCK_REALTIME when tracing began */
 	struct site_prev *prev;		/* outstanding per site at the last report */
 	size_t nprev;
@@ -48,34 +44,26 @@ static struct site *site_vec_push(struct site_vec *sv)
 	return &sv->v[sv->n++];
 }
 
-static int64_t wall_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-struct collector *collector__new(struct tracer *t, const struct options *opts)
+struct collector *collector__new(const struct collect_config *cfg, const struct collect_sources *src)
 {
 	struct collector *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
-	c->t = t;
-	c->opts = opts;
-	c->start_wall_ns = wall_now_ns() - (int64_t)(tracer__now_ns() - t->start_ns);
+	c->cfg = *cfg;
+	c->src = *src;
+	if (!c->cfg.monotonic_ns)
+		c->cfg.monotonic_ns = clock_monotonic_ns;
+	if (!c->cfg.realtime_ns)
+		c->cfg.realtime_ns = clock_realtime_ns;
+	c->start_wall_ns = c->cfg.realtime_ns() - (int64_t)(c->cfg.monotonic_ns() - cfg->start_ns);
 	c->sym = symbolizer__new();
-	if (!c->sym) {
-		free(c);
+	c->history = history__new();
+	if (!c->sym || !c->history) {
+		collector__free(c);
 		return NULL;
 	}
 	return c;
-}
-
-void collector__want_all(struct collector *c, bool all)
-{
-	c->want_all = all;
 }
 
 void collector__free(struct collector *c)
@@ -83,45 +71,37 @@ void collector__free(struct collector *c)
 	if (!c)
 		return;
 	symbolizer__free(c->sym);
+	history__free(c->history);
 	free(c->prev);
 	free(c);
 }
 
-/* "stats" is per CPU: a site's figures are the sums over CPUs (a block
- * freed on another CPU than it was allocated on leaves one slot negative).
- */
 static int gather_heap_sites(struct collector *c, struct site_vec *sv)
 {
-	int fd = bpf_map__fd(c->t->skel->maps.stats), ncpu = libbpf_num_possible_cpus();
-	struct ml_stat_key *keys;
-	struct ml_stat *vals;
+	const struct heap_maps *heap = c->src.heap;
+	struct heap_site *hs;
 	long n, i;
-	int cpu;
 
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	n = map_dump(fd, sizeof(*keys), sizeof(*vals) * ncpu, (void **)&keys, (void **)&vals);
-	if (n < 0)
+	n = heap->sites(heap->ctx, &hs);
+	if (n < 0) {
+		log_error("cannot read the BPF map of allocation sites: %s", strerror(-n));
 		return n;
+	}
 	for (i = 0; i < n; i++) {
 		struct site *s = site_vec_push(sv);
 
 		if (!s) {
 			n = -ENOMEM;
+			log_error("out of memory gathering the allocation sites");
 			break;
 		}
-		s->key = keys[i];
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			const struct ml_stat *v = &vals[i * ncpu + cpu];
-
-			s->outstanding_bytes += v->outstanding_bytes;
-			s->outstanding_count += v->outstanding_count;
-			s->total_bytes += v->total_bytes;
-			s->total_count += v->total_count;
-		}
+		s->key = hs[i].key;
+		s->outstanding_bytes = hs[i].stat.outstanding_bytes;
+		s->outstanding_count = hs[i].stat.outstanding_count;
+		s->total_bytes = hs[i].stat.total_bytes;
+		s->total_count = hs[i].stat.total_count;
 	}
-	free(keys);
-	free(vals);
+	free(hs);
 	return n < 0 ? n : 0;
 }
 
@@ -143,16 +123,17 @@ static int64_t outstanding_blocks(const struct site *v, size_t n)
 
 static int measure_ages(struct collector *c, struct site *v, size_t n, uint64_t now)
 {
-	int fd = bpf_map__fd(c->t->skel->maps.allocs);
-	uint64_t min_age = c->opts->min_age_ns;
-	struct ml_alloc_key *keys;
+	const struct heap_maps *heap = c->src.heap;
+	uint64_t min_age = c->cfg.min_age_ns;
 	struct ml_alloc *vals;
 	long nb, i;
 	size_t j;
 
-	nb = map_dump(fd, sizeof(*keys), sizeof(*vals), (void **)&keys, (void **)&vals);
-	if (nb < 0)
+	nb = heap->blocks(heap->ctx, &vals);
+	if (nb < 0) {
+		log_error("cannot read the BPF map of outstanding blocks: %s", strerror(-nb));
 		return nb;
+	}
 	if (min_age)
 		for (j = 0; j < n; j++)
 			if (v[j].key.category == ML_CAT_NATIVE)
@@ -171,7 +152,6 @@ static int measure_ages(struct collector *c, struct site *v, size_t n, uint64_t 
 		if (!s->oldest_ts_ns || vals[i].ts_ns < s->oldest_ts_ns)
 			s->oldest_ts_ns = vals[i].ts_ns;
 	}
-	free(keys);
 	free(vals);
 	return 0;
 }
@@ -207,18 +187,13 @@ static size_t drop_stale_images(struct collector *c, struct site *v, size_t n)
 	size_t i, keep = 0;
 
 	for (i = 0; i < n; i++) {
-		struct proc *p = proctable__find(c->t->procs, v[i].key.pid);
+		const struct proc *p = proctable__find(c->src.procs, v[i].key.pid);
 
 		if (p && p->exec_id && p->exec_id != v[i].key.exec_id)
 			continue;
 		v[keep++] = v[i];
 	}
 	return keep;
-}
-
-static bool is_target_mode(const struct collector *c)
-{
-	return c->t->mode != MODE_SYSTEM;
 }
 
 /* Outstanding bytes and blocks per category of one process. */
@@ -228,12 +203,49 @@ struct proc_totals {
 	bool any;
 };
 
+/* One process's line of the report: its totals, their growth since the
+ * previous report, its Node.js collections and its trend.
+ */
+static int report_proc(struct collector *c, const struct proc *p, const struct proc_totals *tot,
+		       double elapsed, struct proc_report *pr)
+{
+	struct proc_history *ph = history__get(c->history, p->pid, p->image);
+	struct proc_sample sample = { .t = elapsed };
+	struct node_interval gc;
+	int k;
+
+	if (!ph)
+		return -ENOMEM;
+	pr->pid = p->pid;
+	pr->comm = strdup(p->comm);
+	pr->exited = p->exited;
+	pr->allocator = p->allocator;
+	for (k = 0; k < ML_CAT_MAX; k++) {
+		pr->cat[k].bytes = tot->bytes[k];
+		pr->cat[k].count = tot->count[k];
+		pr->cat[k].growth_bytes = tot->bytes[k] - (ph->has_last ? ph->last_bytes[k] : 0);
+		pr->has_category[k] = k <= ML_CAT_ALLOCATOR || tot->bytes[k] || tot->count[k];
+		sample.bytes[k] = tot->bytes[k];
+	}
+	pr->is_node = node_tracker__of(c->src.node, p) != NULL;
+	node_tracker__end_interval(c->src.node, p->pid, &gc);
+	for (k = 0; k < ML_GC_MAX; k++) {
+		pr->gc[k] = gc.gc[k];
+		pr->gc_total[k] = gc.gc_total[k];
+		sample.gc[k] = (uint32_t)gc.gc[k];
+	}
+	sample.v8_floor = gc.v8_floor;
+	proc_history__push(ph, &sample);
+	trend_judge(ph->samples, ph->nsamples, &pr->trend);
+	return pr->comm ? 0 : -ENOMEM;
+}
+
 static int build_procs(struct collector *c, const struct site *v, size_t n, double elapsed,
 		       struct report *r)
 {
-	struct proctable *pt = c->t->procs;
+	struct proctable *pt = c->src.procs;
 	struct proc_totals *tot;
-	struct proc *p;
+	const struct proc *p;
 	size_t i, j, np;
 	int err = 0;
 
@@ -260,41 +272,20 @@ static int build_procs(struct collector *c, const struct site *v, size_t n, doub
 		tot[j].count[v[i].key.category] += v[i].outstanding_count;
 		tot[j].any = true;
 	}
-	for (j = 0; (p = proctable__at(pt, j)); j++) {
-		struct proc_report *pr = &r->procs[r->nprocs];
-		int k;
-
-		if (!tot[j].any && !is_target_mode(c))
+	for (j = 0; !err && (p = proctable__at(pt, j)); j++) {
+		if (!tot[j].any && !c->cfg.list_all_procs)
 			continue;
-		pr->pid = p->pid;
-		pr->comm = strdup(p->comm);
-		pr->exited = p->exited;
-		pr->allocator = p->allocator;
-		for (k = 0; k < ML_CAT_MAX; k++) {
-			pr->cat[k].bytes = tot[j].bytes[k];
-			pr->cat[k].count = tot[j].count[k];
-			pr->cat[k].growth_bytes = tot[j].bytes[k] - (p->has_last ? p->last_bytes[k] : 0);
-			pr->has_category[k] = k <= ML_CAT_ALLOCATOR || tot[j].bytes[k] || tot[j].count[k];
-			p->last_bytes[k] = tot[j].bytes[k];
-		}
-		p->has_last = true;
-		pr->is_node = node__of(c->t, p) != NULL;
-		proc__push_sample(p, elapsed, tot[j].bytes);
-		/* the sample holds the interval's collections */
-		for (k = 0; k < ML_GC_MAX; k++) {
-			pr->gc[k] = p->hist[p->nhist - 1].gc[k];
-			pr->gc_total[k] = p->gc[k];
-		}
-		trend_judge(p->hist, p->nhist, &pr->trend);
-		r->nprocs++;
+		err = report_proc(c, p, &tot[j], elapsed, &r->procs[r->nprocs++]);
 	}
 out:
 	free(tot);
+	if (err)
+		log_error("out of memory building the report's processes");
 	return err;
 }
 
 static void resolve_frames(struct collector *c, struct stack_report *sr, const struct ml_stack *st,
-			   struct proc *p)
+			   const struct proc *p)
 {
 	int cap = st->nr * 2 + 1, i, l;
 
@@ -337,8 +328,8 @@ static void resolve_frames(struct collector *c, struct stack_report *sr, const s
 
 static void build_stack(struct collector *c, const struct site *s, uint64_t now, struct stack_report *sr)
 {
-	int fd = bpf_map__fd(c->t->skel->maps.stacks);
-	struct proc *p = proctable__find(c->t->procs, s->key.pid);
+	const struct heap_maps *heap = c->src.heap;
+	const struct proc *p = proctable__find(c->src.procs, s->key.pid);
 	struct ml_stack st;
 
 	sr->pid = s->key.pid;
@@ -352,9 +343,8 @@ static void build_stack(struct collector *c, const struct site *s, uint64_t now,
 	sr->total_count = s->total_count;
 	sr->oldest_age_s = s->oldest_ts_ns && s->outstanding_count ?
 			   (double)(now - s->oldest_ts_ns) / 1e9 : -1;
-	if (s->key.stack_id && bpf_map_lookup_elem(fd, &s->key.stack_id, &st) == 0)
+	if (s->key.stack_id && heap->stack(heap->ctx, s->key.stack_id, &st) == 0)
 		resolve_frames(c, sr, &st, p);
-
 }
 
 int collector__collect(struct collector *c, bool final, struct report *r)
@@ -366,19 +356,17 @@ int collector__collect(struct collector *c, bool final, struct report *r)
 	int err, k;
 
 	memset(r, 0, sizeof(*r));
-	tracer__drain(c->t);
-	tracer__housekeeping(c->t);
-	now = tracer__now_ns();
+	now = c->cfg.monotonic_ns();
 	r->seq = ++c->seq;
-	r->wall_ns = wall_now_ns();
+	r->wall_ns = c->cfg.realtime_ns();
 	r->wall = (time_t)(r->wall_ns / 1000000000LL);
 	r->start_wall_ns = c->start_wall_ns;
-	r->elapsed_s = (double)(now - c->t->start_ns) / 1e9;
+	r->elapsed_s = (double)(now - c->cfg.start_ns) / 1e9;
 	r->final = final;
-	r->sort = c->opts->sort;
-	r->top = c->opts->top;
-	r->min_age_ns = c->opts->min_age_ns;
-	tracer__drops(c->t, r->drops);
+	r->sort = c->cfg.sort;
+	r->top = c->cfg.top;
+	r->min_age_ns = c->cfg.min_age_ns;
+	c->src.heap->drops(c->src.heap->ctx, r->drops);
 	for (k = 0; k < ML_DROP_MAX; k++)
 		r->dropped += r->drops[k];
 
@@ -386,7 +374,7 @@ int collector__collect(struct collector *c, bool final, struct report *r)
 	if (err)
 		goto out;
 	sites_sort_by_key(sv.v, sv.n);
-	r->ages_known = c->opts->min_age_ns || c->opts->sort == SORT_AGE ||
+	r->ages_known = c->cfg.min_age_ns || c->cfg.sort == SORT_AGE ||
 			outstanding_blocks(sv.v, sv.n) <= AGES_WALK_LIMIT;
 	if (r->ages_known) {
 		err = measure_ages(c, sv.v, sv.n, now);
@@ -394,10 +382,12 @@ int collector__collect(struct collector *c, bool final, struct report *r)
 			goto out;
 	}
 	rc = (struct region_ctx){ .sv = &sv };
-	regions__visit(c->t->regions, 0, now, c->opts->min_age_ns, add_region_site, &rc);
+	regions__visit(c->src.regions, 0, now, c->cfg.min_age_ns, add_region_site, &rc);
 	err = rc.err;
-	if (err)
+	if (err) {
+		log_error("out of memory gathering the mapping sites");
 		goto out;
+	}
 	sites_sort_by_key(sv.v, sv.n);
 	n = drop_stale_images(c, sv.v, sv.n);
 	sites_apply_growth(sv.v, n, c->prev, c->nprev);
@@ -408,13 +398,14 @@ int collector__collect(struct collector *c, bool final, struct report *r)
 	err = build_procs(c, sv.v, n, r->elapsed_s, r);
 	if (err)
 		goto out;
-	live = sites_rank(sv.v, n, c->opts->sort);
+	live = sites_rank(sv.v, n, c->cfg.sort);
 	r->nstacks_total = live;
-	r->nstacks = live < (size_t)c->opts->top ? (int)live : c->opts->top;
-	r->nprofile = c->want_all ? (int)n : r->nstacks;
+	r->nstacks = live < (size_t)c->cfg.top ? (int)live : c->cfg.top;
+	r->nprofile = c->cfg.want_all ? (int)n : r->nstacks;
 	r->stacks = calloc(r->nprofile ? r->nprofile : 1, sizeof(*r->stacks));
 	if (!r->stacks) {
 		err = -ENOMEM;
+		log_error("out of memory building the report's stacks");
 		goto out;
 	}
 	for (i = 0; i < (size_t)r->nprofile; i++)
@@ -424,31 +415,18 @@ out:
 	return err;
 }
 
+/* Processes seen exiting were in this report, holding something or not:
+ * the tracer drops them next (tracer__purge_exited); forget them here.
+ */
 void collector__done(struct collector *c, const struct report *r)
 {
-	int i;
+	const struct proc *p;
+	size_t i;
 
-	for (i = 0; i < r->nprocs; i++) {
-		struct proc *p;
-
-		if (!r->procs[i].exited)
+	for (i = 0; (p = proctable__at(c->src.procs, i)); i++) {
+		if (!p->exited)
 			continue;
-		p = proctable__find(c->t->procs, r->procs[i].pid);
-		if (!p)
-			continue;
-		p->reported_exit = true;
-		c->t->pending_purge = true;
 		symbolizer__forget_pid(c->sym, p->pid);
+		history__forget(c->history, p->pid);
 	}
-	/* Exited processes that held nothing were not in the report. */
-	for (i = 0; i < (int)proctable__count(c->t->procs); i++) {
-		struct proc *p = proctable__at(c->t->procs, i);
-
-		if (p->exited && !p->reported_exit) {
-			p->reported_exit = true;
-			c->t->pending_purge = true;
-			symbolizer__forget_pid(c->sym, p->pid);
-		}
-	}
-	tracer__purge(c->t);
 }

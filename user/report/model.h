@@ -11,7 +11,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include "memleak.h"
-#include "cli/options.h"
+#include "report/rank.h"		/* enum sort_key */
 
 /* Category names: JSON keys ("native", "mmap", ...) and text headings. */
 const char *category_key(unsigned cat);

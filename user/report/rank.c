@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* user/report/rank.c: growth and ranking arithmetic. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report/rank.h"
@@ -122,4 +123,31 @@ size_t sites_rank(struct site *v, size_t n, enum sort_key key)
 	if (live > 1)
 		qsort(v, live, sizeof(*v), cmp_rank);
 	return live;
+}
+
+static const char *const sort_names[] = {
+	[SORT_GROWTH] = "growth",
+	[SORT_OUTSTANDING] = "outstanding",
+	[SORT_COUNT] = "count",
+	[SORT_AGE] = "age",
+};
+
+int parse_sort_key(const char *s, enum sort_key *out)
+{
+	size_t i;
+
+	for (i = 0; s && i < sizeof(sort_names) / sizeof(sort_names[0]); i++) {
+		if (!strcmp(s, sort_names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *sort_key_name(enum sort_key k)
+{
+	if ((unsigned)k >= sizeof(sort_names) / sizeof(sort_names[0]))
+		return "?";
+	return sort_names[k];
 }

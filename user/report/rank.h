@@ -12,7 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "memleak.h"
-#include "cli/options.h"
+
+/* How stacks are ranked (--sort). */
+enum sort_key { SORT_GROWTH = 0, SORT_OUTSTANDING, SORT_COUNT, SORT_AGE };
+
+int parse_sort_key(const char *s, enum sort_key *out);	/* 0 or -EINVAL */
+const char *sort_key_name(enum sort_key k);		/* "growth", ...; "?" out of range */
 
 struct site {
 	struct ml_stat_key key;

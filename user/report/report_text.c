@@ -5,7 +5,6 @@
 #include <string.h>
 #include <time.h>
 #include "util/format.h"
-#include "cli/options.h"
 #include "report/report.h"
 
 static const char *const drop_names[ML_DROP_MAX] = {

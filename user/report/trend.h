@@ -12,7 +12,17 @@
 #define TREND_H
 
 #include "report/model.h"
-#include "target/proctable.h"
+
+/* What a process held at one report: the history a verdict is judged on. */
+struct proc_sample {
+	double t;			/* seconds since tracing began */
+	int64_t bytes[ML_CAT_MAX];
+	/* Node.js, over the interval that ends here: V8 collections, and
+	 * the least V8 heap seen as one began (-1: no collection)
+	 */
+	uint32_t gc[ML_GC_MAX];
+	int64_t v8_floor;
+};
 
 #define TREND_MIN_REPORTS 3
 #define TREND_WINDOW 8

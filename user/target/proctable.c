@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "target/proctable.h"
+#include "util/pidmap.h"
 
 struct known_file {
 	uint32_t major, minor;
@@ -13,8 +14,7 @@ struct known_file {
 };
 
 struct proctable {
-	struct proc **v;	/* sorted by pid */
-	size_t n, cap;
+	struct pidmap procs;	/* struct proc */
 	struct known_file *files;
 	size_t nfiles, files_cap;
 };
@@ -34,40 +34,23 @@ static void proc_free(struct proc *p)
 
 void proctable__free(struct proctable *t)
 {
+	struct proc *p;
 	size_t i;
 
 	if (!t)
 		return;
-	for (i = 0; i < t->n; i++)
-		proc_free(t->v[i]);
+	for (i = 0; (p = pidmap__at(&t->procs, i)); i++)
+		proc_free(p);
 	for (i = 0; i < t->nfiles; i++)
 		free(t->files[i].path);
 	free(t->files);
-	free(t->v);
+	pidmap__release(&t->procs);
 	free(t);
-}
-
-/* Index of pid, or where it would go. */
-static size_t lower_bound(const struct proctable *t, pid_t pid)
-{
-	size_t lo = 0, hi = t->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (t->v[mid]->pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
 }
 
 struct proc *proctable__find(struct proctable *t, pid_t pid)
 {
-	size_t i = lower_bound(t, pid);
-
-	return i < t->n && t->v[i]->pid == pid ? t->v[i] : NULL;
+	return pidmap__find(&t->procs, pid);
 }
 
 static void read_comm(struct proc *p)
@@ -88,31 +71,35 @@ static void read_comm(struct proc *p)
 
 struct proc *proctable__get_lazy(struct proctable *t, pid_t pid)
 {
-	size_t i = lower_bound(t, pid);
-	struct proc *p;
+	struct proc *p = pidmap__find(&t->procs, pid);
 
-	if (i < t->n && t->v[i]->pid == pid)
-		return t->v[i];
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct proc **v = realloc(t->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		t->v = v;
-		t->cap = cap;
-	}
+	if (p)
+		return p;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->pid = pid;
-	p->v8_floor = -1;
 	snprintf(p->root, sizeof(p->root), "/proc/%d/root", pid);
 	snprintf(p->comm, sizeof(p->comm), "?");
-	memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof(*t->v));
-	t->v[i] = p;
-	t->n++;
+	if (pidmap__insert(&t->procs, pid, p)) {
+		free(p);
+		return NULL;
+	}
 	return p;
+}
+
+/* A forked child runs its parent's image: same comm, map and exec id. */
+static void proc__inherit(struct proc *child, const struct proc *parent)
+{
+	size_t i;
+
+	child->exec_id = parent->exec_id;
+	if (!strcmp(child->comm, "?"))
+		proc__set_comm(child, parent->comm);
+	child->allocator = parent->allocator;
+	if (child->maps.n == 0)
+		for (i = 0; i < parent->maps.n; i++)
+			proc__add_mapping(child, &parent->maps.v[i]);
 }
 
 struct proc *proctable__get(struct proctable *t, pid_t pid)
@@ -128,38 +115,19 @@ struct proc *proctable__get(struct proctable *t, pid_t pid)
 	return p;
 }
 
-void proc__inherit(struct proc *child, const struct proc *parent)
-{
-	size_t i;
-
-	child->exec_id = parent->exec_id;
-	if (!strcmp(child->comm, "?"))
-		proc__set_comm(child, parent->comm);
-	child->allocator = parent->allocator;
-	if (child->maps.n == 0)
-		for (i = 0; i < parent->maps.n; i++)
-			proc__add_mapping(child, &parent->maps.v[i]);
-}
-
 void proctable__remove(struct proctable *t, pid_t pid)
 {
-	size_t i = lower_bound(t, pid);
-
-	if (i >= t->n || t->v[i]->pid != pid)
-		return;
-	proc_free(t->v[i]);
-	memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof(*t->v));
-	t->n--;
+	proc_free(pidmap__remove(&t->procs, pid));
 }
 
 struct proc *proctable__at(struct proctable *t, size_t i)
 {
-	return i < t->n ? t->v[i] : NULL;
+	return pidmap__at(&t->procs, i);
 }
 
 size_t proctable__count(const struct proctable *t)
 {
-	return t->n;
+	return t->procs.n;
 }
 
 int proc__refresh_maps(struct proc *p)
@@ -215,24 +183,79 @@ void proc__set_comm(struct proc *p, const char *comm)
 	snprintf(p->comm, sizeof(p->comm), "%.15s", comm);
 }
 
-void proc__push_sample(struct proc *p, double t, const int64_t bytes[ML_CAT_MAX])
+void proc__note_exec_id(struct proc *p, uint32_t exec_id)
 {
-	struct proc_sample *s;
-	int i;
+	if (!p->exec_id)
+		p->exec_id = exec_id;
+}
 
-	if (p->nhist == PROC_HISTORY) {
-		memmove(&p->hist[0], &p->hist[1], (PROC_HISTORY - 1) * sizeof(p->hist[0]));
-		p->nhist--;
+void proc__set_allocator(struct proc *p, const char *display_path)
+{
+	p->allocator = display_path;
+}
+
+void proc__set_rescan(struct proc *p, bool rescan)
+{
+	p->rescan_allocators = rescan;
+}
+
+void proc__images_purged(struct proc *p)
+{
+	p->purge_images = false;
+}
+
+struct proc *proctable__exec(struct proctable *t, pid_t pid, uint32_t exec_id, const char *comm)
+{
+	bool known = proctable__find(t, pid) != NULL;
+	struct proc *p = proctable__get(t, pid);
+
+	if (!p)
+		return NULL;
+	if (known && p->exec_id != exec_id) {
+		/* The old image's memory is gone with it. */
+		p->purge_images = true;
+		p->allocator = NULL;
+		p->image++;
 	}
-	s = &p->hist[p->nhist++];
-	s->t = t;
-	memcpy(s->bytes, bytes, sizeof(s->bytes));
-	for (i = 0; i < ML_GC_MAX; i++) {
-		s->gc[i] = (uint32_t)(p->gc[i] - p->gc_last[i]);
-		p->gc_last[i] = p->gc[i];
+	p->exec_id = exec_id;
+	p->exited = false;
+	proc__set_comm(p, comm);
+	proc_maps__release(&p->maps);	/* the old image's map is void */
+	p->rescan_allocators = true;
+	return p;
+}
+
+struct proc *proctable__exit(struct proctable *t, pid_t pid, uint32_t exec_id, const char *comm,
+			     bool adopt)
+{
+	struct proc *p = proctable__find(t, pid);
+
+	if (!p && adopt) {
+		p = proctable__get_lazy(t, pid);
+		if (p) {
+			proc__set_comm(p, comm);
+			p->exec_id = exec_id;
+		}
 	}
-	s->v8_floor = p->v8_floor;
-	p->v8_floor = -1;
+	if (!p || p->exited)
+		return NULL;
+	p->exited = true;
+	return p;
+}
+
+struct proc *proctable__fork(struct proctable *t, pid_t parent_pid, pid_t child_pid)
+{
+	struct proc *parent = proctable__find(t, parent_pid);
+	struct proc *child = proctable__get_lazy(t, child_pid);
+
+	if (!child)
+		return NULL;
+	child->ppid = parent_pid;
+	if (parent && parent->loaded) {
+		proc__inherit(child, parent);
+		child->loaded = true;
+	}
+	return child;
 }
 
 static struct known_file *find_file(struct proctable *t, uint32_t major, uint32_t minor, uint64_t inode)

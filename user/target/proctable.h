@@ -1,8 +1,11 @@
 /* user/target/proctable.h: what we know of each traced process.
  *
- * Keeps what must outlive the process itself: its name, its memory map (to
- * symbolise its stacks after it has exited) and the history its trend is
- * judged on.
+ * Keeps what must outlive the process itself: its name and its memory map
+ * (to symbolise its stacks after it has exited).  proctable.c is the one
+ * writer of struct proc: other modules read its fields and change them
+ * through the functions below.  The report history of a process belongs
+ * to the collector (user/report/history.h), its Node.js state to
+ * user/trace/node.h.
  */
 #ifndef PROCTABLE_H
 #define PROCTABLE_H
@@ -13,43 +16,21 @@
 #include "memleak.h"
 #include "target/procmaps.h"
 
-#define PROC_HISTORY 64
-
-struct proc_sample {
-	double t;			/* seconds since tracing began */
-	int64_t bytes[ML_CAT_MAX];
-	/* Node.js, over the interval that ends here: V8 collections, and
-	 * the least V8 heap seen as one began (-1: no collection)
-	 */
-	uint32_t gc[ML_GC_MAX];
-	int64_t v8_floor;
-};
-
 struct allocator_lib;
 
 struct proc {
 	pid_t pid;
 	pid_t ppid;			/* the parent, when its fork was seen; else 0 */
-	uint32_t exec_id;
+	uint32_t exec_id;		/* 0: not known yet */
+	uint32_t image;			/* execve calls seen since we knew it */
 	char comm[16];
 	char root[32];			/* "/proc/PID/root" */
 	bool loaded;			/* comm and map read from /proc (or inherited) */
 	bool exited;			/* its exit has been seen */
-	bool reported_exit;		/* ... and reported: remove after the report */
 	bool rescan_allocators;		/* look for allocator files it maps */
 	bool purge_images;		/* drop entries of images other than exec_id */
 	struct proc_maps maps;		/* last snapshot */
 	const char *allocator;		/* display path of its first allocator */
-	int64_t last_bytes[ML_CAT_MAX];	/* at the previous report */
-	bool has_last;
-	int nhist;			/* samples in hist, oldest first */
-	struct proc_sample hist[PROC_HISTORY];
-	/* Node.js (user/trace/node.c) */
-	const struct allocator_lib *node;	/* the node file it maps, or NULL */
-	size_t node_checked_n;		/* maps.n when node was last looked for */
-	uint64_t gc[ML_GC_MAX];		/* V8 collections since tracing began */
-	uint64_t gc_last[ML_GC_MAX];	/* ... at the previous report */
-	int64_t v8_floor;		/* least V8 heap at a collection since then; -1: none */
 };
 
 struct proctable;
@@ -71,11 +52,33 @@ size_t proctable__count(const struct proctable *t);
 
 /* Re-read /proc/PID/maps; keeps the old snapshot if the process is gone. */
 int proc__refresh_maps(struct proc *p);
-/* A forked child runs its parent's image: same comm, map and exec id. */
-void proc__inherit(struct proc *child, const struct proc *parent);
 /* Add a mapping learnt from an event (the process may be gone already). */
 int proc__add_mapping(struct proc *p, const struct map_entry *e);
 void proc__set_comm(struct proc *p, const char *comm);
+/* The image's exec id, from the first event that tells it. */
+void proc__note_exec_id(struct proc *p, uint32_t exec_id);
+/* The allocator file its probes are on (a path that outlives it). */
+void proc__set_allocator(struct proc *p, const char *display_path);
+/* Whether the files it maps must be looked at for allocators. */
+void proc__set_rescan(struct proc *p, bool rescan);
+/* Its old images' entries have been dropped. */
+void proc__images_purged(struct proc *p);
+
+/* pid called execve (exec_id is the new image's, comm its name): a process
+ * seen before drops its map and allocator, and is marked for its old
+ * images to be purged.  Returns the process, or NULL without memory.
+ */
+struct proc *proctable__exec(struct proctable *t, pid_t pid, uint32_t exec_id, const char *comm);
+/* The last thread of pid exited.  An unknown pid is adopted when adopt
+ * (system-wide: it may hold blocks we never had an event for).  Returns
+ * the process if this is news, NULL if unknown or already seen exiting.
+ */
+struct proc *proctable__exit(struct proctable *t, pid_t pid, uint32_t exec_id, const char *comm,
+			     bool adopt);
+/* parent forked child: until it calls execve, the child runs its
+ * parent's image.  Returns the child, or NULL without memory.
+ */
+struct proc *proctable__fork(struct proctable *t, pid_t parent, pid_t child);
 /* Remember the path of every file in m, by device and inode, so that a
  * mapping reported by BPF (device, inode) can be named after its process
  * has gone.
@@ -83,10 +86,5 @@ void proc__set_comm(struct proc *p, const char *comm);
 void proctable__learn_paths(struct proctable *t, const struct proc_maps *m);
 /* The path of (dev as the kernel encodes it, inode), or NULL. */
 const char *proctable__path_of(struct proctable *t, uint32_t kdev, uint64_t inode);
-
-/* Append a report sample (drops the oldest when full), with the V8
- * collections and floor of the interval, which start afresh.
- */
-void proc__push_sample(struct proc *p, double t, const int64_t bytes[ML_CAT_MAX]);
 
 #endif /* PROCTABLE_H */

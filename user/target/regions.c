@@ -446,14 +446,14 @@ static int image__unmap(struct regions *r, struct image *img, uint64_t s, uint64
 
 static int image__mprotect(struct regions *r, struct image *img, const struct ml_event *e)
 {
-	bool usable = e->prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+	bool usable = e->map.prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
 	struct alloc *a = NULL;
 	struct site *site;
 	struct ival *mid;
 	uint64_t s, end, bytes = 0;
 	int err;
 
-	if (!page_range(e->addr, e->len, &s, &end))
+	if (!page_range(e->map.addr, e->map.len, &s, &end))
 		return 0;
 	err = image__cut(r, img, s, end);
 	if (err)
@@ -493,12 +493,12 @@ static int image__mremap(struct regions *r, struct image *img, const struct ml_e
 	struct site *site = NULL;
 	int err = -ENOMEM;
 
-	if (!page_range(e->addr2, e->len2, &new_s, &new_e))
+	if (!page_range(e->map.new_addr, e->map.new_len, &new_s, &new_e))
 		return 0;
 	/* old_len 0 (a shared mapping's duplicate) moves nothing */
-	old_s = old_e = e->addr;
-	if (e->addr & (REGION_PAGE - 1) ||
-	    (e->len && !page_range(e->addr, e->len, &old_s, &old_e)))
+	old_s = old_e = e->map.addr;
+	if (e->map.addr & (REGION_PAGE - 1) ||
+	    (e->map.len && !page_range(e->map.addr, e->map.len, &old_s, &old_e)))
 		return 0;
 	keep = old_e - old_s < new_e - new_s ? old_e - old_s : new_e - new_s;
 	grow_s = new_s + keep;
@@ -549,7 +549,7 @@ cleanup:
 
 static int image__brk(struct regions *r, struct image *img, const struct ml_event *e)
 {
-	uint64_t old = img->brk, now = e->addr;
+	uint64_t old = img->brk, now = e->brk.brk;
 	int err = 0;
 
 	/* the first break seen is the base; a failed brk returns the old one */
@@ -582,12 +582,12 @@ int regions__apply(struct regions *r, const struct ml_event *e)
 		return create ? -ENOMEM : 0;
 	switch (e->type) {
 	case ML_EV_MMAP:
-		if (!page_range(e->addr, e->len, &s, &end))
+		if (!page_range(e->map.addr, e->map.len, &s, &end))
 			return 0;
 		return image__map(r, img, e, s, end,
-				  e->prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+				  e->map.prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
 	case ML_EV_MUNMAP:
-		if (!page_range(e->addr, e->len, &s, &end))
+		if (!page_range(e->map.addr, e->map.len, &s, &end))
 			return 0;
 		return image__unmap(r, img, s, end);
 	case ML_EV_MREMAP:

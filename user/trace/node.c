@@ -2,37 +2,102 @@
 /* user/trace/node.c: see node.h. */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/sysmacros.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include "memleak.skel.h"
 #include "trace/node.h"
+#include "util/pidmap.h"
 
-const struct allocator_lib *node__of(struct tracer *t, struct proc *p)
+/* What the tracker knows of one process. */
+struct node_proc {
+	uint32_t image;			/* struct proc's image it was found in */
+	const struct allocator_lib *lib;	/* the node file it maps, or NULL */
+	size_t checked_n;		/* maps.n when lib was last looked for */
+	uint64_t gc[ML_GC_MAX];		/* V8 collections since tracing began */
+	uint64_t gc_last[ML_GC_MAX];	/* ... at the previous report */
+	int64_t v8_floor;		/* least V8 heap at a collection since then; -1: none */
+};
+
+struct node_tracker {
+	struct allocators *allocators;
+	struct regions *regions;
+	struct pidmap procs;		/* struct node_proc */
+};
+
+struct node_tracker *node_tracker__new(struct allocators *allocators, struct regions *regions)
 {
+	struct node_tracker *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->allocators = allocators;
+	n->regions = regions;
+	return n;
+}
+
+void node_tracker__free(struct node_tracker *n)
+{
+	struct node_proc *np;
+	size_t i;
+
+	if (!n)
+		return;
+	for (i = 0; (np = pidmap__at(&n->procs, i)); i++)
+		free(np);
+	pidmap__release(&n->procs);
+	free(n);
+}
+
+static struct node_proc *node_proc_get(struct node_tracker *n, pid_t pid)
+{
+	struct node_proc *np = pidmap__find(&n->procs, pid);
+
+	if (np)
+		return np;
+	np = calloc(1, sizeof(*np));
+	if (!np)
+		return NULL;
+	np->v8_floor = -1;
+	if (pidmap__insert(&n->procs, pid, np)) {
+		free(np);
+		return NULL;
+	}
+	return np;
+}
+
+const struct allocator_lib *node_tracker__of(struct node_tracker *n, const struct proc *p)
+{
+	struct node_proc *np = node_proc_get(n, p->pid);
 	char rooted[PATH_MAX];
 	size_t i;
 
+	if (!np)
+		return NULL;
+	if (np->image != p->image) {	/* the new image may run something else */
+		np->image = p->image;
+		np->lib = NULL;
+		np->checked_n = 0;
+	}
 	/* looked at again only when the map has changed (libnode loaded,
 	 * the map read anew after execve)
 	 */
-	if (p->node || p->node_checked_n == p->maps.n)
-		return p->node;
-	p->node_checked_n = p->maps.n;
-	for (i = 0; i < p->maps.n && !p->node; i++) {
+	if (np->lib || np->checked_n == p->maps.n)
+		return np->lib;
+	np->checked_n = p->maps.n;
+	for (i = 0; i < p->maps.n && !np->lib; i++) {
 		const struct map_entry *e = &p->maps.v[i];
 		const struct allocator_lib *lib;
 
 		if (e->perms[2] != 'x' || !map_entry__is_file(e))
 			continue;
 		snprintf(rooted, sizeof(rooted), "%s%s", p->root, e->path);
-		lib = allocators__inspect(t->allocators, rooted, e->path);
+		lib = allocators__inspect(n->allocators, rooted, e->path);
 		if (!lib)	/* gone from its namespace: ours may have it */
-			lib = allocators__inspect(t->allocators, e->path, e->path);
+			lib = allocators__inspect(n->allocators, e->path, e->path);
 		if (lib && lib->is_node)
-			p->node = lib;
+			np->lib = lib;
 	}
-	return p->node;
+	return np->lib;
 }
 
 /* Is the return address (or, for the leaf, the address) ip in V8's page
@@ -47,7 +112,8 @@ static bool in_v8_pages(const struct proc *p, const struct allocator_lib *lib, u
 	return allocator_lib__in_v8_pages(lib, ip - e->start + e->offset);
 }
 
-void node__classify(struct tracer *t, struct proc *p, struct ml_event *e)
+void node_tracker__classify(struct node_tracker *n, const struct proc *p, const struct heap_maps *maps,
+			    struct ml_event *e)
 {
 	const struct allocator_lib *lib;
 	struct ml_stack st;
@@ -55,10 +121,10 @@ void node__classify(struct tracer *t, struct proc *p, struct ml_event *e)
 
 	if (e->category != ML_CAT_MMAP || !e->stack_id)
 		return;
-	lib = node__of(t, p);
+	lib = node_tracker__of(n, p);
 	if (!lib || !lib->nv8_pages)
 		return;
-	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &e->stack_id, &st))
+	if (maps->stack(maps->ctx, e->stack_id, &st))
 		return;
 	for (i = 0; i < st.nr && i < ML_MAX_FRAMES; i++) {
 		/* a caller's frame is its return address: look up the call */
@@ -82,14 +148,41 @@ static void add_v8(pid_t pid, uint32_t exec_id, const struct region_site *site, 
 		sum->bytes += site->outstanding_bytes;
 }
 
-void node__on_gc(struct tracer *t, struct proc *p, const struct ml_event *e)
+void node_tracker__on_gc(struct node_tracker *n, const struct ml_event *e)
 {
 	struct v8_sum sum = { .exec_id = e->exec_id };
+	struct node_proc *np;
 
-	if (e->addr >= ML_GC_MAX)
+	if (e->gc.kind >= ML_GC_MAX)
 		return;
-	p->gc[e->addr]++;
-	regions__visit(t->regions, p->pid, e->ts_ns, 0, add_v8, &sum);
-	if (p->v8_floor < 0 || sum.bytes < p->v8_floor)
-		p->v8_floor = sum.bytes;
+	np = node_proc_get(n, e->pid);
+	if (!np)
+		return;
+	np->gc[e->gc.kind]++;
+	regions__visit(n->regions, e->pid, e->ts_ns, 0, add_v8, &sum);
+	if (np->v8_floor < 0 || sum.bytes < np->v8_floor)
+		np->v8_floor = sum.bytes;
+}
+
+void node_tracker__end_interval(struct node_tracker *n, pid_t pid, struct node_interval *out)
+{
+	struct node_proc *np = pidmap__find(&n->procs, pid);
+	int k;
+
+	memset(out, 0, sizeof(*out));
+	out->v8_floor = -1;
+	if (!np)
+		return;
+	for (k = 0; k < ML_GC_MAX; k++) {
+		out->gc[k] = np->gc[k] - np->gc_last[k];
+		out->gc_total[k] = np->gc[k];
+		np->gc_last[k] = np->gc[k];
+	}
+	out->v8_floor = np->v8_floor;
+	np->v8_floor = -1;
+}
+
+void node_tracker__forget(struct node_tracker *n, pid_t pid)
+{
+	free(pidmap__remove(&n->procs, pid));
 }

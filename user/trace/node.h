@@ -1,5 +1,5 @@
-/* user/trace/node.h: Node.js awareness: which processes run node, what of their
- * memory is V8's heap, and V8's garbage collections.
+/* user/trace/node.h: Node.js awareness: which processes run node, what of
+ * their memory is V8's heap, and V8's garbage collections.
  *
  * The three Node categories come from three mechanisms, each the one
  * place that knows:
@@ -11,30 +11,60 @@
  *  - v8_heap: V8 maps its heap pages itself -- reserved PROT_NONE, then
  *    committed with mprotect, 256 KiB a page -- always under a function of
  *    v8::internal::MemoryAllocator.  A mapping event whose stack passes
- *    through one is V8 heap (node__classify).  Reservations are not
+ *    through one is V8 heap (node_tracker__classify).  Reservations are not
  *    counted until committed (user/target/regions.c), so the figure is the
  *    committed heap, what heapTotal reports, not V8's large reservations.
  *  - collections: a BPF probe on each collector's entry point (enum
  *    ml_gc_kind) sends an event in order with the mapping events; at each
  *    one the V8 heap's size is noted, and the least of an interval is the
  *    floor the trend verdict judges (growth that survives collections).
+ *
+ * The tracker owns the per-process Node.js state; the tracer feeds it
+ * events, the collector reads it at each report.
  */
 #ifndef NODE_H
 #define NODE_H
 
-#include "trace/tracer.h"
+#include <stdint.h>
+#include "target/allocators.h"
+#include "target/proctable.h"
+#include "target/regions.h"
+#include "trace/heapmaps.h"
+
+struct node_tracker;
+
+/* Looks files up in allocators, reads V8's heap size from regions. */
+struct node_tracker *node_tracker__new(struct allocators *allocators, struct regions *regions);
+void node_tracker__free(struct node_tracker *n);	/* accepts NULL */
 
 /* The node executable or libnode that p maps, or NULL; looked up again
- * only when p's map has changed.
+ * only when p's map or image has changed.
  */
-const struct allocator_lib *node__of(struct tracer *t, struct proc *p);
+const struct allocator_lib *node_tracker__of(struct node_tracker *n, const struct proc *p);
 
-/* A mapping event of p (mmap, mremap, mprotect) of category mmap: make it
- * v8_heap when it was made under V8's page allocator.
+/* A mapping event e of p (mmap, mremap, mprotect) of category mmap: make it
+ * v8_heap when it was made under V8's page allocator (its stack read from
+ * maps).
  */
-void node__classify(struct tracer *t, struct proc *p, struct ml_event *e);
+void node_tracker__classify(struct node_tracker *n, const struct proc *p, const struct heap_maps *maps,
+			    struct ml_event *e);
 
-/* A V8 collection began in p: count it and note the V8 heap's size. */
-void node__on_gc(struct tracer *t, struct proc *p, const struct ml_event *e);
+/* A V8 collection began (an ML_EV_GC event): count it and note the V8
+ * heap's size.
+ */
+void node_tracker__on_gc(struct node_tracker *n, const struct ml_event *e);
+
+/* The collections of pid's interval that ends at this report. */
+struct node_interval {
+	uint64_t gc[ML_GC_MAX];		/* in the interval */
+	uint64_t gc_total[ML_GC_MAX];	/* since tracing began */
+	int64_t v8_floor;		/* least V8 heap as one began; -1: none */
+};
+
+/* End pid's interval: what it saw, then a new interval begins. */
+void node_tracker__end_interval(struct node_tracker *n, pid_t pid, struct node_interval *out);
+
+/* pid has gone: forget it. */
+void node_tracker__forget(struct node_tracker *n, pid_t pid);
 
 #endif /* NODE_H */

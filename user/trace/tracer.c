@@ -16,31 +16,45 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "memleak.skel.h"
+#include "target/allocators.h"
 #include "trace/bpfmaps.h"
-#include "util/log.h"
-#include "trace/node.h"
 #include "trace/tracer.h"
 #include "trace/uprobe_multi.h"
+#include "util/clock.h"
+#include "util/log.h"
 
 struct attached_lib {
 	uint64_t dev, inode;
 	pid_t pid;		/* -1: every process */
 };
 
-uint64_t tracer__now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);	/* the clock of bpf_ktime_get_ns */
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
+struct tracer {
+	struct tracer_config cfg;
+	struct memleak_bpf *skel;
+	struct ring_buffer *rb;
+	struct allocators *allocators;
+	struct regions *regions;
+	struct proctable *procs;
+	struct node_tracker *node;
+	struct heap_maps heap;		/* the maps, for the collector */
+	uint64_t start_ns;		/* CLOCK_MONOTONIC at attach */
+	struct bpf_link **links;		/* perf-event links: tracepoints, old kernels' uprobes */
+	size_t nlinks, links_cap;
+	int *link_fds;				/* uprobe_multi links */
+	size_t nlink_fds, link_fds_cap;
+	bool multi;				/* uprobes go through uprobe_multi links */
+	struct attached_lib *attached;	/* (file, pid) pairs with probes */
+	size_t nattached, attached_cap;
+	int nlive_targets;		/* -p / -- CMD: targets still alive */
+};
 
 static int handle_event(void *ctx, void *data, size_t size);
+static void init_heap_maps(struct tracer *t);
 
 static void configure(struct tracer *t)
 {
 	struct memleak_bpf *skel = t->skel;
-	const struct options *o = t->opts;
+	const struct tracer_config *o = &t->cfg;
 	struct bpf_program *mapping_only[] = {
 		skel->progs.munmap_enter, skel->progs.munmap_exit,
 		skel->progs.mremap_enter, skel->progs.mremap_exit,
@@ -50,19 +64,19 @@ static void configure(struct tracer *t)
 	size_t i;
 
 	skel->rodata->self_pid = getpid();
-	skel->rodata->filter_targets = t->mode != MODE_SYSTEM;
-	skel->rodata->follow_forks = t->mode == MODE_COMMAND;
+	skel->rodata->filter_targets = o->mode != MODE_SYSTEM;
+	skel->rodata->follow_forks = o->mode == MODE_COMMAND;
 	skel->rodata->discover_libs = 1;
-	skel->rodata->track_mappings = !o->no_mmap;
+	skel->rodata->track_mappings = o->trace_mmap;
 	skel->rodata->min_size = o->min_size;
 	skel->rodata->max_size = o->max_size;
 	bpf_map__set_max_entries(skel->maps.allocs, o->max_allocs);
 	bpf_map__set_max_entries(skel->maps.stacks, o->max_stacks);
 	bpf_map__set_max_entries(skel->maps.stats, o->max_stacks * 2);
-	if (o->no_mmap)
+	if (!o->trace_mmap)
 		for (i = 0; i < sizeof(mapping_only) / sizeof(mapping_only[0]); i++)
 			bpf_program__set_autoload(mapping_only[i], false);
-	if (o->no_malloc) {
+	if (!o->trace_malloc) {
 		bpf_program__set_autoload(skel->progs.alloc_enter, false);
 		bpf_program__set_autoload(skel->progs.alloc_return, false);
 		bpf_program__set_autoload(skel->progs.free_enter, false);
@@ -98,7 +112,7 @@ static int load_skeleton(struct tracer *t, bool multi)
 	return err;
 }
 
-struct tracer *tracer__open(const struct options *opts, enum tracer_mode mode)
+struct tracer *tracer__open(const struct tracer_config *cfg)
 {
 	struct tracer *t;
 	int err;
@@ -106,8 +120,7 @@ struct tracer *tracer__open(const struct options *opts, enum tracer_mode mode)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
-	t->opts = opts;
-	t->mode = mode;
+	t->cfg = *cfg;
 	/* uprobe_multi (kernel 6.6+) first; one perf-event link per probe
 	 * otherwise.
 	 */
@@ -131,7 +144,9 @@ struct tracer *tracer__open(const struct options *opts, enum tracer_mode mode)
 	t->allocators = allocators__new();
 	t->regions = regions__new();
 	t->procs = proctable__new();
+	t->node = node_tracker__new(t->allocators, t->regions);
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), handle_event, t, NULL);
+	init_heap_maps(t);
 	if (t->procs) {
 		/* Our own libraries (libc, the loader) are everyone's. */
 		struct proc_maps self = { 0 };
@@ -140,9 +155,9 @@ struct tracer *tracer__open(const struct options *opts, enum tracer_mode mode)
 			proctable__learn_paths(t->procs, &self);
 		proc_maps__release(&self);
 	}
-	if (!t->allocators || !t->regions || !t->procs || !t->rb) {
+	if (!t->allocators || !t->regions || !t->procs || !t->node || !t->rb) {
 		err = -ENOMEM;
-		log_error("cannot set up: %s", strerror(ENOMEM));
+		log_error("cannot set up the tracer: %s", strerror(ENOMEM));
 		goto fail;
 	}
 	return t;
@@ -206,6 +221,7 @@ void tracer__destroy(struct tracer *t)
 	free(t->attached);
 	ring_buffer__free(t->rb);
 	memleak_bpf__destroy(t->skel);
+	node_tracker__free(t->node);
 	allocators__free(t->allocators);
 	regions__free(t->regions);
 	proctable__free(t->procs);
@@ -267,7 +283,7 @@ int tracer__attach_tracepoints(struct tracer *t)
 		if (err)
 			return err;
 	}
-	t->start_ns = tracer__now_ns();
+	t->start_ns = clock_monotonic_ns();
 	return 0;
 }
 
@@ -318,7 +334,7 @@ static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
 	for (fn = 0; fn < ML_GC_MAX; fn++)
 		if (lib->gc[fn].present)
 			plan_add(&plan[SET_GC], gc_kind_names[fn], lib->gc[fn].file_offset, fn);
-	for (fn = 0; fn < ML_FN_MAX && !t->opts->no_malloc; fn++) {
+	for (fn = 0; fn < ML_FN_MAX && t->cfg.trace_malloc; fn++) {
 		const struct alloc_func *f = &lib->fn[fn];
 
 		if (!f->present || f->alias_of >= 0)
@@ -450,7 +466,7 @@ static int attach_lib(struct tracer *t, const struct allocator_lib *lib, pid_t p
  */
 static pid_t attach_pid_for(const struct tracer *t, pid_t pid)
 {
-	return t->mode == MODE_PIDS ? pid : -1;
+	return t->cfg.mode == MODE_PIDS ? pid : -1;
 }
 
 int tracer__attach_process(struct tracer *t, pid_t pid)
@@ -461,7 +477,7 @@ int tracer__attach_process(struct tracer *t, pid_t pid)
 
 	if (!p)
 		return -ENOMEM;
-	p->rescan_allocators = false;
+	proc__set_rescan(p, false);
 	n = allocators__for_process(t->allocators, pid, &p->maps, libs, 16);
 	for (i = 0; i < n; i++) {
 		err = attach_lib(t, libs[i], attach_pid_for(t, pid));
@@ -472,8 +488,8 @@ int tracer__attach_process(struct tracer *t, pid_t pid)
 		;	/* libstdc++ has anchors, not an allocator */
 	if (i < n && p->allocator != libs[i]->display_path) {
 		/* The most specific one (executable, preload, library) serves. */
-		p->allocator = libs[i]->display_path;
-		if (t->mode == MODE_SYSTEM)
+		proc__set_allocator(p, libs[i]->display_path);
+		if (t->cfg.mode == MODE_SYSTEM)
 			log_info("pid %d (%s) allocates with %s", pid, p->comm, p->allocator);
 		else
 			log_note("pid %d (%s) allocates with %s", pid, p->comm, p->allocator);
@@ -527,7 +543,7 @@ int tracer__attach_all_processes(struct tracer *t)
 		for (i = 0; i < n && !err; i++) {
 			err = attach_lib(t, libs[i], -1);
 			if (libs[i]->is_allocator && !p->allocator)
-				p->allocator = libs[i]->display_path;
+				proc__set_allocator(p, libs[i]->display_path);
 		}
 	}
 	closedir(dir);
@@ -540,16 +556,17 @@ int tracer__attach_all_processes(struct tracer *t)
  * inode): execve's file name may be relative to the process's directory,
  * or, once it has gone, to ours (where `-- CMD` children usually run).
  */
-static const char *resolve_event_path(struct proc *p, const struct ml_event *e, char *buf, size_t len)
+static const char *resolve_event_path(const struct proc *p, const struct ml_ev_file *f, char *buf,
+				      size_t len)
 {
 	char cwd_link[64], dir[PATH_MAX] = "";
 	struct stat st;
 	ssize_t n;
 
-	if (!e->path[0])
+	if (!f->path[0])
 		return NULL;
-	if (e->path[0] == '/') {
-		snprintf(buf, len, "%s", e->path);
+	if (f->path[0] == '/') {
+		snprintf(buf, len, "%s", f->path);
 	} else {
 		snprintf(cwd_link, sizeof(cwd_link), "/proc/%d/cwd", p->pid);
 		n = readlink(cwd_link, dir, sizeof(dir) - 1);
@@ -557,10 +574,10 @@ static const char *resolve_event_path(struct proc *p, const struct ml_event *e, 
 			dir[n] = '\0';
 		else if (!getcwd(dir, sizeof(dir)))
 			return NULL;
-		snprintf(buf, len, "%s/%s", dir, e->path);
+		snprintf(buf, len, "%s/%s", dir, f->path);
 	}
-	if (stat(buf, &st) || st.st_ino != e->len2 ||
-	    major(st.st_dev) != (e->flags >> 20) || minor(st.st_dev) != (e->flags & 0xfffff))
+	if (stat(buf, &st) || st.st_ino != f->inode ||
+	    major(st.st_dev) != (f->dev >> 20) || minor(st.st_dev) != (f->dev & 0xfffff))
 		return NULL;
 	return buf;
 }
@@ -571,31 +588,31 @@ static const char *resolve_event_path(struct proc *p, const struct ml_event *e, 
  * otherwise, at once, while the process surely lives (it may exit before
  * the next report, and its stacks need the map to be named).
  */
-static void note_mapping(struct tracer *t, struct proc *p, const struct ml_event *e)
+static void note_mapping(struct tracer *t, struct proc *p, const struct ml_ev_file *f)
 {
 	struct map_entry m = { 0 };
 	char resolved[PATH_MAX];
 	const char *path = NULL;
 
-	if (e->len2 && e->len)
-		path = proctable__path_of(t->procs, e->flags, e->len2);
+	if (f->inode && f->len)
+		path = proctable__path_of(t->procs, f->dev, f->inode);
 	if (!path) {
 		if (proc__refresh_maps(p) == 0) {
 			proctable__learn_paths(t->procs, &p->maps);
 			return;
 		}
-		if (!e->len2 || !e->len)
+		if (!f->inode || !f->len)
 			return;
-		path = resolve_event_path(p, e, resolved, sizeof(resolved));
+		path = resolve_event_path(p, f, resolved, sizeof(resolved));
 		if (!path)
 			return;
 	}
-	m.start = e->addr;
-	m.end = e->addr + e->len;
-	m.offset = e->addr2;
-	m.inode = e->len2;
-	m.dev_major = e->flags >> 20;
-	m.dev_minor = e->flags & 0xfffff;
+	m.start = f->addr;
+	m.end = f->addr + f->len;
+	m.offset = f->offset;
+	m.inode = f->inode;
+	m.dev_major = f->dev >> 20;
+	m.dev_minor = f->dev & 0xfffff;
 	memcpy(m.perms, "r-xp", 5);
 	m.path = (char *)path;
 	proc__add_mapping(p, &m);
@@ -603,68 +620,34 @@ static void note_mapping(struct tracer *t, struct proc *p, const struct ml_event
 
 static void on_exec(struct tracer *t, const struct ml_event *e)
 {
-	bool known = proctable__find(t->procs, e->pid) != NULL;
-	struct proc *p = proctable__get(t->procs, e->pid);
+	struct proc *p = proctable__exec(t->procs, e->pid, e->exec_id, e->comm);
 
-	if (!p)
-		return;
-	if (known && p->exec_id != e->exec_id) {
-		/* The old image's memory is gone with it. */
-		p->purge_images = true;
-		t->pending_purge = true;
-		p->has_last = false;
-		p->nhist = 0;
-		p->allocator = NULL;
-	}
-	p->exec_id = e->exec_id;
-	p->node = NULL;		/* the new image may run something else */
-	p->node_checked_n = 0;
-	p->exited = false;
-	proc__set_comm(p, e->comm);
-	proc_maps__release(&p->maps);	/* the old image's map is void */
-	note_mapping(t, p, e);
-	p->rescan_allocators = true;
+	if (p)
+		note_mapping(t, p, &e->file);
 }
 
 static void on_exit_event(struct tracer *t, const struct ml_event *e)
 {
-	struct proc *p = proctable__find(t->procs, e->pid);
+	/* System-wide, an unknown process may hold blocks we never had an
+	 * event for: its entry lets its final state be reported and its
+	 * entries purged.
+	 */
+	struct proc *p = proctable__exit(t->procs, e->pid, e->exec_id, e->comm,
+					 t->cfg.mode == MODE_SYSTEM);
 
-	if (!p && t->mode == MODE_SYSTEM) {
-		/* It may hold blocks we never had an event for: its entry lets
-		 * its final state be reported and its entries purged.
-		 */
-		p = proctable__get_lazy(t->procs, e->pid);
-		if (p) {
-			proc__set_comm(p, e->comm);
-			p->exec_id = e->exec_id;
-		}
-	}
-	if (!p || p->exited)
+	if (!p || t->cfg.mode == MODE_SYSTEM)
 		return;
-	p->exited = true;
-	if (t->mode != MODE_SYSTEM) {
-		t->nlive_targets--;
-		if (t->mode == MODE_PIDS)
-			log_note("pid %d (%s) exited", p->pid, p->comm);
-	}
+	t->nlive_targets--;
+	if (t->cfg.mode == MODE_PIDS)
+		log_note("pid %d (%s) exited", p->pid, p->comm);
 }
 
 static void on_fork(struct tracer *t, const struct ml_event *e)
 {
-	struct proc *parent = proctable__find(t->procs, e->pid);
-	struct proc *child = proctable__get_lazy(t->procs, (pid_t)e->addr);
-
-	if (!child)
+	if (!proctable__fork(t->procs, e->pid, e->fork.child))
 		return;
-	child->ppid = e->pid;
-	if (t->mode == MODE_COMMAND)
+	if (t->cfg.mode == MODE_COMMAND)
 		t->nlive_targets++;
-	if (!parent || !parent->loaded)
-		return;
-	/* Until it calls execve, the child runs its parent's image. */
-	proc__inherit(child, parent);
-	child->loaded = true;
 }
 
 static void on_map_exec(struct tracer *t, const struct ml_event *e)
@@ -673,43 +656,46 @@ static void on_map_exec(struct tracer *t, const struct ml_event *e)
 
 	if (!p)
 		return;
-	if (!p->exec_id)
-		p->exec_id = e->exec_id;
-	note_mapping(t, p, e);
-	p->rescan_allocators = true;
+	proc__note_exec_id(p, e->exec_id);
+	note_mapping(t, p, &e->file);
+	proc__set_rescan(p, true);
+}
+
+static void on_mapping(struct tracer *t, const struct ml_event *e)
+{
+	struct proc *p = proctable__get(t->procs, e->pid);
+	struct ml_event ev = *e;
+
+	if (p) {
+		proc__note_exec_id(p, e->exec_id);
+		node_tracker__classify(t->node, p, &t->heap, &ev);
+	}
+	if (regions__apply(t->regions, &ev))
+		log_warn("out of memory accounting a mapping of pid %u", e->pid);
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
 	const struct ml_event *e = data;
-	struct ml_event ev;
-	struct proc *p;
 
 	if (size < sizeof(*e))
 		return 0;
 	switch (e->type) {
 	case ML_EV_MMAP:
-		if (e->len < t->opts->min_size || e->len > t->opts->max_size)
+		if (e->map.len < t->cfg.min_size || e->map.len > t->cfg.max_size)
 			break;
 		/* fall through */
 	case ML_EV_MUNMAP:
 	case ML_EV_MREMAP:
 	case ML_EV_MPROTECT:
 	case ML_EV_BRK:
-		p = proctable__get(t->procs, e->pid);
-		if (p && !p->exec_id)
-			p->exec_id = e->exec_id;
-		ev = *e;
-		if (p)
-			node__classify(t, p, &ev);
-		if (regions__apply(t->regions, &ev))
-			log_warn("out of memory accounting a mapping of pid %u", e->pid);
+		on_mapping(t, e);
 		break;
 	case ML_EV_GC:
-		p = proctable__get(t->procs, e->pid);
-		if (p)
-			node__on_gc(t, p, e);
+		/* a process known from its collections is named like the others */
+		if (proctable__get(t->procs, e->pid))
+			node_tracker__on_gc(t->node, e);
 		break;
 	case ML_EV_EXEC:
 		on_exec(t, e);
@@ -727,24 +713,18 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int tracer__poll(struct tracer *t, int timeout_ms)
-{
-	int n = ring_buffer__poll(t->rb, timeout_ms);
-
-	return n == -EINTR ? 0 : n;
-}
-
-int tracer__drain(struct tracer *t)
-{
-	return ring_buffer__consume(t->rb);
-}
-
 int tracer__fd(const struct tracer *t)
 {
 	return ring_buffer__epoll_fd(t->rb);
 }
 
-void tracer__housekeeping(struct tracer *t)
+int tracer__live_targets(const struct tracer *t)
+{
+	return t->nlive_targets;
+}
+
+/* Probes for the allocators that processes have newly mapped. */
+static void attach_new_allocators(struct tracer *t)
 {
 	struct proc *p;
 	size_t i;
@@ -757,70 +737,167 @@ void tracer__housekeeping(struct tracer *t)
 	}
 }
 
+int tracer__process_events(struct tracer *t)
+{
+	int n = ring_buffer__consume(t->rb);
+
+	attach_new_allocators(t);
+	return n;
+}
+
+/* Entries of a process that has gone, or of an image it has left. */
 static bool purge_stat_key(struct tracer *t, __u32 pid, __u32 exec_id)
 {
 	struct proc *p = proctable__find(t->procs, pid);
 
 	if (!p)
 		return false;
-	if (p->reported_exit)
+	if (p->exited)
 		return true;
 	return p->purge_images && exec_id != p->exec_id;
 }
 
-/* One walk of each map for all the processes that need it. */
-void tracer__purge(struct tracer *t)
+static bool purge_needed(struct tracer *t)
 {
-	int stats_fd = bpf_map__fd(t->skel->maps.stats);
-	int allocs_fd = bpf_map__fd(t->skel->maps.allocs);
-	struct ml_stat_key *skeys = NULL;
-	struct ml_alloc_key *akeys = NULL;
-	struct ml_stat *svals = NULL;
-	struct ml_alloc *avals = NULL;
+	struct proc *p;
+	size_t i;
+
+	for (i = 0; (p = proctable__at(t->procs, i)); i++)
+		if (p->exited || p->purge_images)
+			return true;
+	return false;
+}
+
+static void purge_map(struct tracer *t, struct bpf_map *map, size_t key_size, size_t value_size,
+		      const struct ml_stat_key *(*key_of)(const void *key, const void *value))
+{
+	int fd = bpf_map__fd(map);
+	char *keys = NULL, *vals = NULL;
 	long n, i, keep;
+
+	n = map_dump(fd, key_size, value_size, (void **)&keys, (void **)&vals);
+	if (n < 0) {
+		/* left for the next report's purge; nothing is lost meanwhile */
+		log_warn("cannot read the BPF map %s to drop processes that have gone: %s",
+			 bpf_map__name(map), strerror(-n));
+		return;
+	}
+	for (i = 0, keep = 0; i < n; i++) {
+		const struct ml_stat_key *k = key_of(keys + i * key_size, vals + i * value_size);
+
+		if (purge_stat_key(t, k->pid, k->exec_id))
+			memmove(keys + keep++ * key_size, keys + i * key_size, key_size);
+	}
+	map_delete_keys(fd, keys, key_size, keep);
+	free(keys);
+	free(vals);
+}
+
+static const struct ml_stat_key *stat_key_of(const void *key, const void *value)
+{
+	return key;
+}
+
+static const struct ml_stat_key *alloc_key_of(const void *key, const void *value)
+{
+	return &((const struct ml_alloc *)value)->key;
+}
+
+/* One walk of each map for all the processes that need it. */
+void tracer__purge_exited(struct tracer *t)
+{
 	struct proc *p;
 	size_t j;
 
-	if (!t->pending_purge)
+	if (!purge_needed(t))
 		return;
-	n = map_dump(stats_fd, sizeof(*skeys), sizeof(*svals) * libbpf_num_possible_cpus(),
-		     (void **)&skeys, (void **)&svals);
-	for (i = 0, keep = 0; i < n; i++)
-		if (purge_stat_key(t, skeys[i].pid, skeys[i].exec_id))
-			skeys[keep++] = skeys[i];
-	if (n > 0)
-		map_delete_keys(stats_fd, skeys, sizeof(*skeys), keep);
-	n = map_dump(allocs_fd, sizeof(*akeys), sizeof(*avals), (void **)&akeys, (void **)&avals);
-	for (i = 0, keep = 0; i < n; i++)
-		if (purge_stat_key(t, avals[i].key.pid, avals[i].key.exec_id))
-			akeys[keep++] = akeys[i];
-	if (n > 0)
-		map_delete_keys(allocs_fd, akeys, sizeof(*akeys), keep);
-	free(skeys);
-	free(svals);
-	free(akeys);
-	free(avals);
-
+	purge_map(t, t->skel->maps.stats, sizeof(struct ml_stat_key),
+		  sizeof(struct ml_stat) * libbpf_num_possible_cpus(), stat_key_of);
+	purge_map(t, t->skel->maps.allocs, sizeof(struct ml_alloc_key), sizeof(struct ml_alloc),
+		  alloc_key_of);
 	for (j = 0; (p = proctable__at(t->procs, j));) {
-		if (p->reported_exit) {
+		if (p->exited) {
 			__u32 key = p->pid;
 
 			bpf_map__delete_elem(t->skel->maps.targets, &key, sizeof(key), 0);
 			regions__drop_pid(t->regions, p->pid);
+			node_tracker__forget(t->node, p->pid);
 			proctable__remove(t->procs, p->pid);
 			continue;
 		}
 		if (p->purge_images) {
 			regions__drop_other_images(t->regions, p->pid, p->exec_id);
-			p->purge_images = false;
+			proc__images_purged(p);
 		}
 		j++;
 	}
-	t->pending_purge = false;
 }
 
-void tracer__drops(struct tracer *t, uint64_t drops[ML_DROP_MAX])
+/* ---- the maps, for the collector (struct heap_maps) ---- */
+
+/* "stats" is per CPU: a site's figures are the sums over CPUs (a block
+ * freed on another CPU than it was allocated on leaves one slot negative).
+ */
+static long heap_sites(void *ctx, struct heap_site **out)
 {
+	struct tracer *t = ctx;
+	int fd = bpf_map__fd(t->skel->maps.stats), ncpu = libbpf_num_possible_cpus();
+	struct ml_stat_key *keys = NULL;
+	struct ml_stat *vals = NULL;
+	struct heap_site *sites = NULL;
+	long n, i;
+	int cpu;
+
+	*out = NULL;
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	n = map_dump(fd, sizeof(*keys), sizeof(*vals) * ncpu, (void **)&keys, (void **)&vals);
+	if (n > 0) {
+		sites = calloc(n, sizeof(*sites));
+		if (!sites)
+			n = -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		sites[i].key = keys[i];
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			const struct ml_stat *v = &vals[i * ncpu + cpu];
+
+			sites[i].stat.outstanding_bytes += v->outstanding_bytes;
+			sites[i].stat.outstanding_count += v->outstanding_count;
+			sites[i].stat.total_bytes += v->total_bytes;
+			sites[i].stat.total_count += v->total_count;
+		}
+	}
+	free(keys);
+	free(vals);
+	if (n > 0)
+		*out = sites;
+	return n;
+}
+
+static long heap_blocks(void *ctx, struct ml_alloc **out)
+{
+	struct tracer *t = ctx;
+	struct ml_alloc_key *keys = NULL;
+	long n;
+
+	*out = NULL;
+	n = map_dump(bpf_map__fd(t->skel->maps.allocs), sizeof(*keys), sizeof(**out),
+		     (void **)&keys, (void **)out);
+	free(keys);
+	return n;
+}
+
+static int heap_stack(void *ctx, uint64_t id, struct ml_stack *out)
+{
+	struct tracer *t = ctx;
+
+	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &id, out) ? -errno : 0;
+}
+
+static void heap_drops(void *ctx, uint64_t drops[ML_DROP_MAX])
+{
+	struct tracer *t = ctx;
 	int ncpu = libbpf_num_possible_cpus();
 	__u64 *vals;
 	__u32 k;
@@ -840,4 +917,40 @@ void tracer__drops(struct tracer *t, uint64_t drops[ML_DROP_MAX])
 			drops[k] += vals[c];
 	}
 	free(vals);
+}
+
+static void init_heap_maps(struct tracer *t)
+{
+	t->heap = (struct heap_maps){
+		.ctx = t,
+		.sites = heap_sites,
+		.blocks = heap_blocks,
+		.stack = heap_stack,
+		.drops = heap_drops,
+	};
+}
+
+uint64_t tracer__start_ns(const struct tracer *t)
+{
+	return t->start_ns;
+}
+
+struct proctable *tracer__procs(struct tracer *t)
+{
+	return t->procs;
+}
+
+struct regions *tracer__regions(struct tracer *t)
+{
+	return t->regions;
+}
+
+struct node_tracker *tracer__node(struct tracer *t)
+{
+	return t->node;
+}
+
+const struct heap_maps *tracer__heap_maps(struct tracer *t)
+{
+	return &t->heap;
 }

@@ -2,9 +2,15 @@
  *
  * tracer__open() configures and loads the skeleton, tracer__attach_*() put
  * the probes in place (allocator uprobes from a data table, mapping and
- * process tracepoints), tracer__poll() reads the event stream into the
- * process table and the mapping accounting, tracer__destroy() detaches
- * everything (also on an error half way).
+ * process tracepoints), tracer__process_events() applies the event stream
+ * to the process table, the mapping accounting and the Node.js tracker (and
+ * attaches to allocators that processes have newly mapped),
+ * tracer__purge_exited() lets processes that have gone leave the maps after
+ * they were reported, and tracer__destroy() detaches everything (also on
+ * an error half way).
+ *
+ * The tracer owns what it builds; the collector reads it through the
+ * accessors at the end (the maps through struct heap_maps).
  */
 #ifndef TRACER_H
 #define TRACER_H
@@ -12,12 +18,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "cli/options.h"
 #include "target/proctable.h"
 #include "target/regions.h"
-#include "target/allocators.h"
-
-struct memleak_bpf;
+#include "trace/heapmaps.h"
+#include "trace/node.h"
 
 enum tracer_mode {
 	MODE_SYSTEM = 0,	/* every process */
@@ -25,61 +29,56 @@ enum tracer_mode {
 	MODE_COMMAND,		/* -- CMD: the command and its children */
 };
 
-struct tracer {
-	struct memleak_bpf *skel;
-	struct ring_buffer *rb;
-	struct allocators *allocators;
-	struct regions *regions;
-	struct proctable *procs;
-	const struct options *opts;
+struct tracer_config {
 	enum tracer_mode mode;
-	uint64_t start_ns;		/* CLOCK_MONOTONIC at attach */
-	struct bpf_link **links;		/* perf-event links: tracepoints, old kernels' uprobes */
-	size_t nlinks, links_cap;
-	int *link_fds;				/* uprobe_multi links */
-	size_t nlink_fds, link_fds_cap;
-	bool multi;				/* uprobes go through uprobe_multi links */
-	struct attached_lib *attached;	/* (file, pid) pairs with probes */
-	size_t nattached, attached_cap;
-	int nlive_targets;		/* -p / -- CMD: targets still alive */
-	bool pending_purge;		/* some process needs its entries dropped */
+	bool trace_malloc;		/* the allocator's functions */
+	bool trace_mmap;		/* anonymous mappings and brk */
+	uint64_t min_size, max_size;	/* sizes counted (allocations and mappings) */
+	uint64_t max_allocs;		/* outstanding blocks kept */
+	uint64_t max_stacks;		/* distinct stacks kept */
 };
 
-/* Open and load the BPF programs for opts; prints the reason on failure.
+struct tracer;
+
+/* Open and load the BPF programs; prints the reason on failure.
  * Returns NULL with errno set.
  */
-struct tracer *tracer__open(const struct options *opts, enum tracer_mode mode);
+struct tracer *tracer__open(const struct tracer_config *cfg);
 void tracer__destroy(struct tracer *t);	/* accepts NULL */
 
 /* A process to trace (-p, or the command's pid before it runs). */
 int tracer__add_target(struct tracer *t, pid_t pid);
-/* Mapping and lifecycle tracepoints. */
+/* Mapping and lifecycle tracepoints; tracing begins here. */
 int tracer__attach_tracepoints(struct tracer *t);
-/* Allocator uprobes for what pid maps now (MODE_PIDS, MODE_SYSTEM), or
- * for an executable about to run (MODE_COMMAND, exe_path).
+/* Allocator uprobes for what pid maps now (MODE_PIDS, MODE_SYSTEM): the
+ * number of files attached to, or -errno.
  */
 int tracer__attach_process(struct tracer *t, pid_t pid);
+/* ... for an executable about to run (MODE_COMMAND). */
 int tracer__attach_command(struct tracer *t, const char *exe_path);
 /* MODE_SYSTEM: every process running now. */
 int tracer__attach_all_processes(struct tracer *t);
 
-/* Wait up to timeout_ms for events and apply them.  Returns the number of
- * events handled or a negative errno.
+/* Apply the events queued, without waiting, then the work they call for
+ * (probes on allocators newly mapped).  Returns the number of events
+ * handled or -errno.
  */
-int tracer__poll(struct tracer *t, int timeout_ms);
-/* Handle events already queued, without waiting. */
-int tracer__drain(struct tracer *t);
-/* Work deferred from event handling: maps re-reads, new allocators. */
-void tracer__housekeeping(struct tracer *t);
-/* Drop from BPF maps and accounting the processes reported as exited and
- * the old images of processes that called execve.
+int tracer__process_events(struct tracer *t);
+/* After a report: drop from the BPF maps and the accounting the processes
+ * seen exiting and the old images of processes that called execve.
  */
-void tracer__purge(struct tracer *t);
+void tracer__purge_exited(struct tracer *t);
 /* Fd to wait on (readable when events are queued). */
 int tracer__fd(const struct tracer *t);
+/* -p / -- CMD: targets still alive. */
+int tracer__live_targets(const struct tracer *t);
 
-/* Counters of lost events by reason (enum ml_drop), summed over CPUs. */
-void tracer__drops(struct tracer *t, uint64_t drops[ML_DROP_MAX]);
-uint64_t tracer__now_ns(void);
+/* CLOCK_MONOTONIC when tracing began (tracer__attach_tracepoints). */
+uint64_t tracer__start_ns(const struct tracer *t);
+/* What the collector reads. */
+struct proctable *tracer__procs(struct tracer *t);
+struct regions *tracer__regions(struct tracer *t);
+struct node_tracker *tracer__node(struct tracer *t);
+const struct heap_maps *tracer__heap_maps(struct tracer *t);
 
 #endif /* TRACER_H */

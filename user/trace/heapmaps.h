@@ -1,0 +1,36 @@
+/* user/trace/heapmaps.h: what BPF aggregated, read through an interface.
+ *
+ * The tracer reads its maps (user/trace/tracer.c); the unit tests feed
+ * recorded contents, so that everything above the BPF maps -- the
+ * collector, the Node.js classifier -- runs without BPF.
+ */
+#ifndef HEAPMAPS_H
+#define HEAPMAPS_H
+
+#include <stdint.h>
+#include <linux/types.h>	/* memleak.h's __u32 and friends */
+#include "memleak.h"
+
+/* One "stats" entry, its per-CPU slots summed. */
+struct heap_site {
+	struct ml_stat_key key;
+	struct ml_stat stat;
+};
+
+struct heap_maps {
+	void *ctx;
+	/* Every entry of "stats", summed over CPUs, in *out (the caller frees
+	 * it).  Returns how many, or -errno.
+	 */
+	long (*sites)(void *ctx, struct heap_site **out);
+	/* Every outstanding block ("allocs" values) in *out (the caller
+	 * frees it).  Returns how many, or -errno.
+	 */
+	long (*blocks)(void *ctx, struct ml_alloc **out);
+	/* The frames of stack id.  0, or -ENOENT when not kept. */
+	int (*stack)(void *ctx, uint64_t id, struct ml_stack *out);
+	/* Events lost since tracing began, by reason (enum ml_drop). */
+	void (*drops)(void *ctx, uint64_t drops[ML_DROP_MAX]);
+};
+
+#endif /* HEAPMAPS_H */
