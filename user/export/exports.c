@@ -3,20 +3,17 @@
  * of a report, written where the command line said.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include "export/exports.h"
 #include "export/flamegraph.h"
 #include "export/folded.h"
 #include "util/log.h"
 #include "export/pprof.h"
 #include "export/profile.h"
+#include "util/atomic_file.h"
 
 struct exports {
 	const struct options *opts;
@@ -57,31 +54,14 @@ bool exports__wanted(const struct options *opts)
 	return false;
 }
 
-/* Can a file be created beside path, and renamed onto it? */
 static int check_path(const char *option, const char *path)
 {
-	char *copy = strdup(path), tmp[PATH_MAX];
-	struct stat st;
-	int fd, err = 0;
+	int err = atomic_file__check(path);
 
-	if (!copy)
-		return -ENOMEM;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (err == -EISDIR)
 		log_error("cannot write %s '%s': it is a directory", option, path);
-		err = -EISDIR;
-		goto cleanup;
-	}
-	snprintf(tmp, sizeof(tmp), "%s/.memleakbpf-check-XXXXXX", dirname(copy));
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		log_error("cannot write %s '%s': %s", option, path, strerror(errno));
-		goto cleanup;
-	}
-	close(fd);
-	unlink(tmp);
-cleanup:
-	free(copy);
+	else if (err)
+		log_error("cannot write %s '%s': %s", option, path, strerror(-err));
 	return err;
 }
 
@@ -117,43 +97,21 @@ void exports__free(struct exports *e)
 int exports_write_file(const char *what, const char *path,
 		       int (*write)(FILE *f, const void *ctx), const void *ctx)
 {
-	char tmp[PATH_MAX];
-	mode_t mask;
-	FILE *f = NULL;
-	int fd, err;
+	struct atomic_file af;
+	int err;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp)) {
-		err = -ENAMETOOLONG;
-		goto fail;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		goto fail;
-	}
-	mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);	/* as if created with open(2) */
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		goto fail_tmp;
-	}
-	err = write(f, ctx);
-	if (fflush(f) && !err)
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
+	err = atomic_file__open(&af, path);
 	if (err)
-		goto fail_tmp;
-	if (rename(tmp, path)) {
-		err = -errno;
-		goto fail_tmp;
+		goto fail;
+	err = write(af.f, ctx);
+	if (err) {
+		atomic_file__abort(&af);
+		goto fail;
 	}
+	err = atomic_file__commit(&af);
+	if (err)
+		goto fail;
 	return 0;
-fail_tmp:
-	unlink(tmp);
 fail:
 	log_error("cannot write %s '%s': %s", what, path, strerror(-err));
 	return err;
