@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tests/unit/test_folded.c: the report as a profile, folded files written
- * (golden) and read back; the names of --every's series.
+ * (golden) and read back.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "test.h"
-#include "export/exports.h"
 #include "export/folded.h"
 #include "golden.h"
 #include "export/profile.h"
@@ -161,30 +160,12 @@ static void test_read_errors(void)
 	}
 }
 
-static void test_series_names(void)
-{
-	char buf[256];
-
-	int64_t when = 1795356131LL * 1000000000 + 250999999;	/* 14:02:11.250999999 */
-
-	exports_series_name("leak.svg", when, 0, buf, sizeof(buf));
-	ASSERT_STREQ(buf, "leak-20261122T140211.250Z.svg", "svg");
-	exports_series_name("/tmp/out/leak.pb.gz", when, 0, buf, sizeof(buf));
-	ASSERT_STREQ(buf, "/tmp/out/leak-20261122T140211.250Z.pb.gz", "pb.gz kept whole");
-	exports_series_name("./a.b/stacks", when, 0, buf, sizeof(buf));
-	ASSERT_STREQ(buf, "./a.b/stacks-20261122T140211.250Z", "no extension; a dot in the directory");
-	exports_series_name(".folded", when - 250999999, 7, buf, sizeof(buf));
-	ASSERT_STREQ(buf, ".folded-20261122T140211.000Z-7", "leading dot; same millisecond");
-}
-
 void test_folded(void)
 {
 	if (test__start_subtest("lines"))
 		test_lines();
 	if (test__start_subtest("round trip"))
 		test_round_trip();
-	if (test__start_subtest("series names"))
-		test_series_names();
 	test_golden();
 	test_read_errors();
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "export/exports.h"
 #include "export/flamegraph.h"
 #include "export/folded.h"
@@ -65,10 +66,36 @@ static int check_path(const char *option, const char *path)
 	return err;
 }
 
+/* The directory that holds path's last name (base points into path). */
+static int stat_dir(const char *path, const char *base, struct stat *st)
+{
+	char dir[PATH_MAX];
+
+	if (base == path)
+		return stat(".", st);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(base - path), path);	/* "d/", "/" */
+	return stat(dir, st);
+}
+
+/* Would a and b replace one directory entry?  "x", "./x" and "d/../x" do;
+ * a symlink and its target do not: the rename replaces the link.
+ */
+static bool same_entry(const char *a, const char *b)
+{
+	const char *base_a = strrchr(a, '/'), *base_b = strrchr(b, '/');
+	struct stat st_a, st_b;
+
+	base_a = base_a ? base_a + 1 : a;
+	base_b = base_b ? base_b + 1 : b;
+	if (strcmp(base_a, base_b) || stat_dir(a, base_a, &st_a) || stat_dir(b, base_b, &st_b))
+		return false;
+	return st_a.st_dev == st_b.st_dev && st_a.st_ino == st_b.st_ino;
+}
+
 int exports__check(const struct options *opts)
 {
 	int err = 0, e;
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < NKINDS; i++) {
 		const char *path = kinds[i].path(opts);
@@ -76,7 +103,23 @@ int exports__check(const struct options *opts)
 		if (path && (e = check_path(kinds[i].option, path)) && !err)
 			err = e;
 	}
-	return err;
+	if (err)
+		return err;
+	/* the command line refuses one spelling twice; this is the same
+	 * file spelled two ways, where the second export would replace the first
+	 */
+	for (i = 0; i < NKINDS; i++) {
+		for (j = i + 1; j < NKINDS; j++) {
+			const char *a = kinds[i].path(opts), *b = kinds[j].path(opts);
+
+			if (!a || !b || !same_entry(a, b))
+				continue;
+			log_error("conflicting options: %s '%s' and %s '%s' are the same file",
+				  kinds[i].option, a, kinds[j].option, b);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 struct exports *exports__new(const struct options *opts)

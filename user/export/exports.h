@@ -20,7 +20,8 @@
 bool exports__wanted(const struct options *opts);
 
 /* One line on stderr per path that cannot be written ("cannot write
- * --folded 'PATH': REASON"); 0 or the first -errno.
+ * --folded 'PATH': REASON"); 0 or the first -errno.  Then -EINVAL, said
+ * once, when two exports name one file (however spelled: "x", "./x").
  */
 int exports__check(const struct options *opts);
 
