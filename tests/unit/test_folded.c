@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tests/unit/test_folded.c: the report as a profile, folded files written
- * (golden), read back, and diffed; the names of --every's series.
+ * (golden) and read back.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "test.h"
-#include "export/diff.h"
-#include "export/exports.h"
 #include "export/folded.h"
 #include "golden.h"
 #include "export/profile.h"
 #include "report_fixture.h"
 
-static char *render_folded(const struct profile *p, bool diff, size_t *len)
+static char *render_folded(const struct profile *p, size_t *len)
 {
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
@@ -21,7 +19,7 @@ static char *render_folded(const struct profile *p, bool diff, size_t *len)
 
 	if (!ASSERT_OK_PTR(f, "open_memstream"))
 		return NULL;
-	err = diff ? folded__write_diff(p, f) : folded__write(p, f);
+	err = folded__write(p, f);
 	fclose(f);
 	if (!ASSERT_OK(err, "folded write")) {
 		free(buf);
@@ -41,7 +39,7 @@ static void check_golden(enum metric m, const char *golden)
 	report_fixture(&r);
 	if (!ASSERT_OK(profile__from_report(&p, &r, m), "from_report"))
 		return;
-	out = render_folded(&p, false, &len);
+	out = render_folded(&p, &len);
 	if (out)
 		ASSERT_TRUE(golden_check(golden, out, len), golden);
 	free(out);
@@ -74,7 +72,7 @@ static void test_lines(void)
 	ASSERT_EQ(profile__total(&p, false), 199438336 + 40960 + 4096, "total");
 	ASSERT_STRCONTAINS(p.title, "outstanding bytes of node (4242), leaky (5150)", "title");
 	ASSERT_STRCONTAINS(p.subtitle, "2026-11-22 14:02:11 UTC, 30.0 s traced", "subtitle");
-	out = render_folded(&p, false, &len);
+	out = render_folded(&p, &len);
 	if (!out)
 		goto cleanup;
 	ASSERT_STRCONTAINS(out, "node (4242);[unknown];main;[jit];LazyCompile:*leakBuffer /app/leak.js:2;"
@@ -162,85 +160,12 @@ static void test_read_errors(void)
 	}
 }
 
-static int add(struct profile *p, const char *root, const char *a, const char *b, int64_t v)
-{
-	struct pframe f[3] = { { root, FRAME_PROCESS }, { a, FRAME_NATIVE }, { b, FRAME_NATIVE } };
-
-	return profile__add(p, f, b ? 3 : 2, ML_CAT_NATIVE, v, 0);
-}
-
-/* Growth ranks first; pids differ between runs but comms match. */
-static void test_diff_merge(void)
-{
-	struct profile base = { 0 }, new = { 0 }, d = { 0 };
-	char *out;
-	size_t len;
-
-	add(&base, "leaky (100)", "main", "grow", 1000);
-	add(&base, "leaky (100)", "main", "steady", 5000);
-	add(&base, "leaky (100)", "main", "shrink", 3000);
-	add(&base, "leaky (100)", "main", "gone", 700);
-	add(&new, "leaky (200)", "main", "steady", 5000);
-	add(&new, "leaky (200)", "main", "grow", 9000);
-	add(&new, "leaky (200)", "main", "grow", 1000);	/* the same stack twice: summed */
-	add(&new, "leaky (200)", "main", "shrink", 1000);
-	add(&new, "leaky (200)", "main", "fresh", 400);
-	if (!ASSERT_OK(diff__merge(&base, &new, false, &d), "merge"))
-		goto cleanup;
-	if (!ASSERT_EQ(d.n, 5, "stacks"))
-		goto cleanup;
-	ASSERT_TRUE(d.diff, "diff profile");
-	ASSERT_STREQ(d.v[0].frames[2].name, "grow", "growth first");
-	ASSERT_EQ(d.v[0].base, 1000, "grow base");
-	ASSERT_EQ(d.v[0].value, 10000, "grow new");
-	ASSERT_STREQ(d.v[0].frames[0].name, "leaky", "pid dropped from the root");
-	ASSERT_STREQ(d.v[1].frames[2].name, "fresh", "then the new stack");
-	ASSERT_STREQ(d.v[2].frames[2].name, "steady", "then unchanged");
-	ASSERT_STREQ(d.v[3].frames[2].name, "gone", "then the smaller loss");
-	ASSERT_STREQ(d.v[4].frames[2].name, "shrink", "the largest loss last");
-	out = render_folded(&d, true, &len);
-	if (out) {
-		ASSERT_STREQ(out, "leaky;main;grow 1000 10000\nleaky;main;fresh 0 400\n"
-			     "leaky;main;steady 5000 5000\nleaky;main;gone 700 0\n"
-			     "leaky;main;shrink 3000 1000\n", "differential folded, by growth");
-		free(out);
-	}
-	profile__release(&d);
-	if (!ASSERT_OK(diff__merge(&base, &new, true, &d), "merge keeping pids"))
-		goto cleanup;
-	ASSERT_EQ(d.n, 8, "nothing matches across pids (grow twice in NEW is one stack)");
-cleanup:
-	profile__release(&base);
-	profile__release(&new);
-	profile__release(&d);
-}
-
-static void test_series_names(void)
-{
-	char buf[256];
-
-	int64_t when = 1795356131LL * 1000000000 + 250999999;	/* 14:02:11.250999999 */
-
-	exports_series_name("leak.svg", when, 0, buf, sizeof(buf));
-	ASSERT_STREQ(buf, "leak-20261122T140211.250Z.svg", "svg");
-	exports_series_name("/tmp/out/leak.pb.gz", when, 0, buf, sizeof(buf));
-	ASSERT_STREQ(buf, "/tmp/out/leak-20261122T140211.250Z.pb.gz", "pb.gz kept whole");
-	exports_series_name("./a.b/stacks", when, 0, buf, sizeof(buf));
-	ASSERT_STREQ(buf, "./a.b/stacks-20261122T140211.250Z", "no extension; a dot in the directory");
-	exports_series_name(".folded", when - 250999999, 7, buf, sizeof(buf));
-	ASSERT_STREQ(buf, ".folded-20261122T140211.000Z-7", "leading dot; same millisecond");
-}
-
 void test_folded(void)
 {
 	if (test__start_subtest("lines"))
 		test_lines();
 	if (test__start_subtest("round trip"))
 		test_round_trip();
-	if (test__start_subtest("diff merge"))
-		test_diff_merge();
-	if (test__start_subtest("series names"))
-		test_series_names();
 	test_golden();
 	test_read_errors();
 }

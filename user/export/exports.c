@@ -3,13 +3,10 @@
  * of a report, written where the command line said.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/stat.h>
 #include "export/exports.h"
 #include "export/flamegraph.h"
@@ -17,6 +14,7 @@
 #include "util/log.h"
 #include "export/pprof.h"
 #include "export/profile.h"
+#include "util/atomic_file.h"
 
 struct exports {
 	const struct options *opts;
@@ -57,38 +55,47 @@ bool exports__wanted(const struct options *opts)
 	return false;
 }
 
-/* Can a file be created beside path, and renamed onto it? */
 static int check_path(const char *option, const char *path)
 {
-	char *copy = strdup(path), tmp[PATH_MAX];
-	struct stat st;
-	int fd, err = 0;
+	int err = atomic_file__check(path);
 
-	if (!copy)
-		return -ENOMEM;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (err == -EISDIR)
 		log_error("cannot write %s '%s': it is a directory", option, path);
-		err = -EISDIR;
-		goto cleanup;
-	}
-	snprintf(tmp, sizeof(tmp), "%s/.memleakbpf-check-XXXXXX", dirname(copy));
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		log_error("cannot write %s '%s': %s", option, path, strerror(errno));
-		goto cleanup;
-	}
-	close(fd);
-	unlink(tmp);
-cleanup:
-	free(copy);
+	else if (err)
+		log_error("cannot write %s '%s': %s", option, path, strerror(-err));
 	return err;
+}
+
+/* The directory that holds path's last name (base points into path). */
+static int stat_dir(const char *path, const char *base, struct stat *st)
+{
+	char dir[PATH_MAX];
+
+	if (base == path)
+		return stat(".", st);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(base - path), path);	/* "d/", "/" */
+	return stat(dir, st);
+}
+
+/* Would a and b replace one directory entry?  "x", "./x" and "d/../x" do;
+ * a symlink and its target do not: the rename replaces the link.
+ */
+static bool same_entry(const char *a, const char *b)
+{
+	const char *base_a = strrchr(a, '/'), *base_b = strrchr(b, '/');
+	struct stat st_a, st_b;
+
+	base_a = base_a ? base_a + 1 : a;
+	base_b = base_b ? base_b + 1 : b;
+	if (strcmp(base_a, base_b) || stat_dir(a, base_a, &st_a) || stat_dir(b, base_b, &st_b))
+		return false;
+	return st_a.st_dev == st_b.st_dev && st_a.st_ino == st_b.st_ino;
 }
 
 int exports__check(const struct options *opts)
 {
 	int err = 0, e;
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < NKINDS; i++) {
 		const char *path = kinds[i].path(opts);
@@ -96,7 +103,23 @@ int exports__check(const struct options *opts)
 		if (path && (e = check_path(kinds[i].option, path)) && !err)
 			err = e;
 	}
-	return err;
+	if (err)
+		return err;
+	/* the command line refuses one spelling twice; this is the same
+	 * file spelled two ways, where the second export would replace the first
+	 */
+	for (i = 0; i < NKINDS; i++) {
+		for (j = i + 1; j < NKINDS; j++) {
+			const char *a = kinds[i].path(opts), *b = kinds[j].path(opts);
+
+			if (!a || !b || !same_entry(a, b))
+				continue;
+			log_error("conflicting options: %s '%s' and %s '%s' are the same file",
+				  kinds[i].option, a, kinds[j].option, b);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 struct exports *exports__new(const struct options *opts)
@@ -117,43 +140,21 @@ void exports__free(struct exports *e)
 int exports_write_file(const char *what, const char *path,
 		       int (*write)(FILE *f, const void *ctx), const void *ctx)
 {
-	char tmp[PATH_MAX];
-	mode_t mask;
-	FILE *f = NULL;
-	int fd, err;
+	struct atomic_file af;
+	int err;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp)) {
-		err = -ENAMETOOLONG;
-		goto fail;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		goto fail;
-	}
-	mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);	/* as if created with open(2) */
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		goto fail_tmp;
-	}
-	err = write(f, ctx);
-	if (fflush(f) && !err)
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
+	err = atomic_file__open(&af, path);
 	if (err)
-		goto fail_tmp;
-	if (rename(tmp, path)) {
-		err = -errno;
-		goto fail_tmp;
+		goto fail;
+	err = write(af.f, ctx);
+	if (err) {
+		atomic_file__abort(&af);
+		goto fail;
 	}
+	err = atomic_file__commit(&af);
+	if (err)
+		goto fail;
 	return 0;
-fail_tmp:
-	unlink(tmp);
 fail:
 	log_error("cannot write %s '%s': %s", what, path, strerror(-err));
 	return err;

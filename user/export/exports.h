@@ -3,8 +3,9 @@
  *
  * exports__check() runs before tracing begins, so that a path that cannot
  * be written is said at once, not after an hour of tracing.  Each file is
- * written to a temporary file beside it and renamed into place: a reader
- * never sees half a file, and a failed write leaves the old one.  With
+ * written to a temporary file beside it and renamed into place
+ * (util/atomic_file.h): a reader never sees half a file, and a failed write
+ * leaves the old one.  With
  * --every, every report also writes files named after its time
  * (leak.svg -> leak-20261122T140211.250Z.svg), so a long run leaves a series.
  */
@@ -18,7 +19,10 @@
 /* True when opts asks for an export (the collector then builds every stack). */
 bool exports__wanted(const struct options *opts);
 
-/* One line on stderr per path that cannot be written; 0 or -errno. */
+/* One line on stderr per path that cannot be written ("cannot write
+ * --folded 'PATH': REASON"); 0 or the first -errno.  Then -EINVAL, said
+ * once, when two exports name one file (however spelled: "x", "./x").
+ */
 int exports__check(const struct options *opts);
 
 struct exports;
@@ -40,8 +44,9 @@ int exports__write(struct exports *e, const struct report *r);
  */
 void exports_series_name(const char *path, int64_t wall_ns, int seq, char *buf, size_t len);
 
-/* Write a file through a temporary one beside it: write(f, ctx) fills it.
- * 0, or -errno with a one-line message on stderr naming what and path.
+/* Write a file through a temporary one beside it: write(f, ctx) fills it
+ * (0 or -errno).  0, or -errno with a one-line message on stderr naming
+ * what and path; the old file is then left as it was.
  */
 int exports_write_file(const char *what, const char *path,
 		       int (*write)(FILE *f, const void *ctx), const void *ctx);
