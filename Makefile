@@ -31,7 +31,7 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(wildcard te
 # no inlining so that each test's named frames exist.
 WL_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls -pthread
 
-.PHONY: all test unit bench demo clean deps vmlinux
+.PHONY: all test unit bench demo clean deps vmlinux check-layers
 .SECONDARY:
 all: memleakbpf
 
@@ -95,10 +95,14 @@ $(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/wl.h | $(OUTPUT)/work
 $(OUTPUT)/workloads/%: tests/workloads/%.cc tests/workloads/wl.h | $(OUTPUT)/workloads
 	$(CXX) $(WL_CFLAGS) $< -o $@
 
-test: memleakbpf $(OUTPUT)/test_runner $(WORKLOADS)
+# No file of user/ includes a header of a higher layer (README: Layout).
+check-layers:
+	tools/check-layers.sh
+
+test: check-layers memleakbpf $(OUTPUT)/test_runner $(WORKLOADS)
 	$(OUTPUT)/test_runner $(TESTFLAGS)
 
-unit: $(OUTPUT)/test_runner
+unit: check-layers $(OUTPUT)/test_runner
 	$(OUTPUT)/test_runner -u $(TESTFLAGS)
 
 bench: memleakbpf

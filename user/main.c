@@ -43,6 +43,7 @@ struct session {
 	sigset_t old_mask;
 	char *exe;
 	uint64_t dropped_warned;	/* drops already warned about on stderr */
+	struct export_config exports_cfg;
 };
 
 /* Root, or CAP_BPF and CAP_PERFMON: say which is missing. */
@@ -186,7 +187,7 @@ static int new_collector(struct session *s)
 		.sort = o->sort,
 		.top = o->top,
 		.min_age_ns = o->min_age_ns,
-		.want_all = exports__wanted(o),
+		.want_all = exports__wanted(&s->exports_cfg),
 		.list_all_procs = s->mode != MODE_SYSTEM,
 		.start_ns = tracer__start_ns(t),
 	};
@@ -235,7 +236,7 @@ static int setup(struct session *s)
 		err = new_collector(s);
 	if (err)
 		return err;
-	s->exports = exports__new(&s->opts);
+	s->exports = exports__new(&s->exports_cfg);
 	if (!s->exports) {
 		log_error("cannot set up the exports: %s", strerror(ENOMEM));
 		return -ENOMEM;
@@ -428,7 +429,14 @@ int main(int argc, char **argv)
 		return 2;
 	if (check_kernel() || ensure_tracefs())
 		return 1;
-	if (check_pids(&s.opts) || exports__check(&s.opts))
+	s.exports_cfg = (struct export_config){
+		.folded_path = s.opts.folded_path,
+		.flamegraph_path = s.opts.flamegraph_path,
+		.pprof_path = s.opts.pprof_path,
+		.metric = s.opts.metric,
+		.every = s.opts.every,
+	};
+	if (check_pids(&s.opts) || exports__check(&s.exports_cfg))
 		return 2;
 	s.mode = s.opts.ncmd ? MODE_COMMAND : s.opts.npids ? MODE_PIDS : MODE_SYSTEM;
 

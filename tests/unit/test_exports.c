@@ -27,20 +27,19 @@
 struct run {
 	char dir[64];
 	char folded[PATH_MAX], svg[PATH_MAX], pb[PATH_MAX];
-	struct options opts;	/* what exports are given: only configure() fills it */
+	struct export_config cfg;	/* what exports are given: only configure() fills it */
 	char err[8192];		/* what exports said on stderr */
 };
 
-/* Everything this file knows of struct options, which exports take today. */
 static void configure(struct run *t, const char *folded, const char *svg, const char *pb,
 		      enum metric m, bool every)
 {
-	memset(&t->opts, 0, sizeof(t->opts));
-	t->opts.folded_path = folded;
-	t->opts.flamegraph_path = svg;
-	t->opts.pprof_path = pb;
-	t->opts.metric = m;
-	t->opts.every = every;
+	memset(&t->cfg, 0, sizeof(t->cfg));
+	t->cfg.folded_path = folded;
+	t->cfg.flamegraph_path = svg;
+	t->cfg.pprof_path = pb;
+	t->cfg.metric = m;
+	t->cfg.every = every;
 }
 
 /* dir/leak.folded, dir/leak.svg, dir/leak.pb.gz: the names a user gives. */
@@ -92,7 +91,7 @@ static int check(struct run *t)
 	FILE *tmp;
 	int saved = capture_begin(&tmp), err;
 
-	err = exports__check(&t->opts);
+	err = exports__check(&t->cfg);
 	if (saved >= 0)
 		capture_end(saved, tmp, t->err, sizeof(t->err));
 	return err;
@@ -115,7 +114,7 @@ static int write_report(struct run *t, struct exports *e, const struct report *r
 /* exports__new() and one exports__write() of r. */
 static int write_once(struct run *t, const struct report *r)
 {
-	struct exports *e = exports__new(&t->opts);
+	struct exports *e = exports__new(&t->cfg);
 	int err;
 
 	if (!ASSERT_OK_PTR(e, "exports__new"))
@@ -289,11 +288,11 @@ static void check_different_files(struct run *t)
 static void check_nothing_asked(struct run *t)
 {
 	configure(t, NULL, NULL, NULL, METRIC_OUTSTANDING, true);
-	ASSERT_FALSE(exports__wanted(&t->opts), "wanted");
+	ASSERT_FALSE(exports__wanted(&t->cfg), "wanted");
 	ASSERT_OK(check(t), "ret");
 	ASSERT_STREQ(t->err, "", "no message");
 	configure(t, NULL, NULL, t->pb, METRIC_OUTSTANDING, false);
-	ASSERT_TRUE(exports__wanted(&t->opts), "--pprof alone is wanted");
+	ASSERT_TRUE(exports__wanted(&t->cfg), "--pprof alone is wanted");
 }
 
 void test_exports_check(void)
@@ -424,7 +423,7 @@ static void write_every(struct run *t)
 
 	report_fixture(&r);
 	configure(t, t->folded, t->svg, t->pb, METRIC_OUTSTANDING, true);
-	e = exports__new(&t->opts);
+	e = exports__new(&t->cfg);
 	if (!ASSERT_OK_PTR(e, "exports__new"))
 		return;
 	if (!ASSERT_OK(write_report(t, e, &r), "first report"))

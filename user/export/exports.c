@@ -17,21 +17,21 @@
 #include "util/atomic_file.h"
 
 struct exports {
-	const struct options *opts;
+	struct export_config cfg;
 	int64_t last_series_ms;	/* time of the last --every series, 0: none yet */
 };
 
 /* One kind of export: its option, where it goes, how it is written. */
 struct export_kind {
 	const char *option;
-	const char *(*path)(const struct options *o);
+	const char *(*path)(const struct export_config *o);
 	int (*write)(FILE *f, const void *ctx);
 	bool needs_profile;	/* writes a profile (one metric), not the report */
 };
 
-static const char *folded_path(const struct options *o) { return o->folded_path; }
-static const char *flamegraph_path(const struct options *o) { return o->flamegraph_path; }
-static const char *pprof_path(const struct options *o) { return o->pprof_path; }
+static const char *folded_path(const struct export_config *o) { return o->folded_path; }
+static const char *flamegraph_path(const struct export_config *o) { return o->flamegraph_path; }
+static const char *pprof_path(const struct export_config *o) { return o->pprof_path; }
 
 static int write_folded(FILE *f, const void *ctx) { return folded__write(ctx, f); }
 static int write_flamegraph(FILE *f, const void *ctx) { return flamegraph__write(ctx, f); }
@@ -45,12 +45,12 @@ static const struct export_kind kinds[] = {
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
-bool exports__wanted(const struct options *opts)
+bool exports__wanted(const struct export_config *cfg)
 {
 	size_t i;
 
 	for (i = 0; i < NKINDS; i++)
-		if (kinds[i].path(opts))
+		if (kinds[i].path(cfg))
 			return true;
 	return false;
 }
@@ -92,13 +92,13 @@ static bool same_entry(const char *a, const char *b)
 	return st_a.st_dev == st_b.st_dev && st_a.st_ino == st_b.st_ino;
 }
 
-int exports__check(const struct options *opts)
+int exports__check(const struct export_config *cfg)
 {
 	int err = 0, e;
 	size_t i, j;
 
 	for (i = 0; i < NKINDS; i++) {
-		const char *path = kinds[i].path(opts);
+		const char *path = kinds[i].path(cfg);
 
 		if (path && (e = check_path(kinds[i].option, path)) && !err)
 			err = e;
@@ -110,7 +110,7 @@ int exports__check(const struct options *opts)
 	 */
 	for (i = 0; i < NKINDS; i++) {
 		for (j = i + 1; j < NKINDS; j++) {
-			const char *a = kinds[i].path(opts), *b = kinds[j].path(opts);
+			const char *a = kinds[i].path(cfg), *b = kinds[j].path(cfg);
 
 			if (!a || !b || !same_entry(a, b))
 				continue;
@@ -122,13 +122,13 @@ int exports__check(const struct options *opts)
 	return 0;
 }
 
-struct exports *exports__new(const struct options *opts)
+struct exports *exports__new(const struct export_config *cfg)
 {
 	struct exports *e = calloc(1, sizeof(*e));
 
 	if (!e)
 		return NULL;
-	e->opts = opts;
+	e->cfg = *cfg;
 	return e;
 }
 
@@ -199,22 +199,22 @@ int exports__write(struct exports *e, const struct report *r)
 	int err = 0, ret;
 	size_t i;
 
-	if (!e->opts->every && !r->final)
+	if (!e->cfg.every && !r->final)
 		return 0;
 	/* folded and SVG share one profile; pprof reads the report itself */
-	if (e->opts->folded_path || e->opts->flamegraph_path) {
-		ret = profile__from_report(&prof, r, e->opts->metric);
+	if (e->cfg.folded_path || e->cfg.flamegraph_path) {
+		ret = profile__from_report(&prof, r, e->cfg.metric);
 		if (ret) {
 			log_error("cannot write the exports: %s", strerror(-ret));
 			return ret;
 		}
 	}
 	for (i = 0; i < NKINDS; i++) {
-		const char *path = kinds[i].path(e->opts);
+		const char *path = kinds[i].path(&e->cfg);
 
 		if (!path)
 			continue;
-		if (e->opts->every) {
+		if (e->cfg.every) {
 			exports_series_name(path, r->wall_ns,
 					    r->wall_ns / 1000000 == e->last_series_ms ? r->seq : 0,
 					    series, sizeof(series));

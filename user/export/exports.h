@@ -13,21 +13,30 @@
 #define EXPORTS_H
 
 #include <stdbool.h>
+#include "export/profile.h"
 #include "report/model.h"
-#include "cli/options.h"
 
-/* True when opts asks for an export (the collector then builds every stack). */
-bool exports__wanted(const struct options *opts);
+/* What a run asked for; NULL paths: not that export. */
+struct export_config {
+	const char *folded_path;	/* --folded */
+	const char *flamegraph_path;	/* --flamegraph */
+	const char *pprof_path;		/* --pprof */
+	enum metric metric;		/* what the folded file and the flame graph measure */
+	bool every;			/* a timestamped series at every report */
+};
+
+/* True when cfg asks for an export (the collector then builds every stack). */
+bool exports__wanted(const struct export_config *cfg);
 
 /* One line on stderr per path that cannot be written ("cannot write
  * --folded 'PATH': REASON"); 0 or the first -errno.  Then -EINVAL, said
  * once, when two exports name one file (however spelled: "x", "./x").
  */
-int exports__check(const struct options *opts);
+int exports__check(const struct export_config *cfg);
 
 struct exports;
 
-struct exports *exports__new(const struct options *opts);
+struct exports *exports__new(const struct export_config *cfg);
 void exports__free(struct exports *e);	/* accepts NULL */
 
 /* Write the exports of r: the timestamped series with --every, and at the
