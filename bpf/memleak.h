@@ -98,6 +98,52 @@ struct ml_stack {		/* "stacks" value, keyed by __u64 stack id */
 	__u64 ips[ML_MAX_FRAMES];
 };
 
+/* ---- Unwinding by CFI (.eh_frame, .debug_frame) ----
+ *
+ * User space compiles a file's call frame information into rows sorted by
+ * address (user/target/cfi.c); all files' rows live in one array map,
+ * "unwind_rows".  Each row holds from its pc to the next row's pc.  At an
+ * address, the canonical frame address (CFA) is a register plus an offset;
+ * the return address is at CFA - 8 and the caller's rsp is the CFA.
+ */
+enum ml_cfa_rule {
+	ML_CFA_NONE = 0,	/* no CFI covers this range (a gap between functions) */
+	ML_CFA_RSP,		/* CFA = rsp + cfa_off */
+	ML_CFA_RBP,		/* CFA = rbp + cfa_off */
+	/* .plt entries: CFA = rsp + cfa_off, plus 8 when (rip & 15) >=
+	 * plt_threshold (the push of the lazy binding stub has run)
+	 */
+	ML_CFA_PLT,
+	ML_CFA_END,		/* the outermost frame (_start, clone): the return
+				 * address is undefined, the walk is complete */
+	ML_CFA_UNSUPPORTED,	/* a rule the walk cannot follow: it stops here */
+};
+
+struct ml_unwind_row {
+	__u32 pc;		/* the range's start, from the table's base address */
+	__s32 cfa_off;
+	__s16 rbp_off;		/* rbp saved at CFA + rbp_off; 0: rbp unchanged */
+	__u8 cfa_rule;		/* enum ml_cfa_rule */
+	__u8 plt_threshold;	/* ML_CFA_PLT only */
+};
+
+/* One process's executable mappings, for the walk: sorted by start. */
+#define ML_UNWIND_MAPPINGS 256
+
+struct ml_unwind_mapping {
+	__u64 start, end;	/* [start, end) in the process */
+	__u64 bias;		/* a row's pc = ip - bias */
+	__u32 first_row;	/* the file's rows: [first_row, first_row + nrows) */
+	__u32 nrows;		/* 0: no table here (JIT code, a table not
+				 * ready): a frame-pointer step */
+};
+
+struct ml_unwind_proc {		/* "unwind_procs" value, keyed by tgid */
+	__u32 n;
+	__u32 pad;
+	struct ml_unwind_mapping m[ML_UNWIND_MAPPINGS];
+};
+
 /* One process image: the exec id changes at every execve, so the entries of
  * an old image never mix with the new one's.
  */
