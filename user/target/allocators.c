@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "target/allocators.h"
 #include "target/probeplace.h"
+#include "util/array.h"
 
 #define CODE_MAX	4096	/* bytes of a function handed to probe_place() */
 #define VERSYM_HIDDEN_BIT 0x8000	/* versym: not the default version */
@@ -194,15 +195,8 @@ static struct cache_slot *cache_find(struct allocators *a, uint64_t dev, uint64_
 
 static int cache_add(struct allocators *a, uint64_t dev, uint64_t ino, struct allocator_lib *lib)
 {
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 16;
-		struct cache_slot *v = realloc(a->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		a->v = v;
-		a->cap = cap;
-	}
+	if (ARRAY_GROW(a->v, a->cap, a->n + 1))
+		return -ENOMEM;
 	a->v[a->n++] = (struct cache_slot){ .dev = dev, .ino = ino, .lib = lib };
 	return 0;
 }
@@ -252,15 +246,8 @@ static int better_pick(const struct sym_pick *old, int is_default, const GElf_Sy
  */
 static void ranges_add(struct sym_ranges *r, const GElf_Sym *sym)
 {
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		struct code_range *v = realloc(r->v, cap * sizeof(*v));
-
-		if (!v)
-			return;	/* fewer ranges: some V8 pages count as mmap */
-		r->v = v;
-		r->cap = cap;
-	}
+	if (ARRAY_GROW(r->v, r->cap, r->n + 1))
+		return;	/* fewer ranges: some V8 pages count as mmap */
 	r->v[r->n++] = (struct code_range){ sym->st_value, sym->st_value + sym->st_size };
 }
 
@@ -595,15 +582,8 @@ static int found_add(struct found_list *l, const struct allocator_lib *lib)
 	for (i = 0; i < l->n; i++)
 		if (l->v[i] == lib)
 			return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		const struct allocator_lib **v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (ARRAY_GROW(l->v, l->cap, l->n + 1))
+		return -ENOMEM;
 	l->v[l->n++] = lib;
 	return 0;
 }
