@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "target/allocators.h"
 #include "target/probeplace.h"
+#include "target/searchpath.h"
 #include "util/array.h"
 
 #define CODE_MAX	4096	/* bytes of a function handed to probe_place() */
@@ -804,58 +805,18 @@ static int elf_machine(const char *path)
 	return machine;
 }
 
-/* One directory of a search path with $ORIGIN / ${ORIGIN} replaced; 0 when
- * it holds another dynamic string token ($LIB, $PLATFORM), left out.
+/* Look for name in each directory of list, as ld.so reads it (searchpath.h:
+ * an empty entry is the current directory, $ORIGIN is origin).
  */
-static int expand_dir(const char *dir, size_t len, const char *origin, char *out, size_t size)
+static int search_list(const char *list, const char *seps, const char *origin, const char *name,
+		       int machine, char *out, size_t size)
 {
-	size_t k = 0;
+	struct searchpath sp;
 
-	while (len && k + 1 < size) {
-		size_t tok = 0;
-
-		if (len >= 9 && strncmp(dir, "${ORIGIN}", 9) == 0)
-			tok = 9;
-		else if (len >= 7 && strncmp(dir, "$ORIGIN", 7) == 0)
-			tok = 7;
-		else if (*dir == '$')
+	searchpath__init_ld(&sp, list, seps, origin);
+	while (searchpath__next(&sp, name, out, size))
+		if (access(out, R_OK) == 0 && elf_machine(out) == machine)
 			return 0;
-		if (tok) {
-			k += snprintf(out + k, size - k, "%s", origin);
-			if (k >= size)
-				return 0;
-			dir += tok;
-			len -= tok;
-			continue;
-		}
-		out[k++] = *dir++;
-		len--;
-	}
-	out[k] = '\0';
-	return !len;
-}
-
-/* Look for name in each directory of list (':' separated; ';' is also a
- * separator for LD_LIBRARY_PATH, as in ld.so).  An empty entry is the
- * current directory.
- */
-static int search_list(const char *list, const char *origin, const char *name, int machine,
-		       char *out, size_t size)
-{
-	char dir[PATH_MAX];
-
-	while (list && *list) {
-		size_t len = strcspn(list, ":;");
-
-		if (expand_dir(list, len, origin, dir, sizeof(dir))) {
-			snprintf(out, size, "%s/%s", len ? dir : ".", name);
-			if (access(out, R_OK) == 0 && elf_machine(out) == machine)
-				return 0;
-		}
-		list += len;
-		if (*list)
-			list++;
-	}
 	return -ENOENT;
 }
 
@@ -865,8 +826,9 @@ static const char *const default_dirs =
 /* Resolve a DT_NEEDED (or LD_PRELOAD) name the way ld.so does: a name
  * with a slash is a path; else DT_RPATH (only when there is no
  * DT_RUNPATH; the executable's RPATH applies to its dependencies too),
- * LD_LIBRARY_PATH, DT_RUNPATH, then the standard directories.  The
- * ld.so.cache is not read: Debian's standard directories cover it.
+ * LD_LIBRARY_PATH (its $ORIGIN is the executable's directory), DT_RUNPATH,
+ * then the standard directories.  The ld.so.cache is not read: Debian's
+ * standard directories cover it.
  */
 static int find_lib(const char *name, const struct dyn_info *obj, const struct dyn_info *exe,
 		    int machine, char *out, size_t size)
@@ -876,45 +838,28 @@ static int find_lib(const char *name, const struct dyn_info *obj, const struct d
 		return access(out, R_OK) ? -errno : 0;
 	}
 	if (obj && !obj->runpath && obj->rpath &&
-	    !search_list(obj->rpath, obj->origin, name, machine, out, size))
+	    !search_list(obj->rpath, SEARCHPATH_RPATH_SEPS, obj->origin, name, machine, out, size))
 		return 0;
 	if (exe && exe != obj && !(obj && obj->runpath) && !exe->runpath && exe->rpath &&
-	    !search_list(exe->rpath, exe->origin, name, machine, out, size))
+	    !search_list(exe->rpath, SEARCHPATH_RPATH_SEPS, exe->origin, name, machine, out, size))
 		return 0;
-	if (!search_list(getenv("LD_LIBRARY_PATH"), ".", name, machine, out, size))
+	if (!search_list(getenv("LD_LIBRARY_PATH"), SEARCHPATH_LD_LIBRARY_SEPS,
+			 exe ? exe->origin : ".", name, machine, out, size))
 		return 0;
 	if (obj && obj->runpath &&
-	    !search_list(obj->runpath, obj->origin, name, machine, out, size))
+	    !search_list(obj->runpath, SEARCHPATH_RPATH_SEPS, obj->origin, name, machine, out, size))
 		return 0;
-	return search_list(default_dirs, ".", name, machine, out, size);
+	return search_list(default_dirs, ":", NULL, name, machine, out, size);
 }
 
 /* A command name without a slash, through PATH as execvp would. */
 static int resolve_command(const char *cmd, char *out, size_t size)
 {
-	const char *path = getenv("PATH");
-	struct stat st;
-
 	if (strchr(cmd, '/')) {
 		snprintf(out, size, "%s", cmd);
 		return access(out, F_OK) ? -errno : 0;
 	}
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t len = strcspn(path, ":");
-
-		if (len)
-			snprintf(out, size, "%.*s/%s", (int)len, path, cmd);
-		else
-			snprintf(out, size, "./%s", cmd);
-		if (access(out, X_OK) == 0 && stat(out, &st) == 0 && S_ISREG(st.st_mode))
-			return 0;
-		path += len;
-		if (*path)
-			path++;
-	}
-	return -ENOENT;
+	return searchpath__find_command(cmd, out, size);
 }
 
 struct cmd_scan {
