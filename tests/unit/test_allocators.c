@@ -196,6 +196,14 @@ void test_allocators_libc(void)
 	if (test__start_subtest("names")) {
 		ASSERT_STREQ(alloc_func_name(ML_FN_POSIX_MEMALIGN), "posix_memalign", "name");
 		ASSERT_STREQ(alloc_func_name(ML_FN_MAX), "?", "out of range");
+		ASSERT_STREQ(v8_gc_function_name(ML_GC_SCAVENGE), "ScavengerCollector::CollectGarbage",
+			     "scavenger");
+		ASSERT_STREQ(v8_gc_function_name(ML_GC_MINOR_MC),
+			     "MinorMarkCompactCollector::CollectGarbage", "minor mark-compact");
+		ASSERT_STREQ(v8_gc_function_name(ML_GC_FULL), "MarkCompactCollector::CollectGarbage",
+			     "full");
+		ASSERT_STREQ(v8_gc_function_name(ML_GC_MAX), "?", "gc out of range");
+		ASSERT_STREQ(v8_gc_function_name((enum ml_gc_kind)-1), "?", "gc negative");
 	}
 cleanup:
 	allocators__free(a);

@@ -64,11 +64,18 @@ static const struct {
 	[ML_FN_NODE_AB_ALLOCATE_UNINIT] = { "_ZN4node24NodeArrayBufferAllocator21AllocateUninitializedEm", 2 },
 };
 
-/* V8's collectors, by enum ml_gc_kind (gc_enter reads no argument). */
-static const char *const gc_names[ML_GC_MAX] = {
-	[ML_GC_SCAVENGE] = "_ZN2v88internal18ScavengerCollector14CollectGarbageEv",
-	[ML_GC_MINOR_MC] = "_ZN2v88internal25MinorMarkCompactCollector14CollectGarbageEv",
-	[ML_GC_FULL] = "_ZN2v88internal20MarkCompactCollector14CollectGarbageEv",
+/* V8's collectors, by enum ml_gc_kind (gc_enter reads no argument): the
+ * symbol looked up, and the name shown for it.
+ */
+static const struct {
+	const char *sym, *name;
+} gc_table[ML_GC_MAX] = {
+	[ML_GC_SCAVENGE] = { "_ZN2v88internal18ScavengerCollector14CollectGarbageEv",
+			     "ScavengerCollector::CollectGarbage" },
+	[ML_GC_MINOR_MC] = { "_ZN2v88internal25MinorMarkCompactCollector14CollectGarbageEv",
+			     "MinorMarkCompactCollector::CollectGarbage" },
+	[ML_GC_FULL] = { "_ZN2v88internal20MarkCompactCollector14CollectGarbageEv",
+			 "MarkCompactCollector::CollectGarbage" },
 };
 
 /* Every function of V8's page allocator, v8::internal::MemoryAllocator:
@@ -142,6 +149,13 @@ const char *anchor_func_name(int anchor)
 	return anchor_names[anchor];
 }
 
+const char *v8_gc_function_name(enum ml_gc_kind kind)
+{
+	if ((int)kind < 0 || kind >= ML_GC_MAX)
+		return "?";
+	return gc_table[kind].name;
+}
+
 static const char *pick_name(int i)
 {
 	if (i < PICK_ANCHOR)
@@ -149,7 +163,7 @@ static const char *pick_name(int i)
 	if (i < PICK_GC)
 		return anchor_names[i - PICK_ANCHOR];
 	if (i < PICK_LIBC_MARKER)
-		return gc_names[i - PICK_GC];
+		return gc_table[i - PICK_GC].sym;
 	return "__libc_start_main";
 }
 
