@@ -79,7 +79,7 @@ static int entry_cmp(const void *a, const void *b)
 int proc_maps__parse(FILE *f, struct proc_maps *out)
 {
 	struct proc_maps m = { 0 };
-	size_t cap = 0, linecap = 0;
+	size_t linecap = 0;
 	char *line = NULL;
 	ssize_t len;
 	int err = 0;
@@ -90,7 +90,7 @@ int proc_maps__parse(FILE *f, struct proc_maps *out)
 			line[--len] = '\0';
 		if (!len)
 			continue;
-		if (ARRAY_GROW(m.v, cap, m.n + 1)) {
+		if (ARRAY_GROW(m.v, m.cap, m.n + 1)) {
 			err = -ENOMEM;
 			goto cleanup;
 		}
