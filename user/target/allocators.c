@@ -861,7 +861,8 @@ static int find_lib(const char *name, const struct dyn_info *obj, const struct d
 			 exe ? exe->origin : ".", name, machine, out, size))
 		return 0;
 	if (obj && obj->runpath &&
-	    !search_list(obj->runpath, SEARCHPATH_RPATH_SEPS, obj->origin, name, machine, out, size))
+	    !search_list(obj->runpath, SEARCHPATH_RPATH_SEPS, obj->origin, name, machine, out,
+			 size))
 		return 0;
 	return search_list(default_dirs, ":", NULL, name, machine, out, size);
 }
