@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "test.h"
 #include "target/allocators.h"
@@ -194,6 +196,14 @@ void test_allocators_libc(void)
 	if (test__start_subtest("names")) {
 		ASSERT_STREQ(alloc_func_name(ML_FN_POSIX_MEMALIGN), "posix_memalign", "name");
 		ASSERT_STREQ(alloc_func_name(ML_FN_MAX), "?", "out of range");
+		ASSERT_STREQ(v8_gc_function_name(ML_GC_SCAVENGE), "ScavengerCollector::CollectGarbage",
+			     "scavenger");
+		ASSERT_STREQ(v8_gc_function_name(ML_GC_MINOR_MC),
+			     "MinorMarkCompactCollector::CollectGarbage", "minor mark-compact");
+		ASSERT_STREQ(v8_gc_function_name(ML_GC_FULL), "MarkCompactCollector::CollectGarbage",
+			     "full");
+		ASSERT_STREQ(v8_gc_function_name(ML_GC_MAX), "?", "gc out of range");
+		ASSERT_STREQ(v8_gc_function_name((enum ml_gc_kind)-1), "?", "gc negative");
 	}
 cleanup:
 	allocators__free(a);
@@ -333,6 +343,77 @@ static void with_env(const char *name, const char *value)
 		unsetenv(name);
 }
 
+/* Does ld.so load path with this LD_LIBRARY_PATH?  It exits 127 when a
+ * library is missing.
+ */
+static bool ld_so_loads(const char *path, const char *llp)
+{
+	char env[256];
+	int status;
+	pid_t pid;
+
+	snprintf(env, sizeof(env), "LD_LIBRARY_PATH=%s", llp);
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { (char *)path, NULL }, *envp[] = { env, NULL };
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execve(path, argv, envp);
+		_exit(126);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+/* LD_LIBRARY_PATH's empty entries, separators and $ORIGIN: what we find
+ * must be what ld.so loads.  Empty entries (the current directory) are
+ * tried from the fixtures' directory, which holds libmyalloc.so; $ORIGIN
+ * from here, where "." does not.
+ */
+static void llp_as_ld_so(struct allocators *a)
+{
+	static const struct {
+		const char *llp;
+		bool in_fixtures, found;
+	} cases[] = {
+		{ "$ORIGIN", false, true },		/* the executable's directory */
+		{ "/x:${ORIGIN}", false, true },
+		{ ".", false, false },
+		{ "/nonexistent:", true, true },	/* trailing: the current directory */
+		{ ":/nonexistent", true, true },
+		{ "/nonexistent::/x", true, true },
+		{ "/nonexistent;", true, true },	/* ';' separates too */
+		{ "", true, false },			/* empty as a whole: ignored */
+		{ "/nonexistent", true, false },
+	};
+	const struct allocator_lib *out[8];
+	char cwd[PATH_MAX], exe[PATH_MAX];
+	size_t i;
+	int n;
+
+	if (!ASSERT_OK_PTR(getcwd(cwd, sizeof(cwd)), "getcwd"))
+		return;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(exe, sizeof(exe), "%s", cases[i].in_fixtures ? "./myalloc_user_norpath" :
+			 fixture("myalloc_user_norpath"));
+		if (cases[i].in_fixtures && !ASSERT_OK(chdir(fixture("")), "chdir fixtures"))
+			break;
+		setenv("LD_LIBRARY_PATH", cases[i].llp, 1);
+		n = allocators__for_command(a, exe, out, 8);
+		unsetenv("LD_LIBRARY_PATH");
+		if (cases[i].found) {
+			expect_myalloc_then_libc(out, n);
+		} else if (ASSERT_EQ(n, 1, cases[i].llp)) {
+			ASSERT_TRUE(out[0]->is_libc, "libc only");
+		}
+		ASSERT_EQ(ld_so_loads(exe, cases[i].llp), cases[i].found, cases[i].llp);
+		if (!ASSERT_OK(chdir(cwd), "chdir back"))
+			break;
+	}
+}
+
 void test_allocators_for_command(void)
 {
 	struct allocators *a = allocators__new();
@@ -361,6 +442,8 @@ void test_allocators_for_command(void)
 		unsetenv("LD_LIBRARY_PATH");
 		expect_myalloc_then_libc(out, n);
 	}
+	if (test__start_subtest("LD_LIBRARY_PATH as ld.so reads it"))
+		llp_as_ld_so(a);
 	if (test__start_subtest("LD_PRELOAD and PATH")) {
 		snprintf(preload, sizeof(preload), " libnonexistent.so:%s ", fixture("libmyalloc.so"));
 		setenv("LD_PRELOAD", preload, 1);

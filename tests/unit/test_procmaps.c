@@ -52,6 +52,7 @@ void test_procmaps_parse(void)
 		return;
 	if (!ASSERT_EQ(m.n, 10, "entries"))
 		goto cleanup;
+	ASSERT_GE(m.cap, m.n, "capacity kept");
 
 	if (test__start_subtest("sorted by start")) {
 		for (i = 1; i < m.n; i++)

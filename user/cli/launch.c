@@ -2,40 +2,31 @@
 /* user/cli/launch.c: run CMD under the probes. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include "cli/launch.h"
+#include "target/searchpath.h"
 
 char *launch__resolve(const char *cmd)
 {
-	const char *path = getenv("PATH");
-	char *dirs, *dir, *save = NULL, *found = NULL;
-	struct stat st;
+	char full[PATH_MAX];
+	int err;
 
 	if (strchr(cmd, '/')) {
 		if (access(cmd, X_OK))
 			return NULL;
 		return realpath(cmd, NULL);
 	}
-	dirs = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	if (!dirs)
+	/* The file execvp() in launch__start() will run. */
+	err = searchpath__find_command(cmd, full, sizeof(full));
+	if (err) {
+		errno = -err;
 		return NULL;
-	errno = ENOENT;
-	for (dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		char full[4096];
-
-		snprintf(full, sizeof(full), "%s/%s", *dir ? dir : ".", cmd);
-		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0) {
-			found = realpath(full, NULL);
-			break;
-		}
 	}
-	free(dirs);
-	return found;
+	return realpath(full, NULL);
 }
 
 int launch__start(struct launched *l, char **argv, const sigset_t *child_mask)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "export/folded.h"
+#include "util/array.h"
 
 /* One output line: the escaped stack and its values. */
 struct folded_line {
@@ -42,7 +43,7 @@ void folded_escape(const char *name, char *buf, size_t len)
 static char *stack_string(const struct psample *s)
 {
 	char *out = NULL, *esc = NULL;
-	size_t outlen = 0, esclen = 0;
+	size_t outlen = 0, esccap = 0;
 	FILE *f = open_memstream(&out, &outlen);
 	int i;
 
@@ -52,14 +53,8 @@ static char *stack_string(const struct psample *s)
 		/* escaping can grow a name to 4 times its length */
 		size_t need = strlen(s->frames[i].name) * 4 + 1;
 
-		if (need > esclen) {
-			char *bigger = realloc(esc, need);
-
-			if (!bigger)
-				break;
-			esc = bigger;
-			esclen = need;
-		}
+		if (ARRAY_GROW(esc, esccap, need))
+			break;
 		folded_escape(s->frames[i].name, esc, need);
 		fprintf(f, "%s%s", i ? ";" : "", esc);
 	}

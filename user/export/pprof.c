@@ -23,6 +23,7 @@
 #endif
 
 #include "export/pprof_format.h"
+#include "util/array.h"
 
 /* ---- building blocks: an arena, a hash of byte keys, growing arrays ---- */
 
@@ -186,7 +187,7 @@ static void *builder__push(struct builder *b, void ***arr, size_t *n, size_t *ca
 
 	if (!msg)
 		return NULL;
-	if (ensure_mem((void **)arr, cap, *n + 1, sizeof(void *))) {
+	if (ARRAY_GROW(*arr, *cap, *n + 1)) {
 		b->err = -ENOMEM;
 		return NULL;
 	}
@@ -203,8 +204,7 @@ static int64_t builder__string(struct builder *b, const char *s)
 	if (!e)
 		return 0;
 	if (!e->val) {
-		if (ensure_mem((void **)&p->string_table, &b->cap_strings, p->n_string_table + 1,
-			       sizeof(*p->string_table))) {
+		if (ARRAY_GROW(p->string_table, b->cap_strings, p->n_string_table + 1)) {
 			b->err = -ENOMEM;
 			return 0;
 		}
@@ -342,7 +342,7 @@ static uint64_t builder__location(struct builder *b, pid_t pid, const struct fra
 
 	if (b->err)
 		return 0;
-	if (ensure_mem((void **)&b->key, &b->key_cap, len, sizeof(*b->key))) {
+	if (ARRAY_GROW(b->key, b->key_cap, len)) {
 		b->err = -ENOMEM;
 		return 0;
 	}

@@ -7,8 +7,6 @@
 #ifndef PPROF_FORMAT_H
 #define PPROF_FORMAT_H
 
-#include <errno.h>
-#include <stdlib.h>
 #include "profile.pb-c.h"
 #include "export/profile.h"
 
@@ -37,23 +35,5 @@ static const struct {
 #define DEFAULT_SAMPLE_TYPE "inuse_space"
 #define NO_STACK "[no stack]"	/* the one location of a stack without frames */
 #define NAME_LEN 64		/* profile_frame_name()'s buffer, as profile.c gives it */
-
-/* Room for need elements of size elem in *arr (libbpf_ensure_mem's shape). */
-static inline int ensure_mem(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 16;
-	void *v;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	v = realloc(*arr, n * elem);
-	if (!v)
-		return -ENOMEM;
-	*arr = v;
-	*cap = n;
-	return 0;
-}
 
 #endif /* PPROF_FORMAT_H */

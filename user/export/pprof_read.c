@@ -20,6 +20,7 @@
 #endif
 
 #include "export/pprof_format.h"
+#include "util/array.h"
 
 #define MAX_UNCOMPRESSED (1ull << 30)	/* a larger profile is not one we wrote */
 
@@ -41,7 +42,7 @@ struct reader {
 	size_t vi;		/* the chosen sample type */
 	struct pframe *frames;	/* scratch for one sample */
 	char *names;		/* NAME_LEN bytes per frame, for names made up here */
-	size_t cap;
+	size_t frames_cap, names_cap;	/* in frames */
 	char *err;
 	size_t errlen;
 	char why[160];
@@ -75,7 +76,7 @@ static int read_all(const char *path, uint8_t **data, size_t *len)
 	if (!f)
 		return -errno;
 	do {
-		if (ensure_mem((void **)data, &cap, *len + 65536, 1)) {
+		if (ARRAY_GROW(*data, cap, *len + 65536)) {
 			ret = -ENOMEM;
 			break;
 		}
@@ -107,7 +108,7 @@ static int reader__inflate(struct reader *rd, const uint8_t *data, size_t len, u
 		if (zret == Z_STREAM_END && inflateReset(&zs) != Z_OK)
 			break;
 		if (cap - *outlen < 65536 && (*outlen + 65536 > MAX_UNCOMPRESSED ||
-		    ensure_mem((void **)out, &cap, *outlen + 65536, 1))) {
+		    ARRAY_GROW(*out, cap, *outlen + 65536))) {
 			ret = reader__fail(rd, -EINVAL,
 					   "not a pprof profile: more than 1 GiB uncompressed");
 			break;
@@ -464,17 +465,9 @@ static const char *reader__labels(struct reader *rd, const pb_sample *s, char *b
 /* Room for n frames (and their made-up names) in the scratch arrays. */
 static int reader__reserve(struct reader *rd, size_t n)
 {
-	size_t cap = rd->cap;
-
-	if (ensure_mem((void **)&rd->frames, &rd->cap, n, sizeof(*rd->frames)))
+	if (ARRAY_GROW(rd->frames, rd->frames_cap, n) ||
+	    ARRAY_GROW_ELEM(rd->names, rd->names_cap, n, NAME_LEN))
 		return -ENOMEM;
-	if (rd->cap != cap || !rd->names) {
-		char *names = realloc(rd->names, rd->cap * NAME_LEN);
-
-		if (!names)
-			return -ENOMEM;
-		rd->names = names;
-	}
 	return 0;
 }
 

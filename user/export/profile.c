@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "export/profile.h"
+#include "util/array.h"
 
 static const struct {
 	const char *unit, *title;
@@ -63,15 +64,8 @@ int profile__add(struct profile *p, const struct pframe *frames, int nframes, in
 	struct psample *s;
 	int i;
 
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 256;
-		struct psample *v = realloc(p->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		p->v = v;
-		p->cap = cap;
-	}
+	if (ARRAY_GROW(p->v, p->cap, p->n + 1))
+		return -ENOMEM;
 	s = &p->v[p->n];
 	memset(s, 0, sizeof(*s));
 	s->frames = calloc(nframes ? nframes : 1, sizeof(*s->frames));

@@ -24,6 +24,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include "sym/symbolize.h"
+#include "util/array.h"
 
 /* A perf map is written by the traced process: bound what it can cost us. */
 #define PERF_MAP_LINE_MAX	1024
@@ -613,18 +614,12 @@ static void module__build_publics(struct sym_module *m)
 		GElf_Sym sym;
 		GElf_Addr value;
 		const char *name = dwfl_module_getsym_info(m->mod, i, &sym, &value, NULL, NULL, NULL);
-		struct public_name *v;
 
 		if (!name || name[0] == '_' || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
 		    GELF_ST_BIND(sym.st_info) == STB_LOCAL || sym.st_shndx == SHN_UNDEF)
 			continue;
-		if (m->npublics == cap) {
-			cap = cap ? cap * 2 : 256;
-			v = realloc(m->publics, cap * sizeof(*v));
-			if (!v)
-				return;
-			m->publics = v;
-		}
+		if (ARRAY_GROW(m->publics, cap, m->npublics + 1))
+			return;
 		m->publics[m->npublics++] = (struct public_name){ value, name };
 	}
 	if (m->npublics > 1)
@@ -761,15 +756,8 @@ static int jit_sym_cmp(const void *a, const void *b)
 
 static int perf_map__add(struct perf_map *pm, size_t *cap, struct jit_sym *sym)
 {
-	if (pm->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
-		struct jit_sym *v = realloc(pm->v, ncap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		pm->v = v;
-		*cap = ncap;
-	}
+	if (ARRAY_GROW(pm->v, *cap, pm->n + 1))
+		return -ENOMEM;
 	sym->seq = pm->n;
 	pm->v[pm->n++] = *sym;
 	return 0;

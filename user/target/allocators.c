@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include "target/allocators.h"
 #include "target/probeplace.h"
+#include "target/searchpath.h"
+#include "util/array.h"
 
 #define CODE_MAX	4096	/* bytes of a function handed to probe_place() */
 #define VERSYM_HIDDEN_BIT 0x8000	/* versym: not the default version */
@@ -62,11 +64,18 @@ static const struct {
 	[ML_FN_NODE_AB_ALLOCATE_UNINIT] = { "_ZN4node24NodeArrayBufferAllocator21AllocateUninitializedEm", 2 },
 };
 
-/* V8's collectors, by enum ml_gc_kind (gc_enter reads no argument). */
-static const char *const gc_names[ML_GC_MAX] = {
-	[ML_GC_SCAVENGE] = "_ZN2v88internal18ScavengerCollector14CollectGarbageEv",
-	[ML_GC_MINOR_MC] = "_ZN2v88internal25MinorMarkCompactCollector14CollectGarbageEv",
-	[ML_GC_FULL] = "_ZN2v88internal20MarkCompactCollector14CollectGarbageEv",
+/* V8's collectors, by enum ml_gc_kind (gc_enter reads no argument): the
+ * symbol looked up, and the name shown for it.
+ */
+static const struct {
+	const char *sym, *name;
+} gc_table[ML_GC_MAX] = {
+	[ML_GC_SCAVENGE] = { "_ZN2v88internal18ScavengerCollector14CollectGarbageEv",
+			     "ScavengerCollector::CollectGarbage" },
+	[ML_GC_MINOR_MC] = { "_ZN2v88internal25MinorMarkCompactCollector14CollectGarbageEv",
+			     "MinorMarkCompactCollector::CollectGarbage" },
+	[ML_GC_FULL] = { "_ZN2v88internal20MarkCompactCollector14CollectGarbageEv",
+			 "MarkCompactCollector::CollectGarbage" },
 };
 
 /* Every function of V8's page allocator, v8::internal::MemoryAllocator:
@@ -140,6 +149,13 @@ const char *anchor_func_name(int anchor)
 	return anchor_names[anchor];
 }
 
+const char *v8_gc_function_name(enum ml_gc_kind kind)
+{
+	if ((int)kind < 0 || kind >= ML_GC_MAX)
+		return "?";
+	return gc_table[kind].name;
+}
+
 static const char *pick_name(int i)
 {
 	if (i < PICK_ANCHOR)
@@ -147,7 +163,7 @@ static const char *pick_name(int i)
 	if (i < PICK_GC)
 		return anchor_names[i - PICK_ANCHOR];
 	if (i < PICK_LIBC_MARKER)
-		return gc_names[i - PICK_GC];
+		return gc_table[i - PICK_GC].sym;
 	return "__libc_start_main";
 }
 
@@ -194,15 +210,8 @@ static struct cache_slot *cache_find(struct allocators *a, uint64_t dev, uint64_
 
 static int cache_add(struct allocators *a, uint64_t dev, uint64_t ino, struct allocator_lib *lib)
 {
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 16;
-		struct cache_slot *v = realloc(a->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		a->v = v;
-		a->cap = cap;
-	}
+	if (ARRAY_GROW(a->v, a->cap, a->n + 1))
+		return -ENOMEM;
 	a->v[a->n++] = (struct cache_slot){ .dev = dev, .ino = ino, .lib = lib };
 	return 0;
 }
@@ -252,15 +261,8 @@ static int better_pick(const struct sym_pick *old, int is_default, const GElf_Sy
  */
 static void ranges_add(struct sym_ranges *r, const GElf_Sym *sym)
 {
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		struct code_range *v = realloc(r->v, cap * sizeof(*v));
-
-		if (!v)
-			return;	/* fewer ranges: some V8 pages count as mmap */
-		r->v = v;
-		r->cap = cap;
-	}
+	if (ARRAY_GROW(r->v, r->cap, r->n + 1))
+		return;	/* fewer ranges: some V8 pages count as mmap */
 	r->v[r->n++] = (struct code_range){ sym->st_value, sym->st_value + sym->st_size };
 }
 
@@ -595,15 +597,8 @@ static int found_add(struct found_list *l, const struct allocator_lib *lib)
 	for (i = 0; i < l->n; i++)
 		if (l->v[i] == lib)
 			return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		const struct allocator_lib **v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (ARRAY_GROW(l->v, l->cap, l->n + 1))
+		return -ENOMEM;
 	l->v[l->n++] = lib;
 	return 0;
 }
@@ -824,58 +819,18 @@ static int elf_machine(const char *path)
 	return machine;
 }
 
-/* One directory of a search path with $ORIGIN / ${ORIGIN} replaced; 0 when
- * it holds another dynamic string token ($LIB, $PLATFORM), left out.
+/* Look for name in each directory of list, as ld.so reads it (searchpath.h:
+ * an empty entry is the current directory, $ORIGIN is origin).
  */
-static int expand_dir(const char *dir, size_t len, const char *origin, char *out, size_t size)
+static int search_list(const char *list, const char *seps, const char *origin, const char *name,
+		       int machine, char *out, size_t size)
 {
-	size_t k = 0;
+	struct searchpath sp;
 
-	while (len && k + 1 < size) {
-		size_t tok = 0;
-
-		if (len >= 9 && strncmp(dir, "${ORIGIN}", 9) == 0)
-			tok = 9;
-		else if (len >= 7 && strncmp(dir, "$ORIGIN", 7) == 0)
-			tok = 7;
-		else if (*dir == '$')
+	searchpath__init_ld(&sp, list, seps, origin);
+	while (searchpath__next(&sp, name, out, size))
+		if (access(out, R_OK) == 0 && elf_machine(out) == machine)
 			return 0;
-		if (tok) {
-			k += snprintf(out + k, size - k, "%s", origin);
-			if (k >= size)
-				return 0;
-			dir += tok;
-			len -= tok;
-			continue;
-		}
-		out[k++] = *dir++;
-		len--;
-	}
-	out[k] = '\0';
-	return !len;
-}
-
-/* Look for name in each directory of list (':' separated; ';' is also a
- * separator for LD_LIBRARY_PATH, as in ld.so).  An empty entry is the
- * current directory.
- */
-static int search_list(const char *list, const char *origin, const char *name, int machine,
-		       char *out, size_t size)
-{
-	char dir[PATH_MAX];
-
-	while (list && *list) {
-		size_t len = strcspn(list, ":;");
-
-		if (expand_dir(list, len, origin, dir, sizeof(dir))) {
-			snprintf(out, size, "%s/%s", len ? dir : ".", name);
-			if (access(out, R_OK) == 0 && elf_machine(out) == machine)
-				return 0;
-		}
-		list += len;
-		if (*list)
-			list++;
-	}
 	return -ENOENT;
 }
 
@@ -885,8 +840,9 @@ static const char *const default_dirs =
 /* Resolve a DT_NEEDED (or LD_PRELOAD) name the way ld.so does: a name
  * with a slash is a path; else DT_RPATH (only when there is no
  * DT_RUNPATH; the executable's RPATH applies to its dependencies too),
- * LD_LIBRARY_PATH, DT_RUNPATH, then the standard directories.  The
- * ld.so.cache is not read: Debian's standard directories cover it.
+ * LD_LIBRARY_PATH (its $ORIGIN is the executable's directory), DT_RUNPATH,
+ * then the standard directories.  The ld.so.cache is not read: Debian's
+ * standard directories cover it.
  */
 static int find_lib(const char *name, const struct dyn_info *obj, const struct dyn_info *exe,
 		    int machine, char *out, size_t size)
@@ -896,45 +852,29 @@ static int find_lib(const char *name, const struct dyn_info *obj, const struct d
 		return access(out, R_OK) ? -errno : 0;
 	}
 	if (obj && !obj->runpath && obj->rpath &&
-	    !search_list(obj->rpath, obj->origin, name, machine, out, size))
+	    !search_list(obj->rpath, SEARCHPATH_RPATH_SEPS, obj->origin, name, machine, out, size))
 		return 0;
 	if (exe && exe != obj && !(obj && obj->runpath) && !exe->runpath && exe->rpath &&
-	    !search_list(exe->rpath, exe->origin, name, machine, out, size))
+	    !search_list(exe->rpath, SEARCHPATH_RPATH_SEPS, exe->origin, name, machine, out, size))
 		return 0;
-	if (!search_list(getenv("LD_LIBRARY_PATH"), ".", name, machine, out, size))
+	if (!search_list(getenv("LD_LIBRARY_PATH"), SEARCHPATH_LD_LIBRARY_SEPS,
+			 exe ? exe->origin : ".", name, machine, out, size))
 		return 0;
 	if (obj && obj->runpath &&
-	    !search_list(obj->runpath, obj->origin, name, machine, out, size))
+	    !search_list(obj->runpath, SEARCHPATH_RPATH_SEPS, obj->origin, name, machine, out,
+			 size))
 		return 0;
-	return search_list(default_dirs, ".", name, machine, out, size);
+	return search_list(default_dirs, ":", NULL, name, machine, out, size);
 }
 
 /* A command name without a slash, through PATH as execvp would. */
 static int resolve_command(const char *cmd, char *out, size_t size)
 {
-	const char *path = getenv("PATH");
-	struct stat st;
-
 	if (strchr(cmd, '/')) {
 		snprintf(out, size, "%s", cmd);
 		return access(out, F_OK) ? -errno : 0;
 	}
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t len = strcspn(path, ":");
-
-		if (len)
-			snprintf(out, size, "%.*s/%s", (int)len, path, cmd);
-		else
-			snprintf(out, size, "./%s", cmd);
-		if (access(out, X_OK) == 0 && stat(out, &st) == 0 && S_ISREG(st.st_mode))
-			return 0;
-		path += len;
-		if (*path)
-			path++;
-	}
-	return -ENOENT;
+	return searchpath__find_command(cmd, out, size);
 }
 
 struct cmd_scan {

@@ -121,5 +121,9 @@ int allocators__for_command(struct allocators *a, const char *exe_path,
 const char *alloc_func_name(int fn);
 /* Name of an anchor (enum anchor_fn): "sbrk", "mremap"; "?" if out of range. */
 const char *anchor_func_name(int anchor);
+/* Name of a V8 collector, for messages and probe names (lib->gc[kind]):
+ * "ScavengerCollector::CollectGarbage"; "?" if out of range.
+ */
+const char *v8_gc_function_name(enum ml_gc_kind kind);
 
 #endif /* ALLOCATORS_H */

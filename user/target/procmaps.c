@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "target/procmaps.h"
+#include "util/array.h"
 
 #define DELETED_SUFFIX " (deleted)"
 
@@ -78,27 +79,20 @@ static int entry_cmp(const void *a, const void *b)
 int proc_maps__parse(FILE *f, struct proc_maps *out)
 {
 	struct proc_maps m = { 0 };
-	size_t cap = 0, linecap = 0;
+	size_t linecap = 0;
 	char *line = NULL;
 	ssize_t len;
 	int err = 0;
 
 	errno = 0;
 	while ((len = getline(&line, &linecap, f)) >= 0) {
-		struct map_entry *v;
-
 		if (len && line[len - 1] == '\n')
 			line[--len] = '\0';
 		if (!len)
 			continue;
-		if (m.n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = realloc(m.v, cap * sizeof(*v));
-			if (!v) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			m.v = v;
+		if (ARRAY_GROW(m.v, m.cap, m.n + 1)) {
+			err = -ENOMEM;
+			goto cleanup;
 		}
 		err = parse_line(line, &m.v[m.n]);
 		if (err) {

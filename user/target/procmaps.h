@@ -23,6 +23,10 @@ struct proc_maps {
 	pid_t pid;
 	size_t n;
 	struct map_entry *v;	/* sorted by start */
+	/* Entries allocated in v, for ARRAY_GROW(); 0 when v was built by
+	 * hand (ARRAY_GROW then reallocates, which is safe).
+	 */
+	size_t cap;
 };
 
 /* Parse text in /proc/PID/maps format.  0 or -errno; on error out is empty. */
