@@ -376,7 +376,7 @@ void test_options_command(void)
 		if (ASSERT_EQ(p->opts.ncmd, 1, "ncmd"))
 			ASSERT_STREQ(p->opts.cmd[0], "-v", "cmd[0]");
 	}
-	if (test__start_subtest("spec examples")) {
+	if (test__start_subtest("the examples of --help")) {
 		struct parsed *p = parse(ARGV("-p", "1234", "--interval", "10"));
 
 		ASSERT_EQ(p->res, OPTIONS_OK, "-p 1234 --interval 10");
