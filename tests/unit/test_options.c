@@ -489,7 +489,8 @@ void test_options_help_version(void)
 		ASSERT_STRCONTAINS(p->out, "memleakbpf -- ./cmd args", "example 3");
 		ASSERT_STRCONTAINS(p->out, "memleakbpf --json -d 30s -p 1234", "example 4");
 		ASSERT_STRCONTAINS(p->out, "--max-allocs", "advanced option");
-		ASSERT_STRCONTAINS(p->out, "--sample-bytes", "option");
+		/* not yet available: parsed (and refused later), not offered */
+		ASSERT_FALSE(strstr(p->out, "sample-bytes"), "--sample-bytes hidden");
 	}
 	if (test__start_subtest("-h stops before later errors")) {
 		struct parsed *p = parse(ARGV("-h", "--interval", "abc"));
@@ -504,6 +505,7 @@ void test_options_help_version(void)
 		ASSERT_EQ(p->res, OPTIONS_EXIT, "result");
 		ASSERT_STRCONTAINS(p->out, "Usage: memleakbpf", "usage");
 		ASSERT_STRCONTAINS(p->out, "--interval=DUR", "usage options");
+		ASSERT_FALSE(strstr(p->out, "sample-bytes"), "--sample-bytes hidden");
 	}
 	if (test__start_subtest("version")) {
 		struct parsed *p = parse(ARGV("-V"));

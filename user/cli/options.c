@@ -85,8 +85,11 @@ static const struct argp_option option_table[] = {
 	{ "no-mmap", OPT_NO_MMAP, 0, 0, "Leave out mmap, munmap, mremap and brk", 1 },
 	{ "min-size", OPT_MIN_SIZE, "SIZE", 0, "Only allocations of at least SIZE bytes", 1 },
 	{ "max-size", OPT_MAX_SIZE, "SIZE", 0, "Only allocations of at most SIZE bytes", 1 },
-	{ "sample-bytes", OPT_SAMPLE_BYTES, "N", 0,
-	  "Sample one allocation per N bytes allocated on average (not yet available: 0, every allocation)", 1 },
+	/* Hidden until sampling works: parsed, then refused with a clear error
+	 * (main.c), so that scripts written for it fail loudly.
+	 */
+	{ "sample-bytes", OPT_SAMPLE_BYTES, "N", OPTION_HIDDEN,
+	  "Sample one allocation per N bytes allocated on average (0: every allocation)", 1 },
 
 	{ 0, 0, 0, 0, "Reports:", 2 },
 	{ "interval", 'i', "DUR", 0, "Print a report every DUR (default 10s)", 2 },
