@@ -465,7 +465,10 @@ void test_options_errors(void)
 		expect_bad(ARGV("--no-malloc", "--no-mmap"), "--no-malloc", "--no-mmap");
 	}
 	if (test__start_subtest("unknown option")) {
-		expect_bad(ARGV("--frobnicate"), "--frobnicate", NULL);
+		/* getopt's line, logged with the same prefix as ours */
+		expect_bad(ARGV("--frobnicate"), "memleakbpf: unrecognized option '--frobnicate'\n"
+			   HINT "\n", NULL);
+		expect_bad(ARGV("--max", "1"), "memleakbpf: option '--max' is ambiguous", NULL);
 		expect_bad(ARGV("-x"), "'x'", NULL);
 		expect_bad(ARGV("--json=yes"), "--json", NULL);
 	}
