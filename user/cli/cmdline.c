@@ -7,28 +7,37 @@
 #include "cli/cmdline.h"
 #include "util/log.h"
 
-#define PREFIX CMDLINE_PROG ": "
+/* line without "prefix: ", or NULL when it does not start so. */
+static char *after_prefix(char *line, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	return !strncmp(line, prefix, len) && !strncmp(line + len, ": ", 2) ? line + len + 2 : NULL;
+}
 
 /* Each line once more through the logger, without the prefix it already
- * has (getopt's is argv[0], ours is the logger's).
+ * has: getopt's is argv[0] (prog), the logger's "memleakbpf".
  */
-static void log_held_lines(char *text)
+static void log_held_lines(char *text, const char *prog)
 {
-	char *line, *next;
+	char *line, *next, *msg;
 
 	for (line = text; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		if (!strncmp(line, PREFIX, strlen(PREFIX)))
-			line += strlen(PREFIX);
-		if (*line)
-			log_error("%s", line);
+		msg = after_prefix(line, prog);
+		if (!msg)
+			msg = after_prefix(line, CMDLINE_PROG);
+		if (!msg)
+			msg = line;
+		if (*msg)
+			log_error("%s", msg);
 	}
 }
 
-error_t cmdline__parse(const struct argp *argp, int argc, char **argv, unsigned flags,
-		       void *input)
+error_t cmdline__parse(const struct argp *argp, const char *prog, int argc, char **argv,
+		       unsigned flags, void *input)
 {
 	FILE *held, *real_stderr = stderr;
 	char **args, *text = NULL;
@@ -39,7 +48,7 @@ error_t cmdline__parse(const struct argp *argp, int argc, char **argv, unsigned 
 	if (!args)
 		return ENOMEM;
 	memcpy(args, argv, argc * sizeof(*args));
-	args[0] = (char *)CMDLINE_PROG;	/* getopt's prefix, and the usage line's name */
+	args[0] = (char *)prog;		/* getopt's prefix, and the usage line's name */
 	/* getopt prints to stderr, the FILE: glibc lets a program point it
 	 * elsewhere.  Without memory for that, getopt's line goes out as is.
 	 */
@@ -50,7 +59,7 @@ error_t cmdline__parse(const struct argp *argp, int argc, char **argv, unsigned 
 	if (held) {
 		stderr = real_stderr;
 		fclose(held);
-		log_held_lines(text);
+		log_held_lines(text, prog);
 	}
 	free(text);
 	free(args);

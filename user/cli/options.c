@@ -587,7 +587,8 @@ enum options_result options__parse(struct options *opts, int argc, char **argv)
 	if (argc < 1)
 		return OPTIONS_OK;
 	fflush(stdout);
-	err = cmdline__parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP | ARGP_IN_ORDER, &ctx);
+	err = cmdline__parse(&argp, CMDLINE_PROG, argc, argv,
+			     ARGP_NO_EXIT | ARGP_NO_HELP | ARGP_IN_ORDER, &ctx);
 	if (ctx.printed) {
 		fflush(stdout);
 		return OPTIONS_EXIT;
