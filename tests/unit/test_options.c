@@ -1,13 +1,13 @@
 /* tests/unit/test_options.c: the command line parser and its value parsers.
  *
  * options__parse() is run on whole argv arrays; what it prints on stdout
- * and stderr is captured (dup2 onto temporary files) and checked.
+ * and stderr is captured (capture.h) and checked.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include "test.h"
+#include "capture.h"
 #include "cli/options.h"
 
 #define NSEC_PER_SEC 1000000000ULL
@@ -20,57 +20,19 @@ struct parsed {
 	char err[4096];		/* stderr */
 };
 
-/* Redirect fd to a temporary file; returns the saved fd, or -1. */
-static int capture_start(int fd, FILE **tmp)
-{
-	int saved;
-
-	*tmp = tmpfile();
-	if (!*tmp)
-		return -1;
-	saved = dup(fd);
-	if (saved < 0 || dup2(fileno(*tmp), fd) < 0) {
-		fclose(*tmp);
-		if (saved >= 0)
-			close(saved);
-		return -1;
-	}
-	return saved;
-}
-
-static void capture_end(int fd, int saved, FILE *tmp, char *buf, size_t size)
-{
-	size_t n;
-
-	dup2(saved, fd);
-	close(saved);
-	rewind(tmp);
-	n = fread(buf, 1, size - 1, tmp);
-	buf[n] = '\0';
-	fclose(tmp);
-}
-
 /* argv is NULL-terminated; argv[0] is the program. */
 static struct parsed *parse(char **argv)
 {
 	static struct parsed p;
-	FILE *out_tmp, *err_tmp;
-	int argc = 0, out_fd, err_fd;
+	struct capture c;
+	int argc = 0;
 
 	while (argv[argc])
 		argc++;
 	memset(&p, 0, sizeof(p));
-	fflush(stdout);
-	fflush(stderr);
-	out_fd = capture_start(STDOUT_FILENO, &out_tmp);
-	err_fd = capture_start(STDERR_FILENO, &err_tmp);
+	capture_start(&c);
 	p.res = options__parse(&p.opts, argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	if (err_fd >= 0)
-		capture_end(STDERR_FILENO, err_fd, err_tmp, p.err, sizeof(p.err));
-	if (out_fd >= 0)
-		capture_end(STDOUT_FILENO, out_fd, out_tmp, p.out, sizeof(p.out));
+	capture_end(&c, p.out, sizeof(p.out), p.err, sizeof(p.err));
 	return &p;
 }
 
