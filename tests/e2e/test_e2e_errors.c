@@ -1,4 +1,4 @@
-/* End to end: every row of the spec's error table. */
+/* End to end: each error a user can meet, its one line and its exit code. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

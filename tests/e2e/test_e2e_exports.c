@@ -319,7 +319,8 @@ void test_e2e_diff_errors(void)
 
 		if (ASSERT_OK(ml_run(&r, args), "run")) {
 			ASSERT_EQ(r.exit_code, 2, "exit code");
-			ASSERT_STRCONTAINS(r.err, "memleakbpf diff: missing NEW profile (give BASE and NEW)\n", "err");
+			ASSERT_STREQ(r.err, "memleakbpf: missing NEW profile (give BASE and NEW)\n"
+				     "Try 'memleakbpf diff --help' for more information.\n", "err");
 			ml_run_release(&r);
 		}
 	}

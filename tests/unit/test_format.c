@@ -55,7 +55,7 @@ void test_format_bytes(void)
 		ASSERT_STREQ(bytes(1536), "1.5 KiB", "1536");
 		ASSERT_STREQ(bytes(MiB + MiB / 2), "1.5 MiB", "1.5M");
 		ASSERT_STREQ(bytes(212 * MiB), "212.0 MiB", "212M");
-		ASSERT_STREQ(bytes(199438336), "190.2 MiB", "spec example");
+		ASSERT_STREQ(bytes(199438336), "190.2 MiB", "the report's example");
 		ASSERT_STREQ(bytes(GiB + GiB / 2), "1.5 GiB", "1.5G");
 		ASSERT_STREQ(bytes(3 * TiB), "3.0 TiB", "3T");
 		ASSERT_STREQ(bytes(2048 * TiB), "2048.0 TiB", "TiB is the largest unit");
@@ -79,7 +79,7 @@ void test_format_bytes_signed(void)
 	}
 	if (test__start_subtest("units")) {
 		ASSERT_STREQ(sbytes(-4096), "-4.0K", "-4K");
-		ASSERT_STREQ(sbytes(20552089), "+19.6M", "spec example");
+		ASSERT_STREQ(sbytes(20552089), "+19.6M", "the report's example");
 		ASSERT_STREQ(sbytes(GiB + GiB / 2), "+1.5G", "+1.5G");
 		ASSERT_STREQ(sbytes(-(int64_t)(5 * TiB)), "-5.0T", "-5T");
 		ASSERT_STREQ(sbytes(MiB - 1), "+1.0M", "1M-1 rounds up a unit");

@@ -1,13 +1,13 @@
 /* tests/unit/test_options.c: the command line parser and its value parsers.
  *
  * options__parse() is run on whole argv arrays; what it prints on stdout
- * and stderr is captured (dup2 onto temporary files) and checked.
+ * and stderr is captured (capture.h) and checked.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include "test.h"
+#include "capture.h"
 #include "cli/options.h"
 
 #define NSEC_PER_SEC 1000000000ULL
@@ -20,57 +20,19 @@ struct parsed {
 	char err[4096];		/* stderr */
 };
 
-/* Redirect fd to a temporary file; returns the saved fd, or -1. */
-static int capture_start(int fd, FILE **tmp)
-{
-	int saved;
-
-	*tmp = tmpfile();
-	if (!*tmp)
-		return -1;
-	saved = dup(fd);
-	if (saved < 0 || dup2(fileno(*tmp), fd) < 0) {
-		fclose(*tmp);
-		if (saved >= 0)
-			close(saved);
-		return -1;
-	}
-	return saved;
-}
-
-static void capture_end(int fd, int saved, FILE *tmp, char *buf, size_t size)
-{
-	size_t n;
-
-	dup2(saved, fd);
-	close(saved);
-	rewind(tmp);
-	n = fread(buf, 1, size - 1, tmp);
-	buf[n] = '\0';
-	fclose(tmp);
-}
-
 /* argv is NULL-terminated; argv[0] is the program. */
 static struct parsed *parse(char **argv)
 {
 	static struct parsed p;
-	FILE *out_tmp, *err_tmp;
-	int argc = 0, out_fd, err_fd;
+	struct capture c;
+	int argc = 0;
 
 	while (argv[argc])
 		argc++;
 	memset(&p, 0, sizeof(p));
-	fflush(stdout);
-	fflush(stderr);
-	out_fd = capture_start(STDOUT_FILENO, &out_tmp);
-	err_fd = capture_start(STDERR_FILENO, &err_tmp);
+	capture_start(&c);
 	p.res = options__parse(&p.opts, argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	if (err_fd >= 0)
-		capture_end(STDERR_FILENO, err_fd, err_tmp, p.err, sizeof(p.err));
-	if (out_fd >= 0)
-		capture_end(STDOUT_FILENO, out_fd, out_tmp, p.out, sizeof(p.out));
+	capture_end(&c, p.out, sizeof(p.out), p.err, sizeof(p.err));
 	return &p;
 }
 
@@ -376,7 +338,7 @@ void test_options_command(void)
 		if (ASSERT_EQ(p->opts.ncmd, 1, "ncmd"))
 			ASSERT_STREQ(p->opts.cmd[0], "-v", "cmd[0]");
 	}
-	if (test__start_subtest("spec examples")) {
+	if (test__start_subtest("the examples of --help")) {
 		struct parsed *p = parse(ARGV("-p", "1234", "--interval", "10"));
 
 		ASSERT_EQ(p->res, OPTIONS_OK, "-p 1234 --interval 10");
@@ -465,7 +427,10 @@ void test_options_errors(void)
 		expect_bad(ARGV("--no-malloc", "--no-mmap"), "--no-malloc", "--no-mmap");
 	}
 	if (test__start_subtest("unknown option")) {
-		expect_bad(ARGV("--frobnicate"), "--frobnicate", NULL);
+		/* getopt's line, logged with the same prefix as ours */
+		expect_bad(ARGV("--frobnicate"), "memleakbpf: unrecognized option '--frobnicate'\n"
+			   HINT "\n", NULL);
+		expect_bad(ARGV("--max", "1"), "memleakbpf: option '--max' is ambiguous", NULL);
 		expect_bad(ARGV("-x"), "'x'", NULL);
 		expect_bad(ARGV("--json=yes"), "--json", NULL);
 	}
@@ -489,7 +454,8 @@ void test_options_help_version(void)
 		ASSERT_STRCONTAINS(p->out, "memleakbpf -- ./cmd args", "example 3");
 		ASSERT_STRCONTAINS(p->out, "memleakbpf --json -d 30s -p 1234", "example 4");
 		ASSERT_STRCONTAINS(p->out, "--max-allocs", "advanced option");
-		ASSERT_STRCONTAINS(p->out, "--sample-bytes", "option");
+		/* not yet available: parsed (and refused later), not offered */
+		ASSERT_FALSE(strstr(p->out, "sample-bytes"), "--sample-bytes hidden");
 	}
 	if (test__start_subtest("-h stops before later errors")) {
 		struct parsed *p = parse(ARGV("-h", "--interval", "abc"));
@@ -504,6 +470,7 @@ void test_options_help_version(void)
 		ASSERT_EQ(p->res, OPTIONS_EXIT, "result");
 		ASSERT_STRCONTAINS(p->out, "Usage: memleakbpf", "usage");
 		ASSERT_STRCONTAINS(p->out, "--interval=DUR", "usage options");
+		ASSERT_FALSE(strstr(p->out, "sample-bytes"), "--sample-bytes hidden");
 	}
 	if (test__start_subtest("version")) {
 		struct parsed *p = parse(ARGV("-V"));

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tests/unit/test_report_json.c: the NDJSON report (fields fixed by
- * shared/spec/cli.md), parsed back with jansson and against a golden file.
+/* tests/unit/test_report_json.c: the NDJSON report (the contract of
+ * docs/json.md), parsed back with jansson and against a golden file.
  */
 #include <stdlib.h>
 #include <jansson.h>
@@ -111,6 +111,7 @@ static void check_top(json_t *root, const struct report *r)
 	size_t i;
 
 	str_is(root, "type", "report", "top");
+	int_is(root, "schema", 1, "top");
 	time = get(root, "time", JSON_STRING, "top");
 	if (time) {
 		/* YYYY-MM-DDTHH:MM:SSZ */
@@ -133,7 +134,6 @@ static void check_top(json_t *root, const struct report *r)
 	real_is(root, "elapsed_s", r->elapsed_s, "top");
 	bool_is(root, "final", r->final, "top");
 	int_is(root, "dropped", r->dropped, "top");
-	/* beyond the spec's minimum */
 	str_is(root, "sort", "growth", "top");
 	int_is(root, "top", 10, "top");
 	real_is(root, "min_age_s", 30.0, "top");
@@ -423,6 +423,50 @@ static void test_golden(void)
 	free(o.buf);
 }
 
+/* Every line is an object with "schema": 1, whatever the report holds;
+ * the golden file too, so that it cannot drift from the contract.
+ */
+static void schema_on_every_line(const char *buf, size_t len, const char *where)
+{
+	const char *line = buf, *end = buf + len, *nl;
+	json_error_t jerr;
+	json_t *o;
+	int n = 0;
+
+	for (; line < end; line = nl + 1) {
+		nl = memchr(line, '\n', end - line);
+		if (!ASSERT_OK_PTR(nl, "ends in a newline"))
+			return;
+		o = json_loadb(line, nl - line, 0, &jerr);
+		if (ASSERT_TRUE(json_is_object(o), where))
+			int_is(o, "schema", 1, where);
+		json_decref(o);
+		n++;
+	}
+	ASSERT_GT(n, 0, where);
+}
+
+static void test_schema(void)
+{
+	struct report fixture, empty = { .seq = 1, .final = true, .top = 10 };
+	const struct report *reports[] = { &fixture, &empty };
+	struct rendered o;
+	char *golden;
+	size_t i, len;
+
+	report_fixture(&fixture);
+	for (i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+		o = render(reports[i]);
+		if (ASSERT_OK(o.err, "render"))
+			schema_on_every_line(o.buf, o.len, i ? "empty report" : "fixture");
+		free(o.buf);
+	}
+	golden = golden_read(GOLDEN_JSON, &len);
+	if (ASSERT_OK_PTR(golden, GOLDEN_JSON))
+		schema_on_every_line(golden, len, GOLDEN_JSON);
+	free(golden);
+}
+
 void test_report_json(void)
 {
 	if (test__start_subtest("fields"))
@@ -435,4 +479,6 @@ void test_report_json(void)
 		test_empty();
 	if (test__start_subtest("golden"))
 		test_golden();
+	if (test__start_subtest("schema on every object"))
+		test_schema();
 }

@@ -4,8 +4,9 @@
  * argp runs with ARGP_NO_EXIT (main cleans up and picks the exit code),
  * ARGP_NO_HELP (our own -h, --usage and -V, so that printing them is seen
  * and reported as OPTIONS_EXIT) and ARGP_IN_ORDER (nothing after "--" is
- * parsed: it is the command, options included).  Every error prints one
- * line naming the option and its value, then the usage hint.
+ * parsed: it is the command, options included).  Every error logs one
+ * line naming the option and its value (getopt's own too, see
+ * cli/cmdline.h), then the usage hint follows.
  */
 #include <argp.h>
 #include <errno.h>
@@ -13,14 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli/cmdline.h"
 #include "cli/options.h"
+#include "util/log.h"
 
 #ifndef MEMLEAKBPF_VERSION
 #define MEMLEAKBPF_VERSION "unknown"
 #endif
-
-#define PROG "memleakbpf"
-#define HINT "Try '" PROG " --help' for more information.\n"
 
 #define NSEC_PER_MSEC 1000000ULL
 #define NSEC_PER_SEC 1000000000ULL
@@ -85,8 +85,11 @@ static const struct argp_option option_table[] = {
 	{ "no-mmap", OPT_NO_MMAP, 0, 0, "Leave out mmap, munmap, mremap and brk", 1 },
 	{ "min-size", OPT_MIN_SIZE, "SIZE", 0, "Only allocations of at least SIZE bytes", 1 },
 	{ "max-size", OPT_MAX_SIZE, "SIZE", 0, "Only allocations of at most SIZE bytes", 1 },
-	{ "sample-bytes", OPT_SAMPLE_BYTES, "N", 0,
-	  "Sample one allocation per N bytes allocated on average (not yet available: 0, every allocation)", 1 },
+	/* Hidden until sampling works: parsed, then refused with a clear error
+	 * (main.c), so that scripts written for it fail loudly.
+	 */
+	{ "sample-bytes", OPT_SAMPLE_BYTES, "N", OPTION_HIDDEN,
+	  "Sample one allocation per N bytes allocated on average (0: every allocation)", 1 },
 
 	{ 0, 0, 0, 0, "Reports:", 2 },
 	{ "interval", 'i', "DUR", 0, "Print a report every DUR (default 10s)", 2 },
@@ -287,7 +290,7 @@ static void options__set_defaults(struct options *o)
 static error_t bad_value(struct parse_ctx *ctx, const char *opt, const char *arg,
 			 const char *expected)
 {
-	fprintf(stderr, PROG ": invalid value for %s: '%s' (%s)\n", opt, arg, expected);
+	log_error("invalid value for %s: '%s' (%s)", opt, arg, expected);
 	ctx->reported = true;
 	return EINVAL;
 }
@@ -358,8 +361,7 @@ static error_t parse_arg(struct parse_ctx *ctx, struct argp_state *state, const 
 	int idx = state->next - 1;	/* argv[idx] is arg */
 
 	if (!state->quoted || idx < state->quoted) {
-		fprintf(stderr, PROG ": unexpected argument '%s' (to start a command, put it after --)\n",
-			arg);
+		log_error("unexpected argument '%s' (to start a command, put it after --)", arg);
 		ctx->reported = true;
 		return EINVAL;
 	}
@@ -381,8 +383,8 @@ static int check_export_paths(struct parse_ctx *ctx)
 		for (j = i + 1; j < 3; j++) {
 			if (!paths[i] || !paths[j] || strcmp(paths[i], paths[j]))
 				continue;
-			fprintf(stderr, PROG ": conflicting options: %s and %s both write '%s'\n",
-				names[i], names[j], paths[i]);
+			log_error("conflicting options: %s and %s both write '%s'",
+				  names[i], names[j], paths[i]);
 			ctx->reported = true;
 			return -EINVAL;
 		}
@@ -396,32 +398,31 @@ static error_t parse_end(struct parse_ctx *ctx, struct argp_state *state)
 	struct options *o = ctx->opts;
 
 	if (state->quoted && !o->ncmd) {
-		fprintf(stderr, PROG ": missing command after '--'\n");
+		log_error("missing command after '--'");
 		ctx->reported = true;
 		return EINVAL;
 	}
 	if (o->npids && o->ncmd) {
-		fprintf(stderr, PROG ": conflicting options: -p '%s' and -- '%s' (trace running "
-			"processes or start a command, not both)\n", ctx->first_pid_arg, o->cmd[0]);
+		log_error("conflicting options: -p '%s' and -- '%s' (trace running "
+			  "processes or start a command, not both)", ctx->first_pid_arg, o->cmd[0]);
 		ctx->reported = true;
 		return EINVAL;
 	}
 	if (o->min_size > o->max_size) {
-		fprintf(stderr, PROG ": invalid value for --min-size: '%s' is larger than "
-			"--max-size '%s'\n", ctx->min_size_arg, ctx->max_size_arg);
+		log_error("invalid value for --min-size: '%s' is larger than --max-size '%s'",
+			  ctx->min_size_arg, ctx->max_size_arg);
 		ctx->reported = true;
 		return EINVAL;
 	}
 	if (check_export_paths(ctx))
 		return EINVAL;
 	if (o->every && !o->folded_path && !o->flamegraph_path && !o->pprof_path) {
-		fprintf(stderr, PROG ": --every needs an export (--folded, --flamegraph or --pprof)\n");
+		log_error("--every needs an export (--folded, --flamegraph or --pprof)");
 		ctx->reported = true;
 		return EINVAL;
 	}
 	if (o->no_malloc && o->no_mmap) {
-		fprintf(stderr, PROG ": conflicting options: --no-malloc and --no-mmap "
-			"(nothing would be traced)\n");
+		log_error("conflicting options: --no-malloc and --no-mmap (nothing would be traced)");
 		ctx->reported = true;
 		return EINVAL;
 	}
@@ -498,12 +499,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		ctx->printed = true;
 		return ECANCELED;
 	case 'V':
-		printf(PROG " %s\n", MEMLEAKBPF_VERSION);
+		printf(CMDLINE_PROG " %s\n", MEMLEAKBPF_VERSION);
 		ctx->printed = true;
 		return ECANCELED;
 	case ARGP_KEY_INIT:
-		/* getopt's own line (unknown option, missing value) goes to
-		 * stderr; argp's hint, which names --usage, is replaced by ours.
+		/* getopt's own line (unknown option, missing value) is logged
+		 * (cli/cmdline.c); argp's hint, which names --usage, is
+		 * replaced by ours.
 		 */
 		state->err_stream = NULL;
 		return 0;
@@ -526,23 +528,14 @@ static const struct argp argp = {
 enum options_result options__parse(struct options *opts, int argc, char **argv)
 {
 	struct parse_ctx ctx = { .opts = opts, .argv = argv };
-	char **args;
 	error_t err;
 
 	options__set_defaults(opts);
 	if (argc < 1)
 		return OPTIONS_OK;
-	/* argv[0] names the program in getopt's messages and the usage line. */
-	args = calloc(argc + 1, sizeof(*args));
-	if (!args) {
-		fprintf(stderr, PROG ": cannot parse the command line: %s\n", strerror(ENOMEM));
-		return OPTIONS_BAD;
-	}
-	memcpy(args, argv, argc * sizeof(*args));
-	args[0] = (char *)PROG;
 	fflush(stdout);
-	err = argp_parse(&argp, argc, args, ARGP_NO_EXIT | ARGP_NO_HELP | ARGP_IN_ORDER, NULL, &ctx);
-	free(args);
+	err = cmdline__parse(&argp, CMDLINE_PROG, argc, argv,
+			     ARGP_NO_EXIT | ARGP_NO_HELP | ARGP_IN_ORDER, &ctx);
 	if (ctx.printed) {
 		fflush(stdout);
 		return OPTIONS_EXIT;
@@ -550,8 +543,8 @@ enum options_result options__parse(struct options *opts, int argc, char **argv)
 	if (err) {
 		/* Unless we said what failed, getopt did (unknown option, no value). */
 		if (!ctx.reported && err != EINVAL && err != ARGP_ERR_UNKNOWN)
-			fprintf(stderr, PROG ": cannot parse the command line: %s\n", strerror(err));
-		fputs(HINT, stderr);
+			log_error("cannot parse the command line: %s", strerror(err));
+		cmdline__usage_hint(CMDLINE_PROG);
 		return OPTIONS_BAD;
 	}
 	return OPTIONS_OK;

@@ -1,20 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-/* user/export/diff.c: `memleakbpf diff BASE NEW`. */
-#include <argp.h>
+/* user/export/diff.c: the work of `memleakbpf diff BASE NEW` (its command
+ * line is cli/diff_args.c's): read, match, rank, write.
+ */
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "export/diff.h"
 #include "export/exports.h"
 #include "export/flamegraph.h"
 #include "export/folded.h"
-#include "util/format.h"
 #include "export/pprof.h"
-
-#define PROG "memleakbpf diff"
-#define HINT "Try 'memleakbpf diff --help' for more information.\n"
+#include "util/format.h"
+#include "util/log.h"
 
 /* One stack of either profile, its root as matched. */
 struct diff_entry {
@@ -161,94 +159,6 @@ void diff__print(const struct profile *d, int top, FILE *out)
 	}
 }
 
-/* The command line of `diff`. */
-struct diff_args {
-	const char *paths[2];		/* BASE, NEW */
-	int npaths;
-	const char *folded, *flamegraph;
-	const char *sample_index;	/* NULL: the file's default */
-	bool keep_pids;
-	int top;
-	bool printed;			/* --help: exit 0 */
-};
-
-enum { OPT_FOLDED = 0x100, OPT_FLAMEGRAPH, OPT_SAMPLE_INDEX, OPT_KEEP_PIDS };
-
-static const struct argp_option diff_options[] = {
-	{ "folded", OPT_FOLDED, "FILE", 0, "Write a differential folded file (stack BASE NEW per line)", 0 },
-	{ "flamegraph", OPT_FLAMEGRAPH, "FILE.svg", 0, "Write a differential flame graph (growth red, shrinkage blue)", 0 },
-	{ "sample-index", OPT_SAMPLE_INDEX, "TYPE", 0, "For pprof files: inuse_space (default), "
-	  "inuse_objects, alloc_space or alloc_objects", 0 },
-	{ "keep-pids", OPT_KEEP_PIDS, 0, 0, "Match stacks by process id too, not only by process name", 0 },
-	{ "top", 'T', "N", 0, "Stacks in the summary (default 10)", 0 },
-	{ "help", 'h', 0, 0, "Show this help", -1 },
-	{},
-};
-
-static const char diff_doc[] =
-"Which stacks grew between two profiles: BASE and NEW are pprof files\n"
-"(memleakbpf --pprof) or folded files (--folded).  The summary ranks stacks by\n"
-"growth; --folded and --flamegraph write the differential files.\n"
-"\n"
-"EXAMPLES:\n"
-"    memleakbpf -p 1234 --pprof leak.pb.gz --every -i 60   # a profile a minute\n"
-"    memleakbpf diff --flamegraph growth.svg \\\n"
-"        leak-20261122T140000.120Z.pb.gz leak-20261122T150000.340Z.pb.gz";
-
-static error_t diff_parse_opt(int key, char *arg, struct argp_state *state)
-{
-	struct diff_args *a = state->input;
-	char *end;
-	long v;
-
-	switch (key) {
-	case OPT_FOLDED:
-		a->folded = arg;
-		return 0;
-	case OPT_FLAMEGRAPH:
-		a->flamegraph = arg;
-		return 0;
-	case OPT_SAMPLE_INDEX:
-		a->sample_index = arg;
-		return 0;
-	case OPT_KEEP_PIDS:
-		a->keep_pids = true;
-		return 0;
-	case 'T':
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || *end || end == arg || v < 1 || v > INT_MAX) {
-			fprintf(stderr, PROG ": invalid value for --top: '%s' (expected a number of at least 1)\n", arg);
-			return EINVAL;
-		}
-		a->top = (int)v;
-		return 0;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_SHORT_USAGE | ARGP_HELP_LONG | ARGP_HELP_DOC);
-		a->printed = true;
-		return ECANCELED;
-	case ARGP_KEY_INIT:
-		state->err_stream = NULL;
-		return 0;
-	case ARGP_KEY_ARG:
-		if (a->npaths == 2) {
-			fprintf(stderr, PROG ": unexpected argument '%s' (give BASE and NEW)\n", arg);
-			return EINVAL;
-		}
-		a->paths[a->npaths++] = arg;
-		return 0;
-	case ARGP_KEY_END:
-		if (a->npaths < 2) {
-			fprintf(stderr, PROG ": missing %s profile (give BASE and NEW)\n",
-				a->npaths ? "NEW" : "BASE");
-			return EINVAL;
-		}
-		return 0;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-}
-
 static bool is_pprof_file(const char *path)
 {
 	unsigned char magic[2] = { 0 };
@@ -275,51 +185,49 @@ static int read_profile(const char *path, const char *sample_index, struct profi
 		ret = pprof__read(path, sample_index, out, err, sizeof(err));
 	else
 		ret = folded__read(path, out, err, sizeof(err));
-	if (ret)
-		fprintf(stderr, "memleakbpf: %s\n", err[0] ? err : strerror(-ret));
+	if (ret && err[0])
+		log_error("%s", err);
+	else if (ret)
+		log_error("cannot read '%s': %s", path, strerror(-ret));
 	return ret;
 }
 
 static int write_diff_folded(FILE *f, const void *ctx) { return folded__write_diff(ctx, f); }
 static int write_diff_svg(FILE *f, const void *ctx) { return flamegraph__write(ctx, f); }
 
-int diff__main(int argc, char **argv)
+int diff__run(const struct diff_config *cfg)
 {
-	struct argp argp = { diff_options, diff_parse_opt, "BASE NEW", diff_doc };
-	struct diff_args a = { .top = 10 };
 	struct profile base = { 0 }, new = { 0 }, d = { 0 };
-	char *prog = argv[0];
-	int code = 1, err;
+	int err, ret;
 
-	argv[0] = (char *)PROG;		/* names the program in the usage line */
-	err = argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP, NULL, &a);
-	argv[0] = prog;
+	err = read_profile(cfg->base_path, cfg->sample_index, &base);
+	if (!err)
+		err = read_profile(cfg->new_path, cfg->sample_index, &new);
+	if (err)
+		goto cleanup;
+	err = diff__merge(&base, &new, cfg->keep_pids, &d);
 	if (err) {
-		if (a.printed)
-			return 0;
-		fputs(HINT, stderr);
-		return 2;
-	}
-	if (read_profile(a.paths[0], a.sample_index, &base) ||
-	    read_profile(a.paths[1], a.sample_index, &new))
-		goto cleanup;
-	if (diff__merge(&base, &new, a.keep_pids, &d)) {
-		fprintf(stderr, "memleakbpf: cannot compare the profiles: %s\n", strerror(ENOMEM));
+		log_error("cannot compare '%s' and '%s': %s", cfg->base_path, cfg->new_path,
+			  strerror(-err));
 		goto cleanup;
 	}
-	snprintf(d.title, sizeof(d.title), "memleakbpf diff: growth from %s to %s", a.paths[0], a.paths[1]);
+	snprintf(d.title, sizeof(d.title), "memleakbpf diff: growth from %s to %s",
+		 cfg->base_path, cfg->new_path);
 	snprintf(d.subtitle, sizeof(d.subtitle), "%s; red grew, blue shrank",
-		 a.sample_index ? a.sample_index :
-		 is_pprof_file(a.paths[1]) ? "inuse_space (the default)" : "folded values");
-	diff__print(&d, a.top, stdout);
-	code = 0;
-	if (a.folded && exports_write_file("folded diff", a.folded, write_diff_folded, &d))
-		code = 1;
-	if (a.flamegraph && exports_write_file("flame graph", a.flamegraph, write_diff_svg, &d))
-		code = 1;
+		 cfg->sample_index ? cfg->sample_index :
+		 is_pprof_file(cfg->new_path) ? "inuse_space (the default)" : "folded values");
+	diff__print(&d, cfg->top, stdout);
+	/* one file failing does not keep the other from being written */
+	if (cfg->folded_path)
+		err = exports_write_file("folded diff", cfg->folded_path, write_diff_folded, &d);
+	if (cfg->flamegraph_path) {
+		ret = exports_write_file("flame graph", cfg->flamegraph_path, write_diff_svg, &d);
+		if (!err)
+			err = ret;
+	}
 cleanup:
 	profile__release(&base);
 	profile__release(&new);
 	profile__release(&d);
-	return code;
+	return err;
 }

@@ -15,8 +15,25 @@
 #include <stdio.h>
 #include "export/profile.h"
 
-/* argv[0] is "diff".  Returns the exit code: 0, 1 (a file could not be
- * read or written), 2 (bad usage).
+/* What to compare and what to write; cli/diff_args.c fills it from argv. */
+struct diff_config {
+	const char *base_path, *new_path;	/* BASE, NEW */
+	const char *folded_path;		/* differential folded file, or NULL */
+	const char *flamegraph_path;		/* differential flame graph, or NULL */
+	const char *sample_index;		/* pprof sample type; NULL: the file's default */
+	bool keep_pids;				/* match root frames by pid too */
+	int top;				/* stacks in the summary */
+};
+
+/* Read BASE and NEW, print the ranked summary on stdout, write the files
+ * asked for.  Each failure is logged, one line naming the file; a file that
+ * can still be written is.  Returns 0 or the first -errno.
+ */
+int diff__run(const struct diff_config *cfg);
+
+/* The command, its parsing included, is the cli layer's (cli/diff_args.h).
+ * Declared here as well only while main.c includes this header to call it:
+ * to go once main.c includes cli/diff_args.h.
  */
 int diff__main(int argc, char **argv);
 

@@ -7,8 +7,14 @@
 #include <stdio.h>
 #include "report/model.h"
 
+/* The "schema" of every NDJSON object memleakbpf writes (docs/json.md).
+ * Bump it when a field is renamed or removed, or changes type, unit or
+ * meaning; adding a field, an object type or an enumeration value does not.
+ */
+#define REPORT_JSON_SCHEMA 1
+
 void report__print_text(const struct report *r, FILE *out);
-/* One line: {"type": "report", ...}\n.  Returns 0 or -errno. */
+/* One line: {"type": "report", "schema": 1, ...}\n.  Returns 0 or -errno. */
 int report__print_json(const struct report *r, FILE *out);
 
 #endif /* REPORT_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* user/report_json.c: the report as one NDJSON line (field names fixed by
- * ../shared/spec/cli.md: none may be renamed).  Built with jansson, which
- * does the escaping of hostile names for us.
+/* user/report/report_json.c: the report as one NDJSON line, the contract of
+ * docs/json.md: a field is never renamed or removed without a new "schema".
+ * Built with jansson, which does the escaping of hostile names for us.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -150,8 +150,9 @@ int report__print_json(const struct report *r, FILE *out)
 		json_array_append_new(procs, proc_json(&r->procs[i]));
 	for (i = 0; i < r->nstacks; i++)
 		json_array_append_new(stacks, stack_json(&r->stacks[i]));
-	root = json_pack("{s:s, s:s, s:i, s:f, s:b, s:I, s:o, s:s, s:i, s:f, s:i, s:o, s:o}",
+	root = json_pack("{s:s, s:i, s:s, s:i, s:f, s:b, s:I, s:o, s:s, s:i, s:f, s:i, s:o, s:o}",
 			 "type", "report",
+			 "schema", REPORT_JSON_SCHEMA,
 			 "time", when,
 			 "report", r->seq,
 			 "elapsed_s", r->elapsed_s,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* user/report_text.c: the report for people (see ../shared/spec/cli.md). */
+/* user/report/report_text.c: the report for people (README.md, "Reading a report"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,8 +90,8 @@ static void trend_text(const struct trend *t, char *buf, size_t len)
 	default:
 		format_bytes_signed(rate, sizeof(rate), (int64_t)(t->rate_bytes_per_s * 60));
 		snprintf(buf, len, "%s? %s/min over %d reports", verdict_key(t->verdict), rate, t->reports);
-		/* "native-leak?" reads better as "native leak?"; keep the dash
-		 * of "off-heap leak?" (the spec's wording)
+		/* "native-leak?" reads better as "native leak?"; only the last
+		 * dash goes, so "off-heap leak?" keeps the one of "off-heap"
 		 */
 		dash = strstr(buf, "-leak?");
 		if (dash)
