@@ -12,9 +12,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
+#include "cli/diff_args.h"
 #include "cli/launch.h"
 #include "cli/options.h"
-#include "export/diff.h"
 #include "export/exports.h"
 #include "report/collect.h"
 #include "report/report.h"
@@ -95,7 +95,7 @@ static int ensure_tracefs(void)
 	return -errno;
 }
 
-/* Options of the spec that later work will bring: refused, not ignored. */
+/* Options parsed but not available yet: refused, not ignored. */
 static int check_not_yet(const struct options *o)
 {
 	if (!o->sample_bytes)

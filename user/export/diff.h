@@ -31,12 +31,6 @@ struct diff_config {
  */
 int diff__run(const struct diff_config *cfg);
 
-/* The command, its parsing included, is the cli layer's (cli/diff_args.h).
- * Declared here as well only while main.c includes this header to call it:
- * to go once main.c includes cli/diff_args.h.
- */
-int diff__main(int argc, char **argv);
-
 /* out = NEW against BASE: one sample per distinct stack, value from new,
  * base from base, ranked by growth (value - base), largest first; ties by
  * stack.  Without keep_pids, root frames lose their " (pid)".  0 or -ENOMEM.

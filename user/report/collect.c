@@ -10,6 +10,7 @@
 #include "report/rank.h"
 #include "report/trend.h"
 #include "sym/symbolize.h"
+#include "util/array.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -31,15 +32,8 @@ struct site_vec {
 
 static struct site *site_vec_push(struct site_vec *sv)
 {
-	if (sv->n == sv->cap) {
-		size_t cap = sv->cap ? sv->cap * 2 : 1024;
-		struct site *v = realloc(sv->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		sv->v = v;
-		sv->cap = cap;
-	}
+	if (ARRAY_GROW(sv->v, sv->cap, sv->n + 1))
+		return NULL;
 	memset(&sv->v[sv->n], 0, sizeof(sv->v[0]));
 	return &sv->v[sv->n++];
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "target/proctable.h"
+#include "util/array.h"
 #include "util/pidmap.h"
 
 struct known_file {
@@ -165,10 +166,9 @@ int proc__add_mapping(struct proc *p, const struct map_entry *e)
 		m->v[keep++] = m->v[i];
 	}
 	m->n = keep;
-	v = realloc(m->v, (m->n + 1) * sizeof(*v));
-	if (!v)
+	if (ARRAY_GROW(m->v, m->cap, m->n + 1))
 		return -ENOMEM;
-	m->v = v;
+	v = m->v;
 	for (i = m->n; i > 0 && v[i - 1].start > e->start; i--)
 		v[i] = v[i - 1];
 	v[i] = *e;
@@ -279,15 +279,8 @@ void proctable__learn_paths(struct proctable *t, const struct proc_maps *m)
 		if (!map_entry__is_file(e) || e->perms[2] != 'x' ||
 		    find_file(t, e->dev_major, e->dev_minor, e->inode))
 			continue;
-		if (t->nfiles == t->files_cap) {
-			size_t cap = t->files_cap ? t->files_cap * 2 : 64;
-			struct known_file *v = realloc(t->files, cap * sizeof(*v));
-
-			if (!v)
-				return;
-			t->files = v;
-			t->files_cap = cap;
-		}
+		if (ARRAY_GROW(t->files, t->files_cap, t->nfiles + 1))
+			return;
 		f = &t->files[t->nfiles];
 		f->major = e->dev_major;
 		f->minor = e->dev_minor;

@@ -20,6 +20,7 @@
 #include "trace/bpfmaps.h"
 #include "trace/tracer.h"
 #include "trace/uprobe_multi.h"
+#include "util/array.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -230,16 +231,9 @@ void tracer__destroy(struct tracer *t)
 
 static int keep_link(struct tracer *t, struct bpf_link *link)
 {
-	if (t->nlinks == t->links_cap) {
-		size_t cap = t->links_cap ? t->links_cap * 2 : 64;
-		struct bpf_link **v = realloc(t->links, cap * sizeof(*v));
-
-		if (!v) {
-			bpf_link__destroy(link);
-			return -ENOMEM;
-		}
-		t->links = v;
-		t->links_cap = cap;
+	if (ARRAY_GROW(t->links, t->links_cap, t->nlinks + 1)) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
 	}
 	t->links[t->nlinks++] = link;
 	return 0;
@@ -304,12 +298,6 @@ struct probe_set {
 
 enum { SET_ALLOC_RET, SET_ANCHOR_RET, SET_ALLOC, SET_FREE, SET_ANCHOR, SET_GC, SET_MAX };
 
-static const char *const gc_kind_names[ML_GC_MAX] = {
-	[ML_GC_SCAVENGE] = "ScavengerCollector::CollectGarbage",
-	[ML_GC_MINOR_MC] = "MinorMarkCompactCollector::CollectGarbage",
-	[ML_GC_FULL] = "MarkCompactCollector::CollectGarbage",
-};
-
 static void plan_add(struct probe_set *ps, const char *name, uint64_t offset, uint64_t cookie)
 {
 	ps->names[ps->n] = name;
@@ -333,7 +321,7 @@ static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
 	plan[SET_GC].prog = skel->progs.gc_enter;
 	for (fn = 0; fn < ML_GC_MAX; fn++)
 		if (lib->gc[fn].present)
-			plan_add(&plan[SET_GC], gc_kind_names[fn], lib->gc[fn].file_offset, fn);
+			plan_add(&plan[SET_GC], v8_gc_function_name(fn), lib->gc[fn].file_offset, fn);
 	for (fn = 0; fn < ML_FN_MAX && t->cfg.trace_malloc; fn++) {
 		const struct alloc_func *f = &lib->fn[fn];
 
@@ -387,16 +375,9 @@ static int refused(const struct probe_set *ps, const struct allocator_lib *lib, 
 
 static int keep_link_fd(struct tracer *t, int fd)
 {
-	if (t->nlink_fds == t->link_fds_cap) {
-		size_t cap = t->link_fds_cap ? t->link_fds_cap * 2 : 16;
-		int *v = realloc(t->link_fds, cap * sizeof(*v));
-
-		if (!v) {
-			close(fd);
-			return -ENOMEM;
-		}
-		t->link_fds = v;
-		t->link_fds_cap = cap;
+	if (ARRAY_GROW(t->link_fds, t->link_fds_cap, t->nlink_fds + 1)) {
+		close(fd);
+		return -ENOMEM;
 	}
 	t->link_fds[t->nlink_fds++] = fd;
 	return 0;
@@ -447,15 +428,8 @@ static int attach_lib(struct tracer *t, const struct allocator_lib *lib, pid_t p
 		err = attach_set(t, &plan[set], lib, pid);
 	if (err)
 		return err;
-	if (t->nattached == t->attached_cap) {
-		size_t cap = t->attached_cap ? t->attached_cap * 2 : 16;
-		struct attached_lib *v = realloc(t->attached, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		t->attached = v;
-		t->attached_cap = cap;
-	}
+	if (ARRAY_GROW(t->attached, t->attached_cap, t->nattached + 1))
+		return -ENOMEM;
 	t->attached[t->nattached++] = (struct attached_lib){ lib->dev, lib->inode, pid };
 	log_info("attached to %s%s", lib->display_path, pid == -1 ? " (all processes)" : "");
 	return 0;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/array.h"
 #include "util/pidmap.h"
 
 /* Index of pid, or where it would go. */
@@ -32,15 +33,8 @@ int pidmap__insert(struct pidmap *m, pid_t pid, void *obj)
 {
 	size_t i = lower_bound(m, pid);
 
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-		struct pidmap_slot *v = realloc(m->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		m->v = v;
-		m->cap = cap;
-	}
+	if (ARRAY_GROW(m->v, m->cap, m->n + 1))
+		return -ENOMEM;
 	memmove(&m->v[i + 1], &m->v[i], (m->n - i) * sizeof(*m->v));
 	m->v[i] = (struct pidmap_slot){ pid, obj };
 	m->n++;
