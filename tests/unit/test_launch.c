@@ -11,26 +11,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "test.h"
+#include "saved_env.h"
 #include "cli/launch.h"
 
-static char saved_path[8192];
-static bool had_path;
-
-static void path_save(void)
-{
-	const char *p = getenv("PATH");
-
-	had_path = p != NULL;
-	snprintf(saved_path, sizeof(saved_path), "%s", p ? p : "");
-}
-
-static void path_restore(void)
-{
-	if (had_path)
-		setenv("PATH", saved_path, 1);
-	else
-		unsetenv("PATH");
-}
+static struct saved_env saved_path;
 
 /* dir/name, a script that exits 0, mode as given. */
 static bool make_script(const char *dir, const char *name, mode_t mode, char *path, size_t size)
@@ -53,7 +37,7 @@ void test_launch_resolve(void)
 	char dir[] = "/tmp/mlb_launch_XXXXXX", prog[PATH_MAX], noexec[PATH_MAX], list[PATH_MAX];
 	char cwd[PATH_MAX], want[PATH_MAX], *got;
 
-	path_save();
+	saved_env__take(&saved_path, "PATH");
 	if (!ASSERT_OK_PTR(getcwd(cwd, sizeof(cwd)), "getcwd") ||
 	    !ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp") ||
 	    !ASSERT_TRUE(make_script(dir, "mlb_launch_prog", 0755, prog, sizeof(prog)), "prog") ||
@@ -71,7 +55,7 @@ void test_launch_resolve(void)
 		got = launch__resolve("true");
 		ASSERT_STREQ(got, realpath("/usr/bin/true", list), "true");
 		free(got);
-		path_restore();
+		saved_env__restore(&saved_path);
 	}
 	if (test__start_subtest("an empty PATH entry")) {
 		/* execvp reads it as the current directory: so must we */
@@ -82,7 +66,7 @@ void test_launch_resolve(void)
 			ASSERT_STREQ(got, want, "absolute");
 			free(got);
 		}
-		path_restore();
+		saved_env__restore(&saved_path);
 	}
 	if (test__start_subtest("a path")) {
 		got = launch__resolve(prog);
@@ -107,10 +91,10 @@ void test_launch_resolve(void)
 		errno = 0;
 		ASSERT_TRUE(launch__resolve("mlb_launch_noexec") == NULL, "not executable, on PATH");
 		ASSERT_EQ(errno, ENOENT, "errno");
-		path_restore();
+		saved_env__restore(&saved_path);
 	}
 cleanup:
-	path_restore();
+	saved_env__restore(&saved_path);
 	unlink(prog);
 	unlink(noexec);
 	rmdir(dir);

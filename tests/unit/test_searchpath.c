@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "test.h"
+#include "saved_env.h"
 #include "target/searchpath.h"
 
 /* Every path the list gives for "n", joined by '|'. */
@@ -117,30 +118,13 @@ void test_searchpath_long(void)
 	}
 }
 
-static char saved_path[8192];
-static bool had_path;
-
-static void path_save(void)
-{
-	const char *p = getenv("PATH");
-
-	had_path = p != NULL;
-	snprintf(saved_path, sizeof(saved_path), "%s", p ? p : "");
-}
-
-static void path_restore(void)
-{
-	if (had_path)
-		setenv("PATH", saved_path, 1);
-	else
-		unsetenv("PATH");
-}
+static struct saved_env saved_path;
 
 void test_searchpath_exec(void)
 {
 	struct searchpath sp;
 
-	path_save();
+	saved_env__take(&saved_path, "PATH");
 	if (test__start_subtest("PATH")) {
 		setenv("PATH", "/x:", 1);
 		searchpath__init_exec(&sp);
@@ -158,7 +142,7 @@ void test_searchpath_exec(void)
 		if (ASSERT_GT(confstr(_CS_PATH, cs, sizeof(cs)), 0, "confstr"))
 			ASSERT_STREQ(cs, SEARCHPATH_EXEC_DEFAULT, "same as the C library's");
 	}
-	path_restore();
+	saved_env__restore(&saved_path);
 }
 
 /* A directory with a program, a file that is not executable and a
@@ -224,7 +208,7 @@ void test_searchpath_find_command(void)
 	char dir[] = "/tmp/mlb_searchpath_XXXXXX", cwd[PATH_MAX], out[PATH_MAX], list[PATH_MAX];
 	char want[PATH_MAX + 16];
 
-	path_save();
+	saved_env__take(&saved_path, "PATH");
 	if (!ASSERT_OK_PTR(getcwd(cwd, sizeof(cwd)), "getcwd") ||
 	    !ASSERT_TRUE(make_dir(dir), "fixture dir"))
 		return;
@@ -273,10 +257,10 @@ void test_searchpath_find_command(void)
 				break;
 			found = searchpath__find_command("mlb_prog", out, sizeof(out)) == 0;
 			ASSERT_OK(chdir(cwd), "chdir back");
-			path_restore();
+			saved_env__restore(&saved_path);
 			ASSERT_EQ(found, execvp_runs(paths[i], dir, "mlb_prog"), paths[i]);
 		}
 	}
-	path_restore();
+	saved_env__restore(&saved_path);
 	remove_dir(dir);
 }

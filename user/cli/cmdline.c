@@ -66,6 +66,21 @@ error_t cmdline__parse(const struct argp *argp, const char *prog, int argc, char
 	return err;
 }
 
+enum options_result cmdline__result(error_t err, bool printed, bool reported, const char *cmd)
+{
+	if (printed) {
+		fflush(stdout);
+		return OPTIONS_EXIT;
+	}
+	if (!err)
+		return OPTIONS_OK;
+	/* Unless the parser said what failed, getopt did (unknown option, no value). */
+	if (!reported && err != EINVAL && err != ARGP_ERR_UNKNOWN)
+		log_error("cannot parse the command line: %s", strerror(err));
+	cmdline__usage_hint(cmd);
+	return OPTIONS_BAD;
+}
+
 void cmdline__usage_hint(const char *cmd)
 {
 	fprintf(stderr, "Try '%s --help' for more information.\n", cmd);

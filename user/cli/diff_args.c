@@ -129,18 +129,7 @@ enum options_result diff_options__parse(struct diff_options *o, int argc, char *
 	o->top = DEFAULT_TOP;
 	fflush(stdout);
 	err = cmdline__parse(&argp, DIFF_PROG, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP, &ctx);
-	if (ctx.printed) {
-		fflush(stdout);
-		return OPTIONS_EXIT;
-	}
-	if (err) {
-		/* Unless we said what failed, getopt did (unknown option, no value). */
-		if (!ctx.reported && err != EINVAL && err != ARGP_ERR_UNKNOWN)
-			log_error("cannot parse the command line: %s", strerror(err));
-		cmdline__usage_hint(DIFF_PROG);
-		return OPTIONS_BAD;
-	}
-	return OPTIONS_OK;
+	return cmdline__result(err, ctx.printed, ctx.reported, DIFF_PROG);
 }
 
 int diff__main(int argc, char **argv)

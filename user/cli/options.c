@@ -536,16 +536,5 @@ enum options_result options__parse(struct options *opts, int argc, char **argv)
 	fflush(stdout);
 	err = cmdline__parse(&argp, CMDLINE_PROG, argc, argv,
 			     ARGP_NO_EXIT | ARGP_NO_HELP | ARGP_IN_ORDER, &ctx);
-	if (ctx.printed) {
-		fflush(stdout);
-		return OPTIONS_EXIT;
-	}
-	if (err) {
-		/* Unless we said what failed, getopt did (unknown option, no value). */
-		if (!ctx.reported && err != EINVAL && err != ARGP_ERR_UNKNOWN)
-			log_error("cannot parse the command line: %s", strerror(err));
-		cmdline__usage_hint(CMDLINE_PROG);
-		return OPTIONS_BAD;
-	}
-	return OPTIONS_OK;
+	return cmdline__result(err, ctx.printed, ctx.reported, CMDLINE_PROG);
 }

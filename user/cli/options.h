@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cli/cmdline.h"		/* enum options_result */
 #include "report/rank.h"		/* enum sort_key */
 #include "export/profile.h"		/* enum metric */
 
@@ -40,11 +41,6 @@ struct options {
 	int ncmd;
 };
 
-enum options_result {
-	OPTIONS_OK = 0,		/* run */
-	OPTIONS_EXIT = 1,	/* --help / --version printed: exit 0 */
-	OPTIONS_BAD = 2,	/* error printed: exit 2 */
-};
 
 /* Parse argv into opts (defaults first).  Messages go to stderr, --help
  * and --version to stdout.
