@@ -94,7 +94,9 @@ enum ml_gc_kind {
  */
 struct ml_stack {		/* "stacks" value, keyed by __u64 stack id */
 	__u32 nr;		/* frames used in ips[], leaf first */
-	__u32 pad;
+	__u32 end;		/* how a walk by tables ended (enum
+				 * ml_unwind_counter, ML_UW_END_*); 0: walked
+				 * by frame pointers */
 	__u64 ips[ML_MAX_FRAMES];
 };
 
@@ -130,18 +132,69 @@ struct ml_unwind_row {
 /* One process's executable mappings, for the walk: sorted by start. */
 #define ML_UNWIND_MAPPINGS 256
 
+/* The rows live in blocks, so that an array element (a multiple of 8
+ * bytes) holds rows of 12 bytes without padding between them: row i is
+ * block i / ML_ROWS_PER_BLOCK, slot i % ML_ROWS_PER_BLOCK.
+ */
+#define ML_ROWS_PER_BLOCK 64
+
+struct ml_row_block {		/* "unwind_rows" value */
+	struct ml_unwind_row rows[ML_ROWS_PER_BLOCK];
+};
+
+/* Why a mapping has no rows to walk by: the walk takes a frame-pointer
+ * step there (--unwind auto) and counts it under this reason.
+ */
+enum ml_table_status {
+	ML_TABLE_READY = 0,	/* rows [first_row, first_row + nrows) */
+	ML_TABLE_NONE,		/* the file has no CFI */
+	ML_TABLE_PENDING,	/* not built yet */
+	ML_TABLE_BUDGET,	/* over the memory budget of the tables */
+};
+
 struct ml_unwind_mapping {
 	__u64 start, end;	/* [start, end) in the process */
 	__u64 bias;		/* a row's pc = ip - bias */
 	__u32 first_row;	/* the file's rows: [first_row, first_row + nrows) */
-	__u32 nrows;		/* 0: no table here (JIT code, a table not
-				 * ready): a frame-pointer step */
+	__u32 nrows;
+	__u32 status;		/* enum ml_table_status */
+	__u32 pad;
 };
 
 struct ml_unwind_proc {		/* "unwind_procs" value, keyed by tgid */
 	__u32 n;
 	__u32 pad;
 	struct ml_unwind_mapping m[ML_UNWIND_MAPPINGS];
+};
+
+/* How walks went, a slot each in the "unwind_counts" per-CPU array.
+ * Every walk by tables ends one way (ML_UW_END_*); frame-pointer steps
+ * taken inside such walks are counted by cause (ML_UW_FP_STEP_*).
+ */
+enum ml_unwind_counter {
+	ML_UW_WALKS = 0,	/* stacks walked by tables */
+	ML_UW_FP_WALKS,		/* stacks walked by frame pointers: the
+				 * process has no tables yet, or --unwind fp */
+	ML_UW_END_COMPLETE,	/* reached the outermost frame */
+	ML_UW_END_FP,		/* ended on a frame-pointer step */
+	ML_UW_END_NO_MAPPING,	/* an address in no known mapping (dwarf mode) */
+	ML_UW_END_NO_ROW,	/* an address no CFI covers (dwarf mode) */
+	ML_UW_END_READ,		/* stack memory could not be read */
+	ML_UW_END_DEPTH,	/* ML_MAX_FRAMES reached */
+	ML_UW_END_UNSUPPORTED,	/* a CFI rule the walk cannot follow */
+	ML_UW_FP_STEP_NO_MAPPING,	/* JIT or anonymous code */
+	ML_UW_FP_STEP_NO_ROW,	/* code without CFI in a file with tables */
+	ML_UW_FP_STEP_NO_TABLE,	/* a file without CFI */
+	ML_UW_FP_STEP_PENDING,	/* a table not built yet */
+	ML_UW_FP_STEP_BUDGET,	/* a table over the budget */
+	ML_UW_MAX,
+};
+
+/* --unwind */
+enum ml_unwind_mode {
+	ML_UNWIND_AUTO = 0,	/* tables where they exist, frame pointers elsewhere */
+	ML_UNWIND_DWARF,	/* tables only: a walk stops where there are none */
+	ML_UNWIND_FP,		/* frame pointers only */
 };
 
 /* One process image: the exec id changes at every execve, so the entries of

@@ -2,10 +2,10 @@
 /* bpf/stack.bpf.h: user stack capture, the one place that knows how.
  *
  * capture_stack() returns a stack id: a 64-bit hash of the frames, interned
- * in the "stacks" map.  Today it walks frame pointers and adds the caller's
- * return address read at the stack pointer, which a frame-pointer walk from
- * a function's first instructions never sees.  A DWARF unwinder will
- * replace the walk here and nowhere else.
+ * in the "stacks" map.  A process with CFI tables is walked by them
+ * (bpf/unwind.bpf.h); otherwise frame pointers are walked, with the
+ * caller's return address read at the stack pointer, which a frame-pointer
+ * walk from a function's first instructions never sees.
  */
 #ifndef STACK_BPF_H
 #define STACK_BPF_H
@@ -72,15 +72,23 @@ struct walk {
 	__u64 id;	/* the hash so far */
 };
 
-static __always_inline void walk_add(struct walk *w, __u64 ip)
+/* Append a frame and fold it into the hash: whichever walk found them,
+ * the same frames give the same id.
+ */
+static __always_inline void walk_add_ip(struct ml_stack *s, __u64 *id, __u64 ip)
 {
-	__u32 nr = w->s->nr;
+	__u32 nr = s->nr;
 
 	if (nr >= ML_MAX_FRAMES)
 		return;
-	w->s->ips[nr] = ip;
-	w->s->nr = nr + 1;
-	w->id = mix64(w->id ^ ip) + nr;
+	s->ips[nr] = ip;
+	s->nr = nr + 1;
+	*id = mix64(*id ^ ip) + nr;
+}
+
+static __always_inline void walk_add(struct walk *w, __u64 ip)
+{
+	walk_add_ip(w->s, &w->id, ip);
 }
 
 /* One frame: {saved fp, return address} at fp.  A bpf_loop callback, so
@@ -139,6 +147,8 @@ static __always_inline void walk_window(struct walk *w)
 	}
 }
 
+#include "unwind.bpf.h"
+
 /* ip, sp, fp: the user registers at a function's entry or at a syscall;
  * ra_at: the user address that holds the return address into the caller;
  * last: the caller's memory of the last id it got (a loop allocates from
@@ -147,8 +157,9 @@ static __always_inline void walk_window(struct walk *w)
 static __always_inline __u64 capture_stack(__u64 ip, __u64 sp, __u64 fp, __u64 ra_at, __u64 *last)
 {
 	struct walk w = { .id = 0x9e3779b97f4a7c15ULL, .sp = sp };
+	struct ml_unwind_proc *proc = NULL;
 	struct stack_scratch *sc;
-	__u32 zero = 0;
+	__u32 zero = 0, pid;
 	long err;
 
 	sc = bpf_map_lookup_elem(&stack_scratch, &zero);
@@ -157,11 +168,22 @@ static __always_inline __u64 capture_stack(__u64 ip, __u64 sp, __u64 fp, __u64 r
 	w.s = &sc->s;
 	w.frame = sc->frame;
 	w.s->nr = 0;
+	w.s->end = 0;
 	/* Near the top of a stack the window may run past its end: then
 	 * every frame is read on its own.
 	 */
 	if (!bpf_probe_read_user(sc->window, ML_STACK_WINDOW, (void *)sp))
 		w.window = sc->window;
+	if (unwind_mode != ML_UNWIND_FP) {
+		pid = bpf_get_current_pid_tgid() >> 32;
+		proc = bpf_map_lookup_elem(&unwind_procs, &pid);
+	}
+	if (proc) {
+		w.s->end = unwind_by_tables(proc, w.s, w.window, ip, sp, fp, &w.id);
+		goto intern;
+	}
+	if (unwind_mode != ML_UNWIND_FP)
+		count_unwind(ML_UW_FP_WALKS);
 	walk_add(&w, ip);
 	if (w.window && ra_at - sp <= ML_STACK_WINDOW - 8)
 		w.ra = *(__u64 *)(w.window + ((ra_at - sp) & (ML_STACK_WINDOW - 1) & ~7ULL));
@@ -175,6 +197,7 @@ static __always_inline __u64 capture_stack(__u64 ip, __u64 sp, __u64 fp, __u64 r
 		walk_window(&w);
 	if (w.fp)
 		bpf_loop(ML_MAX_FRAMES, walk_step, &w, 0);
+intern:
 	w.id |= 1;	/* 0 means "no stack" */
 	if (w.id == *last || bpf_map_lookup_elem(&stacks, &w.id))
 		return *last = w.id;

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* bpf/unwind.bpf.h: the walk of a user stack by CFI tables.
+ *
+ * User space compiles each executable file's .eh_frame into rows
+ * (user/target/cfi.c), loads them into "unwind_rows" and gives every
+ * traced process its mappings in "unwind_procs" (user/trace/unwind.c).
+ * Each step finds the mapping of the address, the row that covers it,
+ * and from the row the canonical frame address (CFA): the return address
+ * is at CFA - 8, the caller's rsp is the CFA, and rbp is restored from
+ * where the row says it was saved.  Where there is no row (JIT code, a
+ * file without CFI, a table not loaded yet) one frame-pointer step is
+ * taken and the walk goes back to the tables (--unwind auto).
+ */
+#ifndef UNWIND_BPF_H
+#define UNWIND_BPF_H
+
+const volatile __u8 unwind_mode = ML_UNWIND_AUTO;	/* enum ml_unwind_mode */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);			/* resized by user space */
+	__uint(map_flags, BPF_F_MMAPABLE);	/* user space writes the rows in place */
+	__type(key, __u32);
+	__type(value, struct ml_row_block);
+} unwind_rows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 13);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);			/* tgid */
+	__type(value, struct ml_unwind_proc);
+} unwind_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ML_UW_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} unwind_counts SEC(".maps");
+
+static __always_inline void count_unwind(__u32 what)
+{
+	__u64 *n = bpf_map_lookup_elem(&unwind_counts, &what);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/* A binary search for the last entry at or below key, one halving per
+ * bpf_loop step: verified once, rather than once per path through an
+ * unrolled search.
+ */
+struct bsearch {
+	void *base;		/* the mappings (NULL: the rows) */
+	__u64 key;
+	__u32 lo, n;
+};
+
+static __always_inline struct ml_unwind_row *row_at(__u32 idx)
+{
+	__u32 block = idx / ML_ROWS_PER_BLOCK;
+	struct ml_row_block *b = bpf_map_lookup_elem(&unwind_rows, &block);
+
+	return b ? &b->rows[idx % ML_ROWS_PER_BLOCK] : NULL;
+}
+
+static long mapping_halve(__u32 i, void *data)
+{
+	struct bsearch *bs = data;
+	struct ml_unwind_proc *proc = bs->base;
+	__u32 half = bs->n / 2;
+
+	if (!bs->n)
+		return 1;
+	if (proc->m[(bs->lo + half) & (ML_UNWIND_MAPPINGS - 1)].start <= bs->key) {
+		bs->lo += half + 1;
+		bs->n -= half + 1;
+	} else {
+		bs->n = half;
+	}
+	return 0;
+}
+
+static long row_halve(__u32 i, void *data)
+{
+	struct bsearch *bs = data;
+	__u32 half = bs->n / 2;
+	struct ml_unwind_row *r;
+
+	if (!bs->n)
+		return 1;
+	r = row_at(bs->lo + half);
+	if (!r) {
+		bs->n = 0;
+		return 1;
+	}
+	if (r->pc <= bs->key) {
+		bs->lo += half + 1;
+		bs->n -= half + 1;
+	} else {
+		bs->n = half;
+	}
+	return 0;
+}
+
+/* The mapping that holds pc: the last one starting at or below it. */
+static __always_inline struct ml_unwind_mapping *find_mapping(struct ml_unwind_proc *proc, __u64 pc)
+{
+	struct bsearch bs = { .base = proc, .key = pc, .lo = 0, .n = proc->n };
+	struct ml_unwind_mapping *m;
+
+	if (bs.n > ML_UNWIND_MAPPINGS)
+		bs.n = ML_UNWIND_MAPPINGS;
+	bpf_loop(10, mapping_halve, &bs, 0);	/* log2(ML_UNWIND_MAPPINGS) + 2 */
+	if (!bs.lo)
+		return NULL;
+	m = &proc->m[(bs.lo - 1) & (ML_UNWIND_MAPPINGS - 1)];
+	return pc < m->end ? m : NULL;
+}
+
+/* The row covering rel in the mapping's table: the last one at or below. */
+static __always_inline struct ml_unwind_row *find_row(const struct ml_unwind_mapping *m, __u32 rel)
+{
+	struct bsearch bs = { .key = rel, .lo = m->first_row, .n = m->nrows };
+
+	bpf_loop(26, row_halve, &bs, 0);	/* tables hold fewer than 2^24 rows */
+	return bs.lo > m->first_row ? row_at(bs.lo - 1) : NULL;
+}
+
+struct uwalk {
+	struct ml_stack *s;
+	struct ml_unwind_proc *proc;
+	__u8 *window;		/* a copy of [sp0, sp0 + ML_STACK_WINDOW), or NULL */
+	__u64 sp0;
+	__u64 ip, sp, bp;
+	__u64 id;		/* the hash so far */
+	__u32 end;		/* enum ml_unwind_counter, once the walk is over */
+	__u32 caller;		/* ip is a return address: look up the call */
+};
+
+/* 8 bytes of the stack, from the window when they are in it. */
+static __always_inline int read_stack(struct uwalk *w, __u64 addr, __u64 *out)
+{
+	__u64 off = addr - w->sp0;
+
+	if (w->window && off <= ML_STACK_WINDOW - 8) {
+		off &= ML_STACK_WINDOW - 1;	/* for the verifier */
+		if (off > ML_STACK_WINDOW - 8)
+			return -1;
+		*out = *(__u64 *)(w->window + off);
+		return 0;
+	}
+	return bpf_probe_read_user(out, sizeof(*out), (void *)addr) ? -1 : 0;
+}
+
+/* One frame-pointer step: {saved rbp, return address} at rbp. */
+static __always_inline int fp_step(struct uwalk *w)
+{
+	__u64 bp = w->bp, next;
+
+	if (!next_fp_ok(bp, w->sp - 1) || read_stack(w, bp, &next) || read_stack(w, bp + 8, &w->ip)) {
+		w->end = ML_UW_END_FP;
+		return 1;
+	}
+	w->sp = bp + 16;
+	w->bp = next;
+	return 0;
+}
+
+static __always_inline int row_step(struct uwalk *w, const struct ml_unwind_row *r)
+{
+	__u64 cfa, ra;
+
+	switch (r->cfa_rule) {
+	case ML_CFA_RSP:
+		cfa = w->sp + r->cfa_off;
+		break;
+	case ML_CFA_RBP:
+		cfa = w->bp + r->cfa_off;
+		break;
+	case ML_CFA_PLT:
+		cfa = w->sp + r->cfa_off + ((w->ip & 15) >= r->plt_threshold ? 8 : 0);
+		break;
+	case ML_CFA_END:
+		w->end = ML_UW_END_COMPLETE;
+		return 1;
+	default:
+		w->end = ML_UW_END_UNSUPPORTED;
+		return 1;
+	}
+	if (read_stack(w, cfa - 8, &ra) ||
+	    (r->rbp_off && read_stack(w, cfa + r->rbp_off, &w->bp))) {
+		w->end = ML_UW_END_READ;
+		return 1;
+	}
+	w->sp = cfa;
+	w->ip = ra;
+	return 0;
+}
+
+/* Where there is no row: a frame-pointer step (auto), or the end (dwarf). */
+static __always_inline int no_row_step(struct uwalk *w, __u32 fp_reason, __u32 end)
+{
+	if (unwind_mode == ML_UNWIND_DWARF) {
+		w->end = end;
+		return 1;
+	}
+	count_unwind(fp_reason);
+	return fp_step(w);
+}
+
+static __always_inline __u32 fp_reason_of(__u32 table_status)
+{
+	switch (table_status) {
+	case ML_TABLE_NONE:
+		return ML_UW_FP_STEP_NO_TABLE;
+	case ML_TABLE_PENDING:
+		return ML_UW_FP_STEP_PENDING;
+	case ML_TABLE_BUDGET:
+		return ML_UW_FP_STEP_BUDGET;
+	default:
+		return ML_UW_FP_STEP_NO_ROW;
+	}
+}
+
+/* One frame; a bpf_loop callback.  Returns 1 when the walk is over. */
+static long uwalk_step(__u32 i, void *data)
+{
+	struct uwalk *w = data;
+	__u64 pc = w->caller ? w->ip - 1 : w->ip;
+	struct ml_unwind_mapping *m = find_mapping(w->proc, pc);
+	struct ml_unwind_row *r;
+	int done;
+
+	if (!m) {
+		done = no_row_step(w, ML_UW_FP_STEP_NO_MAPPING, ML_UW_END_NO_MAPPING);
+	} else if (m->status != ML_TABLE_READY) {
+		done = no_row_step(w, fp_reason_of(m->status), ML_UW_END_NO_ROW);
+	} else {
+		r = pc - m->bias < (1ULL << 32) ? find_row(m, pc - m->bias) : NULL;
+		if (r && r->cfa_rule != ML_CFA_NONE)
+			done = row_step(w, r);
+		else
+			done = no_row_step(w, ML_UW_FP_STEP_NO_ROW, ML_UW_END_NO_ROW);
+	}
+	if (done)
+		return 1;
+	if (!w->ip) {		/* a zeroed return address closes some stacks */
+		w->end = ML_UW_END_COMPLETE;
+		return 1;
+	}
+	if (w->s->nr >= ML_MAX_FRAMES) {
+		w->end = ML_UW_END_DEPTH;
+		return 1;
+	}
+	w->caller = 1;
+	walk_add_ip(w->s, &w->id, w->ip);
+	return 0;
+}
+
+/* The walk by tables from (ip, sp, bp); frames go into s.  Returns how
+ * it ended (enum ml_unwind_counter).
+ */
+static __always_inline __u32 unwind_by_tables(struct ml_unwind_proc *proc, struct ml_stack *s,
+					      __u8 *window, __u64 ip, __u64 sp, __u64 bp, __u64 *id)
+{
+	struct uwalk w = {
+		.s = s, .proc = proc, .window = window, .sp0 = sp,
+		.ip = ip, .sp = sp, .bp = bp, .id = *id,
+	};
+
+	walk_add_ip(s, &w.id, ip);
+	bpf_loop(ML_MAX_FRAMES, uwalk_step, &w, 0);
+	if (!w.end)
+		w.end = ML_UW_END_DEPTH;
+	*id = w.id;
+	count_unwind(ML_UW_WALKS);
+	count_unwind(w.end);
+	return w.end;
+}
+
+#endif /* UNWIND_BPF_H */
