@@ -167,14 +167,32 @@ struct ml_unwind_proc {		/* "unwind_procs" value, keyed by tgid */
 	struct ml_unwind_mapping m[ML_UNWIND_MAPPINGS];
 };
 
+/* Every file with a table, by the file itself: what the walk uses for an
+ * address in a mapping it does not find among its process's (a process
+ * that has just started, a library just loaded), through the kernel's own
+ * record of the mapping (bpf_find_vma).
+ */
+struct ml_unwind_file_key {	/* "unwind_files" key */
+	__u32 dev;		/* the file's device, kernel encoding (major << 20 | minor) */
+	__u32 pad;
+	__u64 inode;
+};
+
+struct ml_unwind_file {		/* "unwind_files" value */
+	/* a row's pc = address - mapping start + mapping file offset + file_to_pc */
+	__s64 file_to_pc;
+	__u32 first_row;
+	__u32 nrows;
+	__u32 status;		/* enum ml_table_status */
+	__u32 pad;
+};
+
 /* How walks went, a slot each in the "unwind_counts" per-CPU array.
  * Every walk by tables ends one way (ML_UW_END_*); frame-pointer steps
  * taken inside such walks are counted by cause (ML_UW_FP_STEP_*).
  */
 enum ml_unwind_counter {
 	ML_UW_WALKS = 0,	/* stacks walked by tables */
-	ML_UW_FP_WALKS,		/* stacks walked by frame pointers: the
-				 * process has no tables yet, or --unwind fp */
 	ML_UW_END_COMPLETE,	/* reached the outermost frame */
 	ML_UW_END_FP,		/* ended on a frame-pointer step */
 	ML_UW_END_NO_MAPPING,	/* an address in no known mapping (dwarf mode) */
@@ -187,6 +205,7 @@ enum ml_unwind_counter {
 	ML_UW_FP_STEP_NO_TABLE,	/* a file without CFI */
 	ML_UW_FP_STEP_PENDING,	/* a table not built yet */
 	ML_UW_FP_STEP_BUDGET,	/* a table over the budget */
+	ML_UW_VMA_LOOKUPS,	/* mappings found through the kernel, not the process's table */
 	ML_UW_MAX,
 };
 

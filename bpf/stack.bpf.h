@@ -175,15 +175,14 @@ static __always_inline __u64 capture_stack(__u64 ip, __u64 sp, __u64 fp, __u64 r
 	if (!bpf_probe_read_user(sc->window, ML_STACK_WINDOW, (void *)sp))
 		w.window = sc->window;
 	if (unwind_mode != ML_UNWIND_FP) {
+		/* without its mappings (a process just started) the walk
+		 * finds each through the kernel
+		 */
 		pid = bpf_get_current_pid_tgid() >> 32;
 		proc = bpf_map_lookup_elem(&unwind_procs, &pid);
-	}
-	if (proc) {
-		w.s->end = unwind_by_tables(proc, w.s, w.window, ip, sp, fp, &w.id);
+		w.s->end = unwind_by_tables(proc, w.s, w.window, ip, sp, fp, ra_at, &w.id);
 		goto intern;
 	}
-	if (unwind_mode != ML_UNWIND_FP)
-		count_unwind(ML_UW_FP_WALKS);
 	walk_add(&w, ip);
 	if (w.window && ra_at - sp <= ML_STACK_WINDOW - 8)
 		w.ra = *(__u64 *)(w.window + ((ra_at - sp) & (ML_STACK_WINDOW - 1) & ~7ULL));

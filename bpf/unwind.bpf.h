@@ -33,6 +33,13 @@ struct {
 } unwind_procs SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 13);
+	__type(key, struct ml_unwind_file_key);
+	__type(value, struct ml_unwind_file);
+} unwind_files SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, ML_UW_MAX);
 	__type(key, __u32);
@@ -128,29 +135,64 @@ static __always_inline struct ml_unwind_row *find_row(const struct ml_unwind_map
 	return bs.lo > m->first_row ? row_at(bs.lo - 1) : NULL;
 }
 
+/* The mapping that holds pc as the kernel knows it, made into an entry of
+ * the walk's kind from the file's table: a process whose own mappings the
+ * walk does not know yet (just started, a library just loaded).
+ */
+struct vma_lookup {
+	struct ml_unwind_mapping *out;
+	int found;
+};
+
+static long describe_text_vma(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct vma_lookup *l = data;
+	struct ml_unwind_file_key key = { 0 };
+	struct ml_unwind_file *f;
+	struct file *file = vma->vm_file;
+
+	if (!file)
+		return 0;
+	key.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	key.inode = BPF_CORE_READ(file, f_inode, i_ino);
+	f = bpf_map_lookup_elem(&unwind_files, &key);
+	if (!f)
+		return 0;
+	l->out->start = vma->vm_start;
+	l->out->end = vma->vm_end;
+	l->out->bias = vma->vm_start - (vma->vm_pgoff << 12) - f->file_to_pc;
+	l->out->first_row = f->first_row;
+	l->out->nrows = f->nrows;
+	l->out->status = f->status;
+	l->found = 1;
+	return 0;
+}
+
+static __always_inline struct ml_unwind_mapping *find_vma_mapping(__u64 pc, struct ml_unwind_mapping *out)
+{
+	struct vma_lookup l = { .out = out };
+
+	count_unwind(ML_UW_VMA_LOOKUPS);
+	bpf_find_vma(bpf_get_current_task_btf(), pc, describe_text_vma, &l, 0);
+	return l.found ? out : NULL;
+}
+
 struct uwalk {
 	struct ml_stack *s;
 	struct ml_unwind_proc *proc;
 	__u8 *window;		/* a copy of [sp0, sp0 + ML_STACK_WINDOW), or NULL */
 	__u64 sp0;
 	__u64 ip, sp, bp;
+	__u64 ra_at;		/* where the leaf's return address is, if it has no row */
 	__u64 id;		/* the hash so far */
 	__u32 end;		/* enum ml_unwind_counter, once the walk is over */
 	__u32 caller;		/* ip is a return address: look up the call */
+	struct ml_unwind_mapping vma;	/* a mapping found through the kernel */
 };
 
 /* 8 bytes of the stack, from the window when they are in it. */
 static __always_inline int read_stack(struct uwalk *w, __u64 addr, __u64 *out)
 {
-	__u64 off = addr - w->sp0;
-
-	if (w->window && off <= ML_STACK_WINDOW - 8) {
-		off &= ML_STACK_WINDOW - 1;	/* for the verifier */
-		if (off > ML_STACK_WINDOW - 8)
-			return -1;
-		*out = *(__u64 *)(w->window + off);
-		return 0;
-	}
 	return bpf_probe_read_user(out, sizeof(*out), (void *)addr) ? -1 : 0;
 }
 
@@ -199,9 +241,25 @@ static __always_inline int row_step(struct uwalk *w, const struct ml_unwind_row 
 	return 0;
 }
 
+/* The leaf, at a probe on a function's entry (or a syscall) without a row:
+ * its return address is at ra_at, which the probe's placement knows, so
+ * that the immediate caller is never lost.
+ */
+static __always_inline int leaf_step(struct uwalk *w)
+{
+	if (read_stack(w, w->ra_at, &w->ip)) {
+		w->end = ML_UW_END_READ;
+		return 1;
+	}
+	w->sp = w->ra_at + 8;
+	return 0;
+}
+
 /* Where there is no row: a frame-pointer step (auto), or the end (dwarf). */
 static __always_inline int no_row_step(struct uwalk *w, __u32 fp_reason, __u32 end)
 {
+	if (!w->caller)
+		return leaf_step(w);
 	if (unwind_mode == ML_UNWIND_DWARF) {
 		w->end = end;
 		return 1;
@@ -229,10 +287,12 @@ static long uwalk_step(__u32 i, void *data)
 {
 	struct uwalk *w = data;
 	__u64 pc = w->caller ? w->ip - 1 : w->ip;
-	struct ml_unwind_mapping *m = find_mapping(w->proc, pc);
+	struct ml_unwind_mapping *m = w->proc ? find_mapping(w->proc, pc) : NULL;
 	struct ml_unwind_row *r;
 	int done;
 
+	if (!m)
+		m = find_vma_mapping(pc, &w->vma);
 	if (!m) {
 		done = no_row_step(w, ML_UW_FP_STEP_NO_MAPPING, ML_UW_END_NO_MAPPING);
 	} else if (m->status != ML_TABLE_READY) {
@@ -263,11 +323,12 @@ static long uwalk_step(__u32 i, void *data)
  * it ended (enum ml_unwind_counter).
  */
 static __always_inline __u32 unwind_by_tables(struct ml_unwind_proc *proc, struct ml_stack *s,
-					      __u8 *window, __u64 ip, __u64 sp, __u64 bp, __u64 *id)
+					      __u8 *window, __u64 ip, __u64 sp, __u64 bp, __u64 ra_at,
+					      __u64 *id)
 {
 	struct uwalk w = {
 		.s = s, .proc = proc, .window = window, .sp0 = sp,
-		.ip = ip, .sp = sp, .bp = bp, .id = *id,
+		.ip = ip, .sp = sp, .bp = bp, .ra_at = ra_at, .id = *id,
 	};
 
 	walk_add_ip(s, &w.id, ip);

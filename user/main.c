@@ -176,6 +176,8 @@ static struct tracer_config tracer_config_of(const struct session *s)
 		.max_size = o->max_size,
 		.max_allocs = o->max_allocs,
 		.max_stacks = o->max_stacks,
+		.unwind = o->unwind,
+		.unwind_memory = o->unwind_memory,
 	};
 }
 

@@ -58,6 +58,13 @@ static void fake_drops(void *ctx, uint64_t drops[ML_DROP_MAX])
 	memcpy(drops, h->drops, sizeof(h->drops));
 }
 
+static void fake_unwind_counts(void *ctx, uint64_t counts[ML_UW_MAX])
+{
+	struct fake_heap *h = ctx;
+
+	memcpy(counts, h->unwind, sizeof(h->unwind));
+}
+
 void fake_heap__init(struct fake_heap *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -67,6 +74,7 @@ void fake_heap__init(struct fake_heap *h)
 		.blocks = fake_blocks,
 		.stack = fake_stack,
 		.drops = fake_drops,
+		.unwind_counts = fake_unwind_counts,
 	};
 }
 

@@ -21,6 +21,7 @@ struct fake_heap {
 	} stacks[FAKE_MAX];
 	int nstacks;
 	uint64_t drops[ML_DROP_MAX];
+	uint64_t unwind[ML_UW_MAX];
 	int fail;		/* nonzero: sites() and blocks() return it */
 };
 

@@ -29,6 +29,8 @@
 #define DEFAULT_TOP 10
 #define DEFAULT_MAX_ALLOCS (1ULL << 20)
 #define DEFAULT_MAX_STACKS (1ULL << 15)
+#define DEFAULT_UNWIND_MEMORY (64ULL << 20)
+#define MAX_UNWIND_MEMORY (4ULL << 30)
 
 /* The expected shape of each kind of value, for the error line. */
 #define EXPECT_DURATION "expected a duration like 500ms, 10s, 2m"
@@ -51,6 +53,8 @@ enum {
 	OPT_EVERY,
 	OPT_MAX_ALLOCS,
 	OPT_MAX_STACKS,
+	OPT_UNWIND,
+	OPT_UNWIND_MEMORY,
 	OPT_USAGE,
 };
 
@@ -116,6 +120,11 @@ static const struct argp_option option_table[] = {
 	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0,
 	  "Allocations tracked at once (default 1M)", 4 },
 	{ "max-stacks", OPT_MAX_STACKS, "N", 0, "Distinct stacks kept (default 32K)", 4 },
+	{ "unwind", OPT_UNWIND, "MODE", 0, "How stacks are walked: auto (default: the .eh_frame "
+	  "tables of each file, frame pointers where there are none), dwarf (tables only) or fp "
+	  "(frame pointers only)", 4 },
+	{ "unwind-memory", OPT_UNWIND_MEMORY, "SIZE", 0,
+	  "Memory for the unwind tables of all files (default 64M)", 4 },
 
 	{ 0, 0, 0, 0, "Help:", -1 },
 	{ "help", 'h', 0, 0, "Show this help", -1 },
@@ -284,6 +293,8 @@ static void options__set_defaults(struct options *o)
 	o->sort = SORT_GROWTH;
 	o->max_allocs = DEFAULT_MAX_ALLOCS;
 	o->max_stacks = DEFAULT_MAX_STACKS;
+	o->unwind = ML_UNWIND_AUTO;
+	o->unwind_memory = DEFAULT_UNWIND_MEMORY;
 }
 
 /* One line naming the option and the value; the hint follows later. */
@@ -484,6 +495,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return parse_count_opt(ctx, "--max-allocs", arg, &o->max_allocs);
 	case OPT_MAX_STACKS:
 		return parse_count_opt(ctx, "--max-stacks", arg, &o->max_stacks);
+	case OPT_UNWIND:
+		return parse_unwind_mode(arg, &o->unwind) ?
+		       bad_value(ctx, "--unwind", arg, "expected auto, dwarf or fp") : 0;
+	case OPT_UNWIND_MEMORY:
+		if (parse_size(arg, &o->unwind_memory) || o->unwind_memory < sizeof(struct ml_row_block) ||
+		    o->unwind_memory > MAX_UNWIND_MEMORY)
+			return bad_value(ctx, "--unwind-memory", arg, "expected a size from 1K to 4G, like 64M");
+		return 0;
 	case 'v':
 		o->verbosity++;
 		return 0;

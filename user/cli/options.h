@@ -13,6 +13,7 @@
 #include "cli/cmdline.h"		/* enum options_result */
 #include "report/rank.h"		/* enum sort_key */
 #include "export/profile.h"		/* enum metric */
+#include "trace/unwind.h"		/* enum ml_unwind_mode */
 
 #define OPTIONS_MAX_PIDS 64
 
@@ -37,6 +38,8 @@ struct options {
 	int verbosity;			/* -v: +1 each, -q: -1 */
 	uint64_t max_allocs;		/* --max-allocs: size of the block table; default 1M */
 	uint64_t max_stacks;		/* --max-stacks: distinct stacks kept; default 32K */
+	enum ml_unwind_mode unwind;	/* --unwind; default auto */
+	uint64_t unwind_memory;		/* --unwind-memory: bytes for all CFI tables; default 64M */
 	char **cmd;			/* after "--": the command to run, NULL-terminated */
 	int ncmd;
 };

@@ -729,6 +729,7 @@ struct dyn_info {
 	int n_needed;
 	char *runpath, *rpath;
 	char origin[PATH_MAX];	/* the file's directory, for $ORIGIN */
+	char interp[PATH_MAX];	/* PT_INTERP: the dynamic loader; "" if none */
 };
 
 static void dyn_info_release(struct dyn_info *d)
@@ -768,6 +769,14 @@ static void dyn_entries(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct dyn_
 }
 
 /* 0, or -errno when the file cannot be read as ELF. */
+/* .interp holds the loader's path, NUL-terminated (PT_INTERP points at it). */
+static void interp_entry(const Elf_Data *data, struct dyn_info *d)
+{
+	if (data && data->d_buf && data->d_size > 1 && data->d_size < sizeof(d->interp) &&
+	    memchr(data->d_buf, '\0', data->d_size))
+		snprintf(d->interp, sizeof(d->interp), "%s", (const char *)data->d_buf);
+}
+
 static int dyn_info_read(const char *path, struct dyn_info *d, int *machine)
 {
 	char real[PATH_MAX], *slash;
@@ -787,9 +796,15 @@ static int dyn_info_read(const char *path, struct dyn_info *d, int *machine)
 		goto cleanup;
 	}
 	*machine = eh.e_machine;
-	while ((scn = elf_nextscn(elf, scn)))
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_DYNAMIC)
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type == SHT_DYNAMIC)
 			dyn_entries(elf, scn, &sh, d);
+		else if (sh.sh_type == SHT_PROGBITS && elf_strptr(elf, eh.e_shstrndx, sh.sh_name) &&
+			 !strcmp(elf_strptr(elf, eh.e_shstrndx, sh.sh_name), ".interp"))
+			interp_entry(elf_getdata(scn, NULL), d);
+	}
 	snprintf(d->origin, sizeof(d->origin), "%s", realpath(path, real) ? real : path);
 	slash = strrchr(d->origin, '/');
 	if (slash)
@@ -1012,6 +1027,53 @@ static int scan_command(struct cmd_scan *s, const char *exe_path, int depth)
 						  dep, sizeof(dep)))
 			err = scan_library(s, dep, 1);
 	return err;
+}
+
+/* Append path to files[] unless there already. */
+static int files_add(char (*files)[PATH_MAX], int n, int max, const char *path)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(files[i], path))
+			return n;
+	if (n == max)
+		return n;
+	snprintf(files[n], PATH_MAX, "%s", path);
+	return n + 1;
+}
+
+int allocators__command_files(const char *exe_path, char (*files)[PATH_MAX], int max)
+{
+	char path[PATH_MAX], dep[PATH_MAX];
+	struct dyn_info exe, lib;
+	int machine, i, j, n = 0, err;
+
+	err = resolve_command(exe_path, path, sizeof(path));
+	if (err)
+		return err;
+	if (dyn_info_read(path, &exe, &machine)) {
+		/* not ELF: a script runs its interpreter */
+		if (script_interpreter(path, dep, sizeof(dep)) || dyn_info_read(dep, &exe, &machine))
+			return 0;
+		snprintf(path, sizeof(path), "%s", dep);
+	}
+	n = files_add(files, n, max, path);
+	if (exe.interp[0])
+		n = files_add(files, n, max, exe.interp);
+	for (i = 0; i < exe.n_needed; i++) {
+		if (!exe.needed[i] || find_lib(exe.needed[i], &exe, &exe, machine, dep, sizeof(dep)))
+			continue;
+		n = files_add(files, n, max, dep);
+		if (dyn_info_read(dep, &lib, &machine))
+			continue;
+		for (j = 0; j < lib.n_needed; j++)	/* one level more: libstdc++'s libm */
+			if (lib.needed[j] && !find_lib(lib.needed[j], &lib, &exe, machine, path, sizeof(path)))
+				n = files_add(files, n, max, path);
+		dyn_info_release(&lib);
+	}
+	dyn_info_release(&exe);
+	return n;
 }
 
 int allocators__for_command(struct allocators *a, const char *exe_path,

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/types.h>	/* memleak.h's __u32 and friends */
+#include <limits.h>
 #include "memleak.h"
 #include "target/procmaps.h"
 
@@ -116,6 +117,14 @@ int allocators__for_process(struct allocators *a, pid_t pid, const struct proc_m
  */
 int allocators__for_command(struct allocators *a, const char *exe_path,
 			    const struct allocator_lib **out, int max);
+
+/* For `-- CMD`, before CMD runs: the ELF files it maps first, found as
+ * ld.so will find them -- the program (a script's interpreter), its
+ * loader (PT_INTERP) and its DT_NEEDED libraries, two levels deep -- in
+ * files (at most max).  Returns how many, or -errno when the command is
+ * not found.
+ */
+int allocators__command_files(const char *exe_path, char (*files)[PATH_MAX], int max);
 
 /* Name of an allocator function, for messages: "malloc"; "?" if out of range. */
 const char *alloc_func_name(int fn);

@@ -31,6 +31,8 @@ struct heap_maps {
 	int (*stack)(void *ctx, uint64_t id, struct ml_stack *out);
 	/* Events lost since tracing began, by reason (enum ml_drop). */
 	void (*drops)(void *ctx, uint64_t drops[ML_DROP_MAX]);
+	/* How stack walks went since tracing began (enum ml_unwind_counter). */
+	void (*unwind_counts)(void *ctx, uint64_t counts[ML_UW_MAX]);
 };
 
 #endif /* HEAPMAPS_H */

@@ -37,6 +37,7 @@ struct tracer {
 	struct regions *regions;
 	struct proctable *procs;
 	struct node_tracker *node;
+	struct unwinder *unwinder;	/* NULL with --unwind fp */
 	struct heap_maps heap;		/* the maps, for the collector */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC at attach */
 	struct bpf_link **links;		/* perf-event links: tracepoints, old kernels' uprobes */
@@ -50,6 +51,14 @@ struct tracer {
 };
 
 static int handle_event(void *ctx, void *data, size_t size);
+
+/* Blocks of rows in "unwind_rows": the budget, or one for --unwind fp. */
+static size_t unwind_blocks(const struct tracer_config *o)
+{
+	size_t n = o->unwind_memory / sizeof(struct ml_row_block);
+
+	return o->unwind == ML_UNWIND_FP || !n ? 1 : n;
+}
 static void init_heap_maps(struct tracer *t);
 
 static void configure(struct tracer *t)
@@ -74,6 +83,8 @@ static void configure(struct tracer *t)
 	bpf_map__set_max_entries(skel->maps.allocs, o->max_allocs);
 	bpf_map__set_max_entries(skel->maps.stacks, o->max_stacks);
 	bpf_map__set_max_entries(skel->maps.stats, o->max_stacks * 2);
+	skel->rodata->unwind_mode = o->unwind;
+	bpf_map__set_max_entries(skel->maps.unwind_rows, unwind_blocks(o));
 	if (!o->trace_mmap)
 		for (i = 0; i < sizeof(mapping_only) / sizeof(mapping_only[0]); i++)
 			bpf_program__set_autoload(mapping_only[i], false);
@@ -97,6 +108,12 @@ static int load_skeleton(struct tracer *t, bool multi)
 	if (!t->skel)
 		return -errno;
 	configure(t);
+	if (getenv("MEMLEAKBPF_VERIFIER_STATS")) {
+		struct bpf_program *prog;
+
+		bpf_object__for_each_program(prog, t->skel->obj)
+			bpf_program__set_log_level(prog, 4);
+	}
 	if (multi) {
 		uprobe_multi__prepare(t->skel->progs.alloc_enter);
 		uprobe_multi__prepare(t->skel->progs.alloc_return);
@@ -146,6 +163,16 @@ struct tracer *tracer__open(const struct tracer_config *cfg)
 	t->regions = regions__new();
 	t->procs = proctable__new();
 	t->node = node_tracker__new(t->allocators, t->regions);
+	if (t->cfg.unwind != ML_UNWIND_FP) {
+		t->unwinder = unwinder__new(bpf_map__fd(t->skel->maps.unwind_rows), unwind_blocks(&t->cfg),
+					    bpf_map__fd(t->skel->maps.unwind_procs),
+					    bpf_map__fd(t->skel->maps.unwind_files));
+		if (!t->unwinder) {
+			err = -errno;
+			log_error("cannot map the unwind tables' memory: %s", strerror(-err));
+			goto fail;
+		}
+	}
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), handle_event, t, NULL);
 	init_heap_maps(t);
 	if (t->procs) {
@@ -222,6 +249,7 @@ void tracer__destroy(struct tracer *t)
 	free(t->attached);
 	ring_buffer__free(t->rb);
 	memleak_bpf__destroy(t->skel);
+	unwinder__free(t->unwinder);
 	node_tracker__free(t->node);
 	allocators__free(t->allocators);
 	regions__free(t->regions);
@@ -435,6 +463,19 @@ static int attach_lib(struct tracer *t, const struct allocator_lib *lib, pid_t p
 	return 0;
 }
 
+/* The walk learns p's executable mappings as its map says now. */
+static void sync_unwind(struct tracer *t, const struct proc *p)
+{
+	int err;
+
+	if (!t->unwinder)
+		return;
+	err = unwinder__sync(t->unwinder, p);
+	if (err)
+		log_warn("cannot give the unwind tables of pid %d (%s) to BPF: %s; its stacks are "
+			 "walked by frame pointers", p->pid, p->comm, strerror(-err));
+}
+
 /* Per-pid probes for -p (the kernel filters them); one system-wide probe
  * per file otherwise (the BPF side filters by pid where it must).
  */
@@ -452,6 +493,7 @@ int tracer__attach_process(struct tracer *t, pid_t pid)
 	if (!p)
 		return -ENOMEM;
 	proc__set_rescan(p, false);
+	sync_unwind(t, p);
 	n = allocators__for_process(t->allocators, pid, &p->maps, libs, 16);
 	for (i = 0; i < n; i++) {
 		err = attach_lib(t, libs[i], attach_pid_for(t, pid));
@@ -471,11 +513,32 @@ int tracer__attach_process(struct tracer *t, pid_t pid)
 	return n;
 }
 
+/* The tables of what the command maps first, before it runs: its first
+ * allocations are walked by them (bpf_find_vma finds its mappings before
+ * its own are given to BPF).
+ */
+static void prepare_command_tables(struct tracer *t, const char *exe_path)
+{
+	char (*files)[PATH_MAX];
+	int i, n;
+
+	if (!t->unwinder)
+		return;
+	files = calloc(32, sizeof(*files));
+	if (!files)
+		return;
+	n = allocators__command_files(exe_path, files, 32);
+	for (i = 0; i < n; i++)
+		unwinder__prepare(t->unwinder, files[i]);
+	free(files);
+}
+
 int tracer__attach_command(struct tracer *t, const char *exe_path)
 {
 	const struct allocator_lib *libs[16];
 	int i, n, err;
 
+	prepare_command_tables(t, exe_path);
 	n = allocators__for_command(t->allocators, exe_path, libs, 16);
 	if (n <= 0) {
 		log_error("no allocator (malloc and free) found for %s", exe_path);
@@ -513,6 +576,7 @@ int tracer__attach_all_processes(struct tracer *t)
 				proctable__remove(t->procs, pid);	/* gone, or a kernel thread */
 			continue;
 		}
+		sync_unwind(t, p);
 		n = allocators__for_process(t->allocators, pid, &p->maps, libs, 16);
 		for (i = 0; i < n && !err; i++) {
 			err = attach_lib(t, libs[i], -1);
@@ -796,6 +860,8 @@ void tracer__purge_exited(struct tracer *t)
 			bpf_map__delete_elem(t->skel->maps.targets, &key, sizeof(key), 0);
 			regions__drop_pid(t->regions, p->pid);
 			node_tracker__forget(t->node, p->pid);
+			if (t->unwinder)
+				unwinder__forget(t->unwinder, p->pid);
 			proctable__remove(t->procs, p->pid);
 			continue;
 		}
@@ -869,28 +935,41 @@ static int heap_stack(void *ctx, uint64_t id, struct ml_stack *out)
 	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &id, out) ? -errno : 0;
 }
 
-static void heap_drops(void *ctx, uint64_t drops[ML_DROP_MAX])
+/* Every slot of a per-CPU array of counters, summed over CPUs. */
+static void sum_percpu_counters(struct bpf_map *map, uint64_t *out, __u32 n)
 {
-	struct tracer *t = ctx;
 	int ncpu = libbpf_num_possible_cpus();
 	__u64 *vals;
 	__u32 k;
 	int c;
 
-	memset(drops, 0, sizeof(uint64_t) * ML_DROP_MAX);
+	memset(out, 0, sizeof(uint64_t) * n);
 	if (ncpu <= 0)
 		return;
 	vals = calloc(ncpu, sizeof(*vals));
 	if (!vals)
 		return;
-	for (k = 0; k < ML_DROP_MAX; k++) {
-		if (bpf_map__lookup_elem(t->skel->maps.drops, &k, sizeof(k), vals,
-					 sizeof(*vals) * ncpu, 0))
+	for (k = 0; k < n; k++) {
+		if (bpf_map__lookup_elem(map, &k, sizeof(k), vals, sizeof(*vals) * ncpu, 0))
 			continue;
 		for (c = 0; c < ncpu; c++)
-			drops[k] += vals[c];
+			out[k] += vals[c];
 	}
 	free(vals);
+}
+
+static void heap_drops(void *ctx, uint64_t drops[ML_DROP_MAX])
+{
+	struct tracer *t = ctx;
+
+	sum_percpu_counters(t->skel->maps.drops, drops, ML_DROP_MAX);
+}
+
+static void heap_unwind_counts(void *ctx, uint64_t counts[ML_UW_MAX])
+{
+	struct tracer *t = ctx;
+
+	sum_percpu_counters(t->skel->maps.unwind_counts, counts, ML_UW_MAX);
 }
 
 static void init_heap_maps(struct tracer *t)
@@ -901,6 +980,7 @@ static void init_heap_maps(struct tracer *t)
 		.blocks = heap_blocks,
 		.stack = heap_stack,
 		.drops = heap_drops,
+		.unwind_counts = heap_unwind_counts,
 	};
 }
 
@@ -927,4 +1007,12 @@ struct node_tracker *tracer__node(struct tracer *t)
 const struct heap_maps *tracer__heap_maps(struct tracer *t)
 {
 	return &t->heap;
+}
+
+void tracer__unwind_stats(const struct tracer *t, struct unwind_stats *out)
+{
+	if (t->unwinder)
+		unwinder__stats(t->unwinder, out);
+	else
+		memset(out, 0, sizeof(*out));
 }

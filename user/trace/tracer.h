@@ -22,6 +22,7 @@
 #include "target/regions.h"
 #include "trace/heapmaps.h"
 #include "trace/node.h"
+#include "trace/unwind.h"
 
 enum tracer_mode {
 	MODE_SYSTEM = 0,	/* every process */
@@ -36,6 +37,8 @@ struct tracer_config {
 	uint64_t min_size, max_size;	/* sizes counted (allocations and mappings) */
 	uint64_t max_allocs;		/* outstanding blocks kept */
 	uint64_t max_stacks;		/* distinct stacks kept */
+	enum ml_unwind_mode unwind;	/* how stacks are walked */
+	uint64_t unwind_memory;		/* bytes for all CFI tables */
 };
 
 struct tracer;
@@ -80,5 +83,7 @@ struct proctable *tracer__procs(struct tracer *t);
 struct regions *tracer__regions(struct tracer *t);
 struct node_tracker *tracer__node(struct tracer *t);
 const struct heap_maps *tracer__heap_maps(struct tracer *t);
+/* The CFI tables loaded (all zero with --unwind fp). */
+void tracer__unwind_stats(const struct tracer *t, struct unwind_stats *out);
 
 #endif /* TRACER_H */

@@ -1,0 +1,54 @@
+/* user/trace/unwind.h: the CFI tables of the traced processes, in BPF.
+ *
+ * For each executable file a traced process maps, the table of its CFI is
+ * built once (user/target/cfi.c), keyed by device and inode and shared by
+ * build id, and its rows copied into "unwind_rows", an array map that
+ * memleakbpf maps into its own memory and fills in place.  Each process
+ * gets its executable mappings in "unwind_procs" (address range -> rows,
+ * load bias), which the walk in bpf/unwind.bpf.h searches.  All tables
+ * share a budget (--unwind-memory): a file past it is walked by frame
+ * pointers, and that is counted (ML_UW_FP_STEP_BUDGET), never silent.
+ */
+#ifndef UNWIND_H
+#define UNWIND_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "memleak.h"
+#include "target/proctable.h"
+
+/* "auto", "dwarf", "fp"; "?" out of range. */
+const char *unwind_mode_name(enum ml_unwind_mode m);
+int parse_unwind_mode(const char *s, enum ml_unwind_mode *out);	/* 0 or -EINVAL */
+
+struct unwinder;
+
+/* rows_fd: "unwind_rows" (BPF_F_MMAPABLE, nblocks blocks); procs_fd:
+ * "unwind_procs"; files_fd: "unwind_files".  NULL with errno set.
+ */
+struct unwinder *unwinder__new(int rows_fd, size_t nblocks, int procs_fd, int files_fd);
+void unwinder__free(struct unwinder *u);	/* accepts NULL */
+
+/* Give p's executable mappings, as its map says now, to the walk (tables
+ * built as needed).  0 or -errno.
+ */
+int unwinder__sync(struct unwinder *u, const struct proc *p);
+/* Build the table of the file at path now (a command about to run): its
+ * first frames are walked by it from its first instruction.  0 or -errno.
+ */
+int unwinder__prepare(struct unwinder *u, const char *path);
+/* pid has gone. */
+void unwinder__forget(struct unwinder *u, pid_t pid);
+
+struct unwind_stats {
+	size_t tables;			/* files with rows in the budget */
+	size_t files_without_cfi;	/* files that have none (or an unreadable one) */
+	size_t files_over_budget;	/* tables that did not fit */
+	size_t rows;			/* rows loaded */
+	uint64_t bytes, budget;		/* of "unwind_rows" */
+	double build_s;			/* time spent building tables */
+};
+
+void unwinder__stats(const struct unwinder *u, struct unwind_stats *out);
+
+#endif /* UNWIND_H */
