@@ -181,6 +181,11 @@ static struct tracer_config tracer_config_of(const struct session *s)
 	};
 }
 
+static void unwind_tables_of(const void *tracer, struct unwind_stats *out)
+{
+	tracer__unwind_stats(tracer, out);
+}
+
 static int new_collector(struct session *s)
 {
 	const struct options *o = &s->opts;
@@ -192,12 +197,15 @@ static int new_collector(struct session *s)
 		.want_all = exports__wanted(&s->exports_cfg),
 		.list_all_procs = s->mode != MODE_SYSTEM,
 		.start_ns = tracer__start_ns(t),
+		.unwind = o->unwind,
 	};
 	struct collect_sources src = {
 		.procs = tracer__procs(t),
 		.regions = tracer__regions(t),
 		.node = tracer__node(t),
 		.heap = tracer__heap_maps(t),
+		.unwind_tables = unwind_tables_of,
+		.unwind_ctx = t,
 	};
 
 	s->collector = collector__new(&cfg, &src);

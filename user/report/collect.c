@@ -194,8 +194,25 @@ static size_t drop_stale_images(struct collector *c, struct site *v, size_t n)
 struct proc_totals {
 	int64_t bytes[ML_CAT_MAX];
 	int64_t count[ML_CAT_MAX];
+	struct proc_stacks stacks;
 	bool any;
 };
+
+/* How a site's stack was walked (struct ml_stack's end). */
+static void count_stack(struct collector *c, const struct site *s, struct proc_stacks *out)
+{
+	const struct heap_maps *heap = c->src.heap;
+	struct ml_stack st;
+
+	if (!s->key.stack_id || heap->stack(heap->ctx, s->key.stack_id, &st))
+		return;
+	if (st.end == 0)
+		out->frame_pointers++;
+	else if (st.end == ML_UW_END_COMPLETE)
+		out->complete++;
+	else
+		out->truncated++;
+}
 
 /* One process's line of the report: its totals, their growth since the
  * previous report, its Node.js collections and its trend.
@@ -221,6 +238,7 @@ static int report_proc(struct collector *c, const struct proc *p, const struct p
 		pr->has_category[k] = k <= ML_CAT_ALLOCATOR || tot->bytes[k] || tot->count[k];
 		sample.bytes[k] = tot->bytes[k];
 	}
+	pr->stacks = tot->stacks;
 	pr->is_node = node_tracker__of(c->src.node, p) != NULL;
 	node_tracker__end_interval(c->src.node, p->pid, &gc);
 	for (k = 0; k < ML_GC_MAX; k++) {
@@ -265,6 +283,8 @@ static int build_procs(struct collector *c, const struct site *v, size_t n, doub
 		tot[j].bytes[v[i].key.category] += v[i].outstanding_bytes;
 		tot[j].count[v[i].key.category] += v[i].outstanding_count;
 		tot[j].any = true;
+		if (c->cfg.unwind != ML_UNWIND_FP)
+			count_stack(c, &v[i], &tot[j].stacks);
 	}
 	for (j = 0; !err && (p = proctable__at(pt, j)); j++) {
 		if (!tot[j].any && !c->cfg.list_all_procs)
@@ -341,6 +361,23 @@ static void build_stack(struct collector *c, const struct site *s, uint64_t now,
 		resolve_frames(c, sr, &st, p);
 }
 
+static void fill_unwind(struct collector *c, struct unwind_report *u)
+{
+	struct unwind_stats st = { 0 };
+
+	u->known = true;
+	u->mode = c->cfg.unwind;
+	c->src.heap->unwind_counts(c->src.heap->ctx, u->counts);
+	if (c->src.unwind_tables)
+		c->src.unwind_tables(c->src.unwind_ctx, &st);
+	u->tables = st.tables;
+	u->rows = st.rows;
+	u->files_without_cfi = st.files_without_cfi;
+	u->files_over_budget = st.files_over_budget;
+	u->bytes = st.bytes;
+	u->budget = st.budget;
+}
+
 int collector__collect(struct collector *c, bool final, struct report *r)
 {
 	struct region_ctx rc;
@@ -361,6 +398,7 @@ int collector__collect(struct collector *c, bool final, struct report *r)
 	r->top = c->cfg.top;
 	r->min_age_ns = c->cfg.min_age_ns;
 	c->src.heap->drops(c->src.heap->ctx, r->drops);
+	fill_unwind(c, &r->unwind);
 	for (k = 0; k < ML_DROP_MAX; k++)
 		r->dropped += r->drops[k];
 

@@ -18,6 +18,7 @@
 #include "target/regions.h"
 #include "trace/heapmaps.h"
 #include "trace/node.h"
+#include "trace/unwind.h"
 
 struct collect_config {
 	enum sort_key sort;		/* ranking of the stacks */
@@ -32,6 +33,7 @@ struct collect_config {
 	 */
 	bool list_all_procs;
 	uint64_t start_ns;		/* CLOCK_MONOTONIC when tracing began */
+	enum ml_unwind_mode unwind;	/* how stacks are walked (--unwind) */
 	/* Clocks; NULL: the system's (tests set fixed ones). */
 	uint64_t (*monotonic_ns)(void);
 	int64_t (*realtime_ns)(void);
@@ -45,6 +47,9 @@ struct collect_sources {
 	struct regions *regions;
 	struct node_tracker *node;
 	const struct heap_maps *heap;
+	/* The CFI tables loaded, for the report's header; NULL: none. */
+	void (*unwind_tables)(const void *ctx, struct unwind_stats *out);
+	const void *unwind_ctx;
 };
 
 struct collector;

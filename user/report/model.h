@@ -74,6 +74,13 @@ struct trend {
 	char evidence[320];		/* in words: what the verdict rests on */
 };
 
+/* How the stacks of a process were walked: counted over its sites. */
+struct proc_stacks {
+	uint64_t complete;		/* by tables, to the outermost frame */
+	uint64_t truncated;		/* by tables, ended early (see struct unwind_report) */
+	uint64_t frame_pointers;	/* by frame pointers alone */
+};
+
 struct proc_report {
 	pid_t pid;
 	const char *comm;
@@ -85,6 +92,17 @@ struct proc_report {
 	bool is_node;			/* runs Node.js: gc is meaningful */
 	uint64_t gc[ML_GC_MAX];		/* V8 collections in the interval */
 	uint64_t gc_total[ML_GC_MAX];	/* ... since tracing began */
+	struct proc_stacks stacks;
+};
+
+/* How stacks were walked since tracing began (--unwind). */
+struct unwind_report {
+	bool known;			/* false: nothing to say (a report made by hand) */
+	enum ml_unwind_mode mode;
+	uint64_t counts[ML_UW_MAX];	/* walks, how they ended, frame-pointer steps */
+	/* the CFI tables loaded */
+	uint64_t tables, rows, files_without_cfi, files_over_budget;
+	uint64_t bytes, budget;
 };
 
 struct report {
@@ -96,6 +114,7 @@ struct report {
 	bool final;
 	uint64_t dropped;		/* all drops since start */
 	uint64_t drops[ML_DROP_MAX];	/* by reason */
+	struct unwind_report unwind;
 	enum sort_key sort;
 	int top;
 	uint64_t min_age_ns;

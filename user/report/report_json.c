@@ -10,6 +10,7 @@
 #include <time.h>
 #include <jansson.h>
 #include "report/report.h"
+#include "trace/unwind.h"
 
 static const char *const drop_keys[ML_DROP_MAX] = {
 	[ML_DROP_ALLOCS] = "allocs",
@@ -122,6 +123,11 @@ static json_t *proc_json(const struct proc_report *p)
 			"rate_bytes_per_s", p->trend.rate_bytes_per_s,
 			"reports", p->trend.reports,
 			"evidence", p->trend.evidence);
+	if (obj && (p->stacks.complete || p->stacks.truncated || p->stacks.frame_pointers))
+		json_object_set_new(obj, "stacks", json_pack("{s:I, s:I, s:I}",
+			"complete", (json_int_t)p->stacks.complete,
+			"truncated", (json_int_t)p->stacks.truncated,
+			"frame_pointers", (json_int_t)p->stacks.frame_pointers));
 	if (obj && p->is_node) {
 		/* scavenges: the young generation, by either collector */
 		json_object_set_new(obj, "runtime", json_string("node"));
@@ -133,6 +139,50 @@ static json_t *proc_json(const struct proc_report *p)
 			"full_total", (json_int_t)p->gc_total[ML_GC_FULL]));
 	}
 	return obj;
+}
+
+static const char *const unwind_keys[ML_UW_MAX] = {
+	[ML_UW_END_COMPLETE] = "complete",
+	[ML_UW_END_FP] = "frame_pointer_end",
+	[ML_UW_END_NO_MAPPING] = "no_mapping",
+	[ML_UW_END_NO_ROW] = "no_row",
+	[ML_UW_END_READ] = "unreadable",
+	[ML_UW_END_DEPTH] = "depth",
+	[ML_UW_END_UNSUPPORTED] = "unsupported",
+	[ML_UW_FP_STEP_NO_MAPPING] = "no_mapping",
+	[ML_UW_FP_STEP_NO_ROW] = "no_row",
+	[ML_UW_FP_STEP_NO_TABLE] = "no_table",
+	[ML_UW_FP_STEP_PENDING] = "pending",
+	[ML_UW_FP_STEP_BUDGET] = "over_budget",
+};
+
+/* counts[from..to] as {"key": N, ...} */
+static json_t *counts_json(const uint64_t *counts, int from, int to)
+{
+	json_t *o = json_object();
+	int k;
+
+	for (k = from; o && k <= to; k++)
+		json_object_set_new(o, unwind_keys[k], json_integer(counts[k]));
+	return o;
+}
+
+static json_t *unwind_json(const struct unwind_report *u)
+{
+	return json_pack("{s:s, s:I, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+			 "mode", unwind_mode_name(u->mode),
+			 "walks", (json_int_t)u->counts[ML_UW_WALKS],
+			 "ends", counts_json(u->counts, ML_UW_END_COMPLETE, ML_UW_END_UNSUPPORTED),
+			 "frame_pointer_steps", counts_json(u->counts, ML_UW_FP_STEP_NO_MAPPING,
+							   ML_UW_FP_STEP_BUDGET),
+			 "vma_lookups", (json_int_t)u->counts[ML_UW_VMA_LOOKUPS],
+			 "tables",
+			 "files", (json_int_t)u->tables,
+			 "rows", (json_int_t)u->rows,
+			 "bytes", (json_int_t)u->bytes,
+			 "budget_bytes", (json_int_t)u->budget,
+			 "files_without_cfi", (json_int_t)u->files_without_cfi,
+			 "files_over_budget", (json_int_t)u->files_over_budget);
 }
 
 int report__print_json(const struct report *r, FILE *out)
@@ -167,6 +217,8 @@ int report__print_json(const struct report *r, FILE *out)
 			 "stacks", stacks);
 	if (!root)
 		return -ENOMEM;
+	if (r->unwind.known)
+		json_object_set_new(root, "unwind", unwind_json(&r->unwind));
 	err = json_dumpf(root, out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	json_decref(root);
 	if (err)

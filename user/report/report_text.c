@@ -6,6 +6,7 @@
 #include <time.h>
 #include "util/format.h"
 #include "report/report.h"
+#include "trace/unwind.h"
 
 static const char *const drop_names[ML_DROP_MAX] = {
 	[ML_DROP_ALLOCS] = "block table full (--max-allocs)",
@@ -74,6 +75,85 @@ static void print_drops(const struct report *r, FILE *out)
 		fprintf(out, " %s %s;", count, drop_names[k]);
 	}
 	fprintf(out, " figures below undercount\n");
+}
+
+/* How the walks ended, and why frames were stepped by frame pointers. */
+static const char *const unwind_names[ML_UW_MAX] = {
+	[ML_UW_END_FP] = "a frame-pointer step found no frame",
+	[ML_UW_END_NO_MAPPING] = "an address in no file",
+	[ML_UW_END_NO_ROW] = "code without CFI",
+	[ML_UW_END_READ] = "stack unreadable",
+	[ML_UW_END_DEPTH] = "depth limit",
+	[ML_UW_END_UNSUPPORTED] = "a CFI rule not followed",
+	[ML_UW_FP_STEP_NO_MAPPING] = "JIT or anonymous code",
+	[ML_UW_FP_STEP_NO_ROW] = "code without CFI",
+	[ML_UW_FP_STEP_NO_TABLE] = "files without CFI",
+	[ML_UW_FP_STEP_PENDING] = "tables not built yet",
+	[ML_UW_FP_STEP_BUDGET] = "tables over --unwind-memory",
+};
+
+/* counts[from..to]: " N name, N name" for those that are not 0. */
+static void print_reasons(const uint64_t *counts, int from, int to, FILE *out)
+{
+	const char *sep = " (";
+	char n[32];
+	int k;
+
+	for (k = from; k <= to; k++) {
+		if (!counts[k])
+			continue;
+		format_count(n, sizeof(n), counts[k]);
+		fprintf(out, "%s%s %s", sep, n, unwind_names[k]);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		fputc(')', out);
+}
+
+/* One line on how stacks were walked: the mode, the tables, and how the
+ * walks by tables went (what ended them early, what they stepped over by
+ * frame pointers).
+ */
+static void print_unwind(const struct report *r, FILE *out)
+{
+	const struct unwind_report *u = &r->unwind;
+	uint64_t early = 0, steps = 0;
+	char a[32], b[32], c[32];
+	int k;
+
+	if (!u->known)
+		return;
+	if (u->mode == ML_UNWIND_FP) {
+		fprintf(out, "  stacks: frame pointers (--unwind fp)\n");
+		return;
+	}
+	for (k = ML_UW_END_FP; k <= ML_UW_END_UNSUPPORTED; k++)
+		early += u->counts[k];
+	for (k = ML_UW_FP_STEP_NO_MAPPING; k <= ML_UW_FP_STEP_BUDGET; k++)
+		steps += u->counts[k];
+	format_bytes(a, sizeof(a), u->bytes);
+	format_bytes(b, sizeof(b), u->budget);
+	format_count(c, sizeof(c), u->tables);
+	fprintf(out, "  stacks: CFI tables (--unwind %s) of %s file%s, %s of %s", unwind_mode_name(u->mode),
+		c, u->tables == 1 ? "" : "s", a, b);
+	if (u->files_over_budget) {
+		format_count(c, sizeof(c), u->files_over_budget);
+		fprintf(out, ", %s over budget", c);
+	}
+	format_count(a, sizeof(a), u->counts[ML_UW_WALKS]);
+	format_count(b, sizeof(b), u->counts[ML_UW_END_COMPLETE]);
+	fprintf(out, "; %s walks, %s complete", a, b);
+	if (early) {
+		format_count(c, sizeof(c), early);
+		fprintf(out, ", %s ended early", c);
+		print_reasons(u->counts, ML_UW_END_FP, ML_UW_END_UNSUPPORTED, out);
+	}
+	if (steps) {
+		format_count(c, sizeof(c), steps);
+		fprintf(out, "; %s frame-pointer steps", c);
+		print_reasons(u->counts, ML_UW_FP_STEP_NO_MAPPING, ML_UW_FP_STEP_BUDGET, out);
+	}
+	fputc('\n', out);
 }
 
 static void trend_text(const struct trend *t, char *buf, size_t len)
@@ -280,6 +360,7 @@ void report__print_text(const struct report *r, FILE *out)
 	fprintf(out, "%s  %sreport %d, %.1fs traced\n", when, r->final ? "final " : "", r->seq,
 		r->elapsed_s);
 	print_drops(r, out);
+	print_unwind(r, out);
 	print_procs(r, out);
 	print_stacks(r, out);
 	fputc('\n', out);
