@@ -152,11 +152,25 @@ enum ml_table_status {
 	ML_TABLE_BUDGET,	/* over the memory budget of the tables */
 };
 
+/* A table's index, so that a search starts among a few rows: entry k of
+ * a table holds the last of its rows at or below pc k * ML_INDEX_STEP.
+ * Entries live in "unwind_index", in blocks like the rows.
+ */
+#define ML_INDEX_SHIFT 8
+#define ML_INDEX_STEP (1u << ML_INDEX_SHIFT)
+#define ML_INDEX_PER_BLOCK 256
+
+struct ml_index_block {		/* "unwind_index" value */
+	__u32 rows[ML_INDEX_PER_BLOCK];
+};
+
 struct ml_unwind_mapping {
 	__u64 start, end;	/* [start, end) in the process */
 	__u64 bias;		/* a row's pc = ip - bias */
 	__u32 first_row;	/* the file's rows: [first_row, first_row + nrows) */
 	__u32 nrows;
+	__u32 first_index;	/* its index: [first_index, first_index + nindex) */
+	__u32 nindex;
 	__u32 status;		/* enum ml_table_status */
 	__u32 pad;
 };
@@ -183,6 +197,8 @@ struct ml_unwind_file {		/* "unwind_files" value */
 	__s64 file_to_pc;
 	__u32 first_row;
 	__u32 nrows;
+	__u32 first_index;
+	__u32 nindex;
 	__u32 status;		/* enum ml_table_status */
 	__u32 pad;
 };

@@ -25,6 +25,14 @@ struct {
 } unwind_rows SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);			/* resized by user space */
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ml_index_block);
+} unwind_index SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 13);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -126,11 +134,31 @@ static __always_inline struct ml_unwind_mapping *find_mapping(struct ml_unwind_p
 	return pc < m->end ? m : NULL;
 }
 
-/* The row covering rel in the mapping's table: the last one at or below. */
+static __always_inline int index_at(__u32 idx, __u32 *out)
+{
+	__u32 block = idx / ML_INDEX_PER_BLOCK;
+	struct ml_index_block *b = bpf_map_lookup_elem(&unwind_index, &block);
+
+	if (!b)
+		return -1;
+	*out = b->rows[idx % ML_INDEX_PER_BLOCK];
+	return 0;
+}
+
+/* The row covering rel in the mapping's table: the last one at or below,
+ * searched among the rows its index entries enclose.
+ */
 static __always_inline struct ml_unwind_row *find_row(const struct ml_unwind_mapping *m, __u32 rel)
 {
 	struct bsearch bs = { .key = rel, .lo = m->first_row, .n = m->nrows };
+	__u32 k = rel >> ML_INDEX_SHIFT, lo, hi;
 
+	if (k + 1 < m->nindex && !index_at(m->first_index + k, &lo) &&
+	    !index_at(m->first_index + k + 1, &hi) && lo <= hi &&
+	    lo >= m->first_row && hi < m->first_row + m->nrows) {
+		bs.lo = lo;
+		bs.n = hi - lo + 1;
+	}
 	bpf_loop(26, row_halve, &bs, 0);	/* tables hold fewer than 2^24 rows */
 	return bs.lo > m->first_row ? row_at(bs.lo - 1) : NULL;
 }
@@ -163,6 +191,8 @@ static long describe_text_vma(struct task_struct *task, struct vm_area_struct *v
 	l->out->bias = vma->vm_start - (vma->vm_pgoff << 12) - f->file_to_pc;
 	l->out->first_row = f->first_row;
 	l->out->nrows = f->nrows;
+	l->out->first_index = f->first_index;
+	l->out->nindex = f->nindex;
 	l->out->status = f->status;
 	l->found = 1;
 	return 0;

@@ -52,12 +52,12 @@ struct tracer {
 
 static int handle_event(void *ctx, void *data, size_t size);
 
-/* Blocks of rows in "unwind_rows": the budget, or one for --unwind fp. */
-static size_t unwind_blocks(const struct tracer_config *o)
+/* Blocks of "unwind_rows" and "unwind_index": the budget, or one each
+ * for --unwind fp.
+ */
+static void unwind_blocks(const struct tracer_config *o, size_t *rows, size_t *index)
 {
-	size_t n = o->unwind_memory / sizeof(struct ml_row_block);
-
-	return o->unwind == ML_UNWIND_FP || !n ? 1 : n;
+	unwind_budget_split(o->unwind == ML_UNWIND_FP ? 0 : o->unwind_memory, rows, index);
 }
 static void init_heap_maps(struct tracer *t);
 
@@ -71,7 +71,7 @@ static void configure(struct tracer *t)
 		skel->progs.mprotect_enter, skel->progs.mprotect_exit,
 		skel->progs.brk_enter, skel->progs.brk_exit,
 	};
-	size_t i;
+	size_t i, rows, index;
 
 	skel->rodata->self_pid = getpid();
 	skel->rodata->filter_targets = o->mode != MODE_SYSTEM;
@@ -84,7 +84,9 @@ static void configure(struct tracer *t)
 	bpf_map__set_max_entries(skel->maps.stacks, o->max_stacks);
 	bpf_map__set_max_entries(skel->maps.stats, o->max_stacks * 2);
 	skel->rodata->unwind_mode = o->unwind;
-	bpf_map__set_max_entries(skel->maps.unwind_rows, unwind_blocks(o));
+	unwind_blocks(o, &rows, &index);
+	bpf_map__set_max_entries(skel->maps.unwind_rows, rows);
+	bpf_map__set_max_entries(skel->maps.unwind_index, index);
 	if (!o->trace_mmap)
 		for (i = 0; i < sizeof(mapping_only) / sizeof(mapping_only[0]); i++)
 			bpf_program__set_autoload(mapping_only[i], false);
@@ -164,9 +166,15 @@ struct tracer *tracer__open(const struct tracer_config *cfg)
 	t->procs = proctable__new();
 	t->node = node_tracker__new(t->allocators, t->regions);
 	if (t->cfg.unwind != ML_UNWIND_FP) {
-		t->unwinder = unwinder__new(bpf_map__fd(t->skel->maps.unwind_rows), unwind_blocks(&t->cfg),
-					    bpf_map__fd(t->skel->maps.unwind_procs),
-					    bpf_map__fd(t->skel->maps.unwind_files));
+		struct unwind_maps um = {
+			.rows_fd = bpf_map__fd(t->skel->maps.unwind_rows),
+			.index_fd = bpf_map__fd(t->skel->maps.unwind_index),
+			.procs_fd = bpf_map__fd(t->skel->maps.unwind_procs),
+			.files_fd = bpf_map__fd(t->skel->maps.unwind_files),
+		};
+
+		unwind_blocks(&t->cfg, &um.row_blocks, &um.index_blocks);
+		t->unwinder = unwinder__new(&um);
 		if (!t->unwinder) {
 			err = -errno;
 			log_error("cannot map the unwind tables' memory: %s", strerror(-err));

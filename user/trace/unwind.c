@@ -46,6 +46,7 @@ struct table {
 	char build_id[41];
 	enum ml_table_status status;
 	uint32_t first_row, nrows;
+	uint32_t first_index, nindex;	/* 0 entries: searched whole */
 	uint64_t base;			/* vaddr of row pc 0 */
 	struct cfi_segment text[CFI_MAX_TEXT];
 	int ntext;
@@ -56,6 +57,9 @@ struct unwinder {
 	struct ml_unwind_row *rows;	/* "unwind_rows", mapped */
 	size_t rows_len;		/* bytes mapped */
 	uint32_t capacity, used;	/* rows */
+	__u32 *index;			/* "unwind_index", mapped */
+	size_t index_len;
+	uint32_t index_capacity, index_used;	/* entries */
 	struct table *tables;
 	size_t ntables, tables_cap;
 	struct ml_unwind_proc scratch;	/* the value being built */
@@ -63,24 +67,27 @@ struct unwinder {
 	size_t over_budget;
 };
 
-struct unwinder *unwinder__new(int rows_fd, size_t nblocks, int procs_fd, int files_fd)
+struct unwinder *unwinder__new(const struct unwind_maps *maps)
 {
 	struct unwinder *u = calloc(1, sizeof(*u));
+	int err;
 
 	if (!u)
 		return NULL;
-	u->procs_fd = procs_fd;
-	u->files_fd = files_fd;
-	u->rows_len = nblocks * sizeof(struct ml_row_block);
-	u->rows = mmap(NULL, u->rows_len, PROT_READ | PROT_WRITE, MAP_SHARED, rows_fd, 0);
-	if (u->rows == MAP_FAILED) {
-		int err = errno;
-
-		free(u);
+	u->procs_fd = maps->procs_fd;
+	u->files_fd = maps->files_fd;
+	u->rows_len = maps->row_blocks * sizeof(struct ml_row_block);
+	u->index_len = maps->index_blocks * sizeof(struct ml_index_block);
+	u->rows = mmap(NULL, u->rows_len, PROT_READ | PROT_WRITE, MAP_SHARED, maps->rows_fd, 0);
+	u->index = mmap(NULL, u->index_len, PROT_READ | PROT_WRITE, MAP_SHARED, maps->index_fd, 0);
+	if (u->rows == MAP_FAILED || u->index == MAP_FAILED) {
+		err = errno;
+		unwinder__free(u);
 		errno = err;
 		return NULL;
 	}
-	u->capacity = nblocks * ML_ROWS_PER_BLOCK;
+	u->capacity = maps->row_blocks * ML_ROWS_PER_BLOCK;
+	u->index_capacity = maps->index_blocks * ML_INDEX_PER_BLOCK;
 	return u;
 }
 
@@ -88,9 +95,33 @@ void unwinder__free(struct unwinder *u)
 {
 	if (!u)
 		return;
-	munmap(u->rows, u->rows_len);
+	if (u->rows && u->rows != MAP_FAILED)
+		munmap(u->rows, u->rows_len);
+	if (u->index && u->index != MAP_FAILED)
+		munmap(u->index, u->index_len);
 	free(u->tables);
 	free(u);
+}
+
+/* Entry k: the last of the table's rows at or below pc k * ML_INDEX_STEP,
+ * as an index into all rows.  Without room, the table goes without (its
+ * searches cover all its rows).
+ */
+static void load_index(struct unwinder *u, struct table *t, const struct cfi_table *ct)
+{
+	uint64_t n = ((uint64_t)ct->rows[ct->nrows - 1].pc >> ML_INDEX_SHIFT) + 2, k;
+	size_t r = 0;
+
+	if (n > u->index_capacity - u->index_used)
+		return;
+	for (k = 0; k < n; k++) {
+		while (r + 1 < ct->nrows && ct->rows[r + 1].pc <= k << ML_INDEX_SHIFT)
+			r++;
+		u->index[u->index_used + k] = t->first_row + r;
+	}
+	t->first_index = u->index_used;
+	t->nindex = n;
+	u->index_used += n;
 }
 
 static struct table *find_table(struct unwinder *u, uint64_t dev, uint64_t inode)
@@ -143,6 +174,8 @@ static void publish_file(struct unwinder *u, const struct table *t)
 		f.file_to_pc = t->ntext ? (int64_t)(t->text[0].vaddr - t->text[0].offset - t->base) : 0;
 		f.first_row = t->first_row;
 		f.nrows = t->nrows;
+		f.first_index = t->first_index;
+		f.nindex = t->nindex;
 	}
 	if (bpf_map_update_elem(u->files_fd, &key, &f, BPF_ANY))
 		log_debug("cannot publish the unwind table of inode %llu: %s",
@@ -178,6 +211,8 @@ static void load_table(struct unwinder *u, const char *path, const char *fallbac
 		t->status = ML_TABLE_READY;
 		t->first_row = twin->first_row;
 		t->nrows = twin->nrows;
+		t->first_index = twin->first_index;
+		t->nindex = twin->nindex;
 	} else if (ct.nrows > u->capacity - u->used) {
 		t->status = ML_TABLE_BUDGET;
 		u->over_budget++;
@@ -190,6 +225,8 @@ static void load_table(struct unwinder *u, const char *path, const char *fallbac
 		t->first_row = u->used;
 		t->nrows = ct.nrows;
 		u->used += ct.nrows;
+		if (ct.nrows)
+			load_index(u, t, &ct);
 		log_info("unwind table for %s: %zu rows, %zu FDEs, %.1f ms", name, ct.nrows, ct.nfdes,
 			 (clock_monotonic_ns() - t0) / 1e6);
 	}
@@ -263,6 +300,8 @@ static void fill_mapping(struct ml_unwind_mapping *m, const struct table *t, con
 	}
 	m->first_row = t->first_row;
 	m->nrows = t->nrows;
+	m->first_index = t->first_index;
+	m->nindex = t->nindex;
 }
 
 int unwinder__sync(struct unwinder *u, const struct proc *p)
@@ -297,6 +336,16 @@ void unwinder__forget(struct unwinder *u, pid_t pid)
 	bpf_map_delete_elem(u->procs_fd, &key);
 }
 
+void unwind_budget_split(uint64_t bytes, size_t *row_blocks, size_t *index_blocks)
+{
+	*row_blocks = bytes / 4 * 3 / sizeof(struct ml_row_block);
+	*index_blocks = bytes / 4 / sizeof(struct ml_index_block);
+	if (!*row_blocks)
+		*row_blocks = 1;
+	if (!*index_blocks)
+		*index_blocks = 1;
+}
+
 void unwinder__stats(const struct unwinder *u, struct unwind_stats *out)
 {
 	size_t i;
@@ -310,7 +359,8 @@ void unwinder__stats(const struct unwinder *u, struct unwind_stats *out)
 	}
 	out->files_over_budget = u->over_budget;
 	out->rows = u->used;
-	out->bytes = (uint64_t)u->used * sizeof(struct ml_unwind_row);
-	out->budget = (uint64_t)u->capacity * sizeof(struct ml_unwind_row);
+	out->bytes = (uint64_t)u->used * sizeof(struct ml_unwind_row) +
+		     (uint64_t)u->index_used * sizeof(__u32);
+	out->budget = u->rows_len + u->index_len;
 	out->build_s = u->build_ns / 1e9;
 }

@@ -23,10 +23,21 @@ int parse_unwind_mode(const char *s, enum ml_unwind_mode *out);	/* 0 or -EINVAL 
 
 struct unwinder;
 
-/* rows_fd: "unwind_rows" (BPF_F_MMAPABLE, nblocks blocks); procs_fd:
- * "unwind_procs"; files_fd: "unwind_files".  NULL with errno set.
+/* The maps the walk reads: rows and index are BPF_F_MMAPABLE arrays of
+ * that many blocks, filled in place.
  */
-struct unwinder *unwinder__new(int rows_fd, size_t nblocks, int procs_fd, int files_fd);
+struct unwind_maps {
+	int rows_fd, index_fd, procs_fd, files_fd;
+	size_t row_blocks, index_blocks;
+};
+
+/* NULL with errno set. */
+struct unwinder *unwinder__new(const struct unwind_maps *maps);
+
+/* How --unwind-memory is shared: three quarters for the rows, the rest
+ * for their indexes.  At least one block each.
+ */
+void unwind_budget_split(uint64_t bytes, size_t *row_blocks, size_t *index_blocks);
 void unwinder__free(struct unwinder *u);	/* accepts NULL */
 
 /* Give p's executable mappings, as its map says now, to the walk (tables
