@@ -107,6 +107,7 @@ unit: check-layers $(OUTPUT)/test_runner
 
 bench: memleakbpf
 	tools/bench.sh
+	tools/bench-unwind.sh
 
 demo: memleakbpf $(OUTPUT)/workloads/demo_leaky_service
 	mkdir -p $(OUTPUT)/demo

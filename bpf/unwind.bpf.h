@@ -210,7 +210,9 @@ static __always_inline struct ml_unwind_mapping *find_vma_mapping(__u64 pc, stru
 struct uwalk {
 	struct ml_stack *s;
 	struct ml_unwind_proc *proc;
-	__u8 *window;		/* a copy of [sp0, sp0 + ML_STACK_WINDOW), or NULL */
+	__u8 *window;		/* a copy of [sp0, sp0 + win_len) */
+	__u64 win_len;		/* 0 when the copy could not be made */
+	__u64 *cut;		/* a scratch word in map memory (read_stack) */
 	__u64 sp0;
 	__u64 ip, sp, bp;
 	__u64 ra_at;		/* where the leaf's return address is, if it has no row */
@@ -223,6 +225,21 @@ struct uwalk {
 /* 8 bytes of the stack, from the window when they are in it. */
 static __always_inline int read_stack(struct uwalk *w, __u64 addr, __u64 *out)
 {
+	volatile __u64 *cut = w->cut;
+	__u64 off = addr - w->sp0;
+
+	if (off + 8 <= w->win_len) {
+		/* Through memory the verifier does not follow: indexing the
+		 * window would make it track sp, rbp and the CFA exactly back
+		 * through every step, and no two walks would ever look alike.
+		 */
+		*cut = off;
+		off = *cut & (ML_STACK_WINDOW - 1);
+		if (off > ML_STACK_WINDOW - 8)
+			return -1;
+		*out = *(__u64 *)(w->window + off);
+		return 0;
+	}
 	return bpf_probe_read_user(out, sizeof(*out), (void *)addr) ? -1 : 0;
 }
 
@@ -353,11 +370,11 @@ static long uwalk_step(__u32 i, void *data)
  * it ended (enum ml_unwind_counter).
  */
 static __always_inline __u32 unwind_by_tables(struct ml_unwind_proc *proc, struct ml_stack *s,
-					      __u8 *window, __u64 ip, __u64 sp, __u64 bp, __u64 ra_at,
-					      __u64 *id)
+					      __u8 *window, __u64 win_len, __u64 *cut, __u64 ip, __u64 sp,
+					      __u64 bp, __u64 ra_at, __u64 *id)
 {
 	struct uwalk w = {
-		.s = s, .proc = proc, .window = window, .sp0 = sp,
+		.s = s, .proc = proc, .window = window, .win_len = win_len, .cut = cut, .sp0 = sp,
 		.ip = ip, .sp = sp, .bp = bp, .ra_at = ra_at, .id = *id,
 	};
 

@@ -34,3 +34,9 @@ $(BENCH_DIR)/floor.o: tools/bench/floor.c $(BENCH_DIR)/floor.skel.h user/target/
 
 $(BENCH_DIR)/floor: $(BENCH_DIR)/floor.o $(LIB)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# tools/bench-unwind.sh: the cost of unwinding by CFI tables.
+$(BENCH_DIR)/cfi_tables: tools/bench/cfi_tables.c $(LIB) | $(BENCH_DIR)
+	$(CC) $(ALL_CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+bench: $(BENCH_DIR)/cfi_tables

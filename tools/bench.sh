@@ -18,7 +18,8 @@
 # Environment: BENCH_ROUNDS (5), BENCH_PAIRS per thread under probes
 # (200000), BENCH_NONE_PAIRS without them (5000000), BENCH_DEPTH frames
 # below the loop (4), BENCH_THREADS ("1 2"), BENCH_PROFILE (auto: only
-# when the target is missed; 1 always, 0 never).
+# when the target is missed; 1 always, 0 never), BENCH_UNWIND (auto: how
+# memleakbpf walks stacks, --unwind).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -31,6 +32,7 @@ NONE_PAIRS=${BENCH_NONE_PAIRS:-5000000}
 DEPTH=${BENCH_DEPTH:-4}
 THREADS=${BENCH_THREADS:-1 2}
 PROFILE=${BENCH_PROFILE:-auto}
+UNWIND=${BENCH_UNWIND:-auto}
 TARGET=1.3
 MODES="none floor memleakbpf"
 
@@ -55,7 +57,7 @@ run_cmd() {
 	case $mode in
 	none)       echo "$CHURN" -n "$NONE_PAIRS" -t "$threads" -d "$DEPTH" "$@" ;;
 	floor)      echo "$FLOOR" -- "$CHURN" -n "$PAIRS" -t "$threads" -d "$DEPTH" "$@" ;;
-	memleakbpf) echo ./memleakbpf -q --interval 1h -- "$CHURN" -n "$PAIRS" -t "$threads" -d "$DEPTH" "$@" ;;
+	memleakbpf) echo ./memleakbpf -q --unwind "$UNWIND" --interval 1h -- "$CHURN" -n "$PAIRS" -t "$threads" -d "$DEPTH" "$@" ;;
 	esac
 }
 
@@ -79,7 +81,7 @@ median() {
 }
 
 declare -A RUNS MED
-echo "memleakbpf bench: malloc(64)/free pairs, $DEPTH frames deep, private libc $OUT/lib/libc.so.6"
+echo "memleakbpf bench: malloc(64)/free pairs, $DEPTH frames deep, private libc $OUT/lib/libc.so.6, --unwind $UNWIND"
 echo "rounds $ROUNDS; pairs per thread: $NONE_PAIRS without probes, $PAIRS with"
 for t in $THREADS; do
 	for ((r = 1; r <= ROUNDS; r++)); do

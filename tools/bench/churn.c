@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #define MAX_THREADS 64
-#define MAX_DEPTH 16
+#define MAX_DEPTH 64
 
 struct worker {
 	pthread_t tid;
