@@ -374,6 +374,7 @@ static void fill_unwind(struct collector *c, struct unwind_report *u)
 	u->rows = st.rows;
 	u->files_without_cfi = st.files_without_cfi;
 	u->files_over_budget = st.files_over_budget;
+	u->files_failed = st.build_failures;
 	u->bytes = st.bytes;
 	u->budget = st.budget;
 }

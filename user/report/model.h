@@ -101,7 +101,7 @@ struct unwind_report {
 	enum ml_unwind_mode mode;
 	uint64_t counts[ML_UW_MAX];	/* walks, how they ended, frame-pointer steps */
 	/* the CFI tables loaded */
-	uint64_t tables, rows, files_without_cfi, files_over_budget;
+	uint64_t tables, rows, files_without_cfi, files_over_budget, files_failed;
 	uint64_t bytes, budget;
 };
 

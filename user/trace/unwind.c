@@ -11,6 +11,7 @@
 #include <sys/sysmacros.h>
 #include <bpf/bpf.h>
 #include "target/cfi.h"
+#include "trace/cfi_child.h"
 #include "trace/unwind.h"
 #include "util/array.h"
 #include "util/clock.h"
@@ -65,6 +66,7 @@ struct unwinder {
 	struct ml_unwind_proc scratch;	/* the value being built */
 	uint64_t build_ns;
 	size_t over_budget;
+	size_t build_failures;		/* files whose CFI could not be read */
 };
 
 struct unwinder *unwinder__new(const struct unwind_maps *maps)
@@ -193,13 +195,15 @@ static void load_table(struct unwinder *u, const char *path, const char *fallbac
 	uint64_t t0 = clock_monotonic_ns();
 	int err;
 
-	err = cfi_table__build(path, &ct);
-	if ((err == -ENOENT || err == -ESRCH) && fallback)
-		err = cfi_table__build(fallback, &ct);
+	err = cfi_child__build(path, fallback, &ct);
 	u->build_ns += clock_monotonic_ns() - t0;
 	if (err) {
 		t->status = ML_TABLE_NONE;
-		log_info("no unwind table for %s: %s", name, err == -ENODATA ? "no CFI" : strerror(-err));
+		if (err != -ENODATA && err != -ENOENT)
+			u->build_failures++;
+		log_info("no unwind table for %s: %s", name,
+			 err == -ENODATA ? "no CFI" : err == -ECHILD ? "the builder died (memory limit?)" :
+			 strerror(-err));
 		return;
 	}
 	snprintf(t->build_id, sizeof(t->build_id), "%s", ct.build_id);
@@ -358,6 +362,7 @@ void unwinder__stats(const struct unwinder *u, struct unwind_stats *out)
 			out->files_without_cfi++;
 	}
 	out->files_over_budget = u->over_budget;
+	out->build_failures = u->build_failures;
 	out->rows = u->used;
 	out->bytes = (uint64_t)u->used * sizeof(struct ml_unwind_row) +
 		     (uint64_t)u->index_used * sizeof(__u32);

@@ -55,6 +55,7 @@ struct unwind_stats {
 	size_t tables;			/* files with rows in the budget */
 	size_t files_without_cfi;	/* files that have none (or an unreadable one) */
 	size_t files_over_budget;	/* tables that did not fit */
+	size_t build_failures;		/* files whose CFI was malformed, too big or too slow */
 	size_t rows;			/* rows loaded */
 	uint64_t bytes, budget;		/* of "unwind_rows" */
 	double build_s;			/* time spent building tables */
