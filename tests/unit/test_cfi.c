@@ -1,7 +1,7 @@
 /* tests/unit/test_cfi.c: user/target/cfi.c against the fixtures of
  * tests/cfi.mk and the machine's libc.
  *
- * Three kinds of checks:
+ * Four kinds of checks:
  *   - named places: a function's first instruction, the instructions of
  *     its prologue (decoded with capstone and simulated: pushes, sub of
  *     rsp, mov %rsp,%rbp), _start, .plt, a function with no CFI;
@@ -14,7 +14,8 @@
  *     or corrupted, fuzzed .eh_frame bytes, a truncated file; FDE starts
  *     encoded otherwise; CFA programs that would make libdw allocate
  *     gigabytes (a register near 2^28, DW_CFA_remember_state nested deep),
- *     refused at once.
+ *     refused at once;
+ *   - the libFuzzer target of tests/fuzz.mk, run for ~5 s when built.
  * No root needed.
  */
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <capstone/capstone.h>
@@ -1571,3 +1573,60 @@ out:
 	image_free(&im);
 }
 
+/* ---- The fuzzer, briefly ---- */
+
+#define FUZZ_CFI_BIN ".output/fuzz/fuzz_cfi"
+#define FUZZ_CFI_SEEDS ".output/fuzz/seeds/cfi"
+#define FUZZ_CFI_CORPUS "tests/fuzz/corpus/cfi"
+
+/* tests/fuzz/fuzz_cfi.c for ~5 s on its seeds (a fresh corpus in a
+ * temporary directory): no crash, leak, timeout or 2 GB of memory.
+ */
+void test_fuzz_cfi_smoke(void)
+{
+	char dir[64], corpus[128], artifacts[160], log[128], line[512];
+	int status = -1;
+	pid_t pid;
+	FILE *f;
+
+	if (access(FUZZ_CFI_BIN, X_OK) || access(FUZZ_CFI_SEEDS, R_OK)) {
+		test__skip("no " FUZZ_CFI_BIN " or its seeds (make fuzz-build; libFuzzer is "
+			   "Debian's libclang-rt-14-dev)");
+		return;
+	}
+	if (!tmpdir_make(dir, sizeof(dir), "fuzz"))
+		return;
+	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
+	snprintf(artifacts, sizeof(artifacts), "-artifact_prefix=%s/", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+	if (!ASSERT_OK(mkdir(corpus, 0700), "mkdir corpus"))
+		goto out;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		execl(FUZZ_CFI_BIN, FUZZ_CFI_BIN, "-max_total_time=5", "-runs=5000000",
+		      "-rss_limit_mb=2048", "-timeout=10", "-print_final_stats=1", artifacts,
+		      corpus, FUZZ_CFI_SEEDS, FUZZ_CFI_CORPUS, (char *)NULL);
+		_exit(127);
+	}
+	if (!ASSERT_GT(pid, 0, "fork") || !ASSERT_EQ(waitpid(pid, &status, 0), pid, "waitpid"))
+		goto out;
+	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fuzz_cfi exits 0") &&
+	    (f = fopen(log, "r"))) {
+		/* What libFuzzer said: its report is at the end. */
+		long n = 0;
+
+		while (fgets(line, sizeof(line), f))
+			n++;
+		rewind(f);
+		while (fgets(line, sizeof(line), f))
+			if (n-- <= 40)
+				fprintf(stderr, "    %s", line);
+		fclose(f);
+	}
+out:
+	tmpdir_remove(dir);
+}
