@@ -2,6 +2,8 @@
 #   cfi_nofp            -O2 -fomit-frame-pointer (pushes, sub of rsp, a
 #                       function with no CFI between the others)
 #   cfi_fp              the same source, -O2 -fno-omit-frame-pointer
+#   cfi_static          cfi_nofp linked -static: .eh_frame without
+#                       .eh_frame_hdr, static glibc's FDEs (CIEs zR, zPLR, zRS)
 #   libcfi_plt.so       a shared library calling itself through its .plt
 #   cfi_plt             a program calling libcfi_plt.so through its .plt
 #   cfi_plt_ibt         the same linked -z ibt: .plt entries begin with endbr64
@@ -10,8 +12,8 @@
 # Lazy binding and (but for cfi_plt_ibt) no CET, so that .plt holds the
 # classic 16-byte entries.
 CFI_FIX_DIR := $(OUTPUT)/fixtures/cfi
-CFI_FIXTURES := $(addprefix $(CFI_FIX_DIR)/,cfi_nofp cfi_fp libcfi_plt.so cfi_plt cfi_plt_ibt \
-		cfi_debug_frame.so cfi_none.so)
+CFI_FIXTURES := $(addprefix $(CFI_FIX_DIR)/,cfi_nofp cfi_fp cfi_static libcfi_plt.so cfi_plt \
+		cfi_plt_ibt cfi_debug_frame.so cfi_none.so)
 CFI_FIX_CFLAGS := -O2 -fasynchronous-unwind-tables -fcf-protection=none -Wl,-z,lazy
 
 # Order-only: built with the runner, never linked into it ($^).
@@ -25,6 +27,9 @@ $(CFI_FIX_DIR)/cfi_nofp: tests/fixtures/cfi/cfi_fixture.c | $(CFI_FIX_DIR)
 
 $(CFI_FIX_DIR)/cfi_fp: tests/fixtures/cfi/cfi_fixture.c | $(CFI_FIX_DIR)
 	$(CC) $(CFI_FIX_CFLAGS) -fno-omit-frame-pointer $< -o $@
+
+$(CFI_FIX_DIR)/cfi_static: tests/fixtures/cfi/cfi_fixture.c | $(CFI_FIX_DIR)
+	$(CC) $(CFI_FIX_CFLAGS) -fomit-frame-pointer -static $< -o $@
 
 $(CFI_FIX_DIR)/libcfi_plt.so: tests/fixtures/cfi/cfi_plt_lib.c | $(CFI_FIX_DIR)
 	$(CC) $(CFI_FIX_CFLAGS) -fPIC -shared $< -o $@

@@ -1,16 +1,21 @@
 /* tests/unit/test_cfi.c: user/target/cfi.c against the fixtures of
  * tests/cfi.mk and the machine's libc.
  *
- * Three kinds of checks:
+ * Four kinds of checks:
  *   - named places: a function's first instruction, the instructions of
  *     its prologue (decoded with capstone and simulated: pushes, sub of
  *     rsp, mov %rsp,%rbp), _start, .plt, a function with no CFI;
  *   - the whole table against readelf: an expected table is built from
  *     `readelf --debug-dump=frames-interp` (rows per FDE) and
  *     `--debug-dump=frames` (which expression an "exp" CFA is) by rules of
- *     its own, and must equal ours row for row;
+ *     its own, and must equal ours row for row (the static fixture's too:
+ *     FDEs listed from .eh_frame itself, no .eh_frame_hdr);
  *   - hostile input: a copy of a fixture with its .eh_frame_hdr cut short
- *     or corrupted, fuzzed .eh_frame bytes, a truncated file.
+ *     or corrupted, fuzzed .eh_frame bytes, a truncated file; FDE starts
+ *     encoded otherwise; CFA programs that would make libdw allocate
+ *     gigabytes (a register near 2^28, DW_CFA_remember_state nested deep),
+ *     refused at once;
+ *   - the libFuzzer target of tests/fuzz.mk, run for ~5 s when built.
  * No root needed.
  */
 #include <errno.h>
@@ -18,16 +23,22 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <capstone/capstone.h>
 #include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <gelf.h>
 #include "test.h"
 #include "tmpdir.h"
 #include "target/cfi.h"
 
 #define FIX_DIR ".output/fixtures/cfi/"
+/* cfi.c's CFI_MAX_DEPTH: DW_CFA_remember_state nested deeper is refused. */
+#define CFI_TEST_DEPTH 64
 #define LIBC_PATH "/lib/x86_64-linux-gnu/libc.so.6"
 
 /* ---- Files and symbols ---- */
@@ -835,6 +846,27 @@ void test_cfi_fp(void)
 	check_fixture("cfi_fp", true);
 }
 
+/* Static: .eh_frame without .eh_frame_hdr, its FDEs listed by its entries. */
+void test_cfi_static(void)
+{
+	struct cfi_table t;
+	struct image im;
+	struct sec s;
+
+	if (!build_fixture("cfi_static", &im, &t))
+		goto out;
+	if (test__start_subtest("no .eh_frame_hdr, all FDEs read")) {
+		ASSERT_FALSE(find_sec(&im, ".eh_frame_hdr", &s), "no .eh_frame_hdr");
+		ASSERT_TRUE(find_sec(&im, ".eh_frame", &s), ".eh_frame");
+		ASSERT_GT(t.nfdes, 500, "static glibc's FDEs");
+		ASSERT_EQ(t.nbad, 0, "nbad");
+	}
+out:
+	cfi_table__release(&t);
+	image_free(&im);
+	check_fixture("cfi_static", false);
+}
+
 /* .plt: the push of PLT0 (rsp+16, then rsp+24), then the entries' rule,
  * whose threshold is where the entry's push has run: 11 in the classic
  * entry (jmp *GOT, 6 bytes; push $n, 5), 9 with IBT (endbr64, 4; push $n).
@@ -947,6 +979,14 @@ void test_cfi_libc(void)
 
 /* ---- Hostile input ---- */
 
+/* Two tables alike: base, rows, and the FDEs stepped. */
+static bool same_table(const struct cfi_table *a, const struct cfi_table *b, const char *what)
+{
+	return ASSERT_EQ(a->base, b->base, what) && ASSERT_EQ(a->nrows, b->nrows, what) &&
+	       ASSERT_EQ(a->nfdes, b->nfdes, what) &&
+	       ASSERT_OK(memcmp(a->rows, b->rows, a->nrows * sizeof(*a->rows)), what);
+}
+
 /* A copy of im with a change, built from memory. */
 struct mutant {
 	struct image im;
@@ -1000,6 +1040,381 @@ static uint32_t rng(void)
 	return (uint32_t)(rng_state >> 16);
 }
 
+/* ---- .eh_frame's entries, for mutants (CIEs "zR" and the like) ---- */
+
+struct ehf {
+	Elf_Data data;			/* the section's bytes in the image */
+	const unsigned char *ident;
+	uint64_t vaddr;
+};
+
+static bool ehf_open(struct image *im, struct ehf *e)
+{
+	struct sec s;
+
+	memset(e, 0, sizeof(*e));
+	if (!ASSERT_TRUE(find_sec(im, ".eh_frame", &s), ".eh_frame"))
+		return false;
+	e->data.d_buf = im->buf + s.offset;
+	e->data.d_size = s.size;
+	e->ident = im->buf;
+	e->vaddr = s.addr;
+	return true;
+}
+
+/* The next entry from *off (*at: where it is): 0, or 1 at the end. */
+static int ehf_next(struct ehf *e, Dwarf_Off *off, Dwarf_Off *at, Dwarf_CFI_Entry *ent)
+{
+	for (;;) {
+		Dwarf_Off next = *off;
+		int r = dwarf_next_cfi(e->ident, &e->data, true, *off, &next, ent);
+
+		if (r > 0 || (r < 0 && next <= *off))
+			return 1;
+		*at = *off;
+		*off = next;
+		if (r == 0)
+			return 0;
+	}
+}
+
+/* A CIE's 'R' byte (how its FDEs encode addresses), or NULL. */
+static uint8_t *cie_r_byte(const Dwarf_CIE *c)
+{
+	const uint8_t *d = c->augmentation_data;
+	const char *ap = c->augmentation;
+
+	if (*ap++ != 'z')
+		return NULL;
+	for (; *ap; ap++) {
+		switch (*ap) {
+		case 'R':
+			return (uint8_t *)d;
+		case 'L':
+			d++;
+			break;
+		case 'P':
+			d += 1 + ((*d & 7) == DW_EH_PE_udata4 ? 4 : 8);
+			break;
+		case 'S':
+			break;
+		default:
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* An FDE's start, encoded pcrel|sdata4. */
+static uint64_t fde_start(const struct ehf *e, const Dwarf_FDE *f)
+{
+	int32_t v;
+
+	memcpy(&v, f->start, 4);
+	return e->vaddr + (uint64_t)(f->start - (const uint8_t *)e->data.d_buf) + (int64_t)v;
+}
+
+/* The FDE starting at addr ("zR": 4-byte start and range, a 1-byte
+ * augmentation length): its program [*prog, *end) and its CIE's offset.
+ */
+static bool find_fde(struct ehf *e, uint64_t addr, uint8_t **prog, uint8_t **end, Dwarf_Off *cie)
+{
+	Dwarf_Off off = 0, at;
+	Dwarf_CFI_Entry ent;
+
+	while (ehf_next(e, &off, &at, &ent) == 0) {
+		uint8_t *p = (uint8_t *)ent.fde.start + 8;
+
+		if (ent.CIE_id == DW_CIE_ID_64 || fde_start(e, &ent.fde) != addr)
+			continue;
+		if (!ASSERT_LT(*p, 0x80, "augmentation length"))
+			return false;
+		*prog = p + 1 + *p;
+		*end = (uint8_t *)ent.fde.end;
+		*cie = ent.fde.CIE_pointer;
+		return ASSERT_LE(*prog, *end, "program");
+	}
+	TEST_FAIL_("no FDE at %#" PRIx64, addr);
+	return false;
+}
+
+/* CIEs "zR" whose 'R' is from get to; with absolute, their FDEs' starts
+ * are rewritten so (pcrel|sdata4 made a 4-byte absolute).  The number of
+ * their FDEs, or -1.
+ */
+static int recode(struct image *im, uint8_t from, uint8_t to, bool absolute)
+{
+	Dwarf_Off off = 0, at, cies[64];
+	Dwarf_CFI_Entry ent;
+	int ncies = 0, nfdes = 0, i;
+	struct ehf e;
+
+	if (!ehf_open(im, &e))
+		return -1;
+	while (ehf_next(&e, &off, &at, &ent) == 0) {
+		uint8_t *r;
+
+		if (ent.CIE_id != DW_CIE_ID_64 || strcmp(ent.cie.augmentation, "zR") ||
+		    !(r = cie_r_byte(&ent.cie)) || *r != from || ncies == 64)
+			continue;
+		*r = to;
+		cies[ncies++] = at;
+	}
+	for (off = 0; ehf_next(&e, &off, &at, &ent) == 0;) {
+		uint64_t a;
+		uint32_t v;
+
+		if (ent.CIE_id == DW_CIE_ID_64)
+			continue;
+		for (i = 0; i < ncies && cies[i] != ent.fde.CIE_pointer; i++)
+			;
+		if (i == ncies)
+			continue;
+		nfdes++;
+		if (!absolute)
+			continue;
+		a = fde_start(&e, &ent.fde);
+		if (!ASSERT_LE(a, INT32_MAX, "an absolute 4-byte start"))
+			return -1;
+		v = (uint32_t)a;
+		memcpy((void *)ent.fde.start, &v, 4);
+	}
+	return nfdes;
+}
+
+/* FDE starts encoded otherwise than pcrel|sdata4, in the static fixture
+ * (no .eh_frame_hdr: the starts are decoded from the FDEs).
+ */
+void test_cfi_eh_frame_encodings(void)
+{
+	static const struct {
+		uint8_t enc;
+		const char *name;
+	} absolute[] = {
+		{ DW_EH_PE_sdata4, "sdata4" },
+		{ DW_EH_PE_udata4, "udata4" },
+	}, refused[] = {
+		{ DW_EH_PE_pcrel | DW_EH_PE_udata2, "pcrel|udata2" },
+		{ DW_EH_PE_datarel | DW_EH_PE_sdata4, "datarel|sdata4" },
+		{ DW_EH_PE_indirect | DW_EH_PE_pcrel | DW_EH_PE_sdata4, "indirect|pcrel|sdata4" },
+		{ DW_EH_PE_pcrel | DW_EH_PE_uleb128, "pcrel|uleb128" },
+	};
+	struct cfi_table good = { 0 };
+	struct mutant m;
+	struct image im;
+	uint64_t addr, size;
+	size_t i;
+	int n;
+
+	if (!image_read(FIX_DIR "cfi_static", &im))
+		return;
+	if (!ASSERT_OK(build_mem(&im, im.size, &good), "intact") ||
+	    !find_sym(&im, "cfi_leaf", &addr, &size))
+		goto out;
+	if (test__start_subtest("absolute 4-byte starts: the same rows")) {
+		for (i = 0; i < sizeof(absolute) / sizeof(absolute[0]) && mutant_new(&m, &im); i++) {
+			n = recode(&m.im, DW_EH_PE_pcrel | DW_EH_PE_sdata4, absolute[i].enc, true);
+			if (ASSERT_GT(n, 100, absolute[i].name) &&
+			    ASSERT_OK(mutant_build(&m, m.im.size), absolute[i].name))
+				same_table(&m.t, &good, absolute[i].name);
+			mutant_free(&m);
+		}
+	}
+	if (test__start_subtest("other encodings: their FDEs refused, counted, no rows")) {
+		for (i = 0; i < sizeof(refused) / sizeof(refused[0]) && mutant_new(&m, &im); i++) {
+			const char *name = refused[i].name;
+
+			n = recode(&m.im, DW_EH_PE_pcrel | DW_EH_PE_sdata4, refused[i].enc, false);
+			if (ASSERT_GT(n, 100, name) && ASSERT_OK(mutant_build(&m, m.im.size), name)) {
+				ASSERT_EQ(m.t.nbad, n, name);
+				ASSERT_EQ(m.t.nfdes + n, good.nfdes, name);
+				check_invariants(&m.t, name);
+				check_rule_at(&m.t, addr, R(ML_CFA_NONE, 0, 0), name);
+			}
+			mutant_free(&m);
+		}
+	}
+out:
+	cfi_table__release(&good);
+	image_free(&im);
+}
+
+/* ---- Hostile programs: what would make libdw allocate gigabytes ---- */
+
+/* DW_CFA_undefined r268435454 (2^28 - 2): libdw refuses 2^28 - 1 and above
+ * (INT32_MAX / 8), and for this one allocates and clears a 2 GB register
+ * array (8 bytes a register) at every row it steps.
+ */
+static const uint8_t big_reg[] = { DW_CFA_undefined, 0xfe, 0xff, 0xff, 0x7f };
+
+/* op over a program, DW_CFA_nop after; or before, at_end. */
+static bool put_program(uint8_t *prog, uint8_t *end, const uint8_t *op, size_t n, bool at_end)
+{
+	if (!ASSERT_GE(end - prog, (long long)n, "room in the program"))
+		return false;
+	memset(prog, DW_CFA_nop, end - prog);
+	memcpy(at_end ? end - n : prog, op, n);
+	return true;
+}
+
+/* The start of the first FDE ("zR") whose program has n bytes or more. */
+static bool find_long_fde(struct image *im, size_t n, uint64_t *addr)
+{
+	Dwarf_Off off = 0, at;
+	Dwarf_CFI_Entry ent;
+	struct ehf e;
+
+	if (!ehf_open(im, &e))
+		return false;
+	while (ehf_next(&e, &off, &at, &ent) == 0) {
+		const uint8_t *p = ent.fde.start + 8;
+
+		if (ent.CIE_id != DW_CIE_ID_64 && *p == 0 && ent.fde.end - (p + 1) >= (long)n) {
+			*addr = fde_start(&e, &ent.fde);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Build a mutant: CPU seconds taken and the growth of the peak RSS (MB). */
+static int timed_build(struct mutant *m, double *cpu, long *rss_mb)
+{
+	struct rusage r0, r1;
+	struct timespec a, b;
+	int err;
+
+	getrusage(RUSAGE_SELF, &r0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+	err = mutant_build(m, m->im.size);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+	getrusage(RUSAGE_SELF, &r1);
+	*cpu = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+	*rss_mb = (r1.ru_maxrss - r0.ru_maxrss) / 1024;
+	return err;
+}
+
+/* The FDE of cfi_pusher with op as its program: nbad grows by refused. */
+static void check_fde_program(const struct image *im, const struct cfi_table *good, uint64_t addr,
+			      const uint8_t *op, size_t n, bool at_end, bool refused, const char *what)
+{
+	struct mutant m;
+	uint8_t *prog, *end;
+	Dwarf_Off cie;
+	struct ehf e;
+	double cpu;
+	long rss;
+
+	if (!mutant_new(&m, im))
+		return;
+	if (ehf_open(&m.im, &e) && find_fde(&e, addr, &prog, &end, &cie) &&
+	    put_program(prog, end, op, n, at_end) &&
+	    ASSERT_OK(timed_build(&m, &cpu, &rss), what)) {
+		ASSERT_EQ(m.t.nbad, good->nbad + refused, what);
+		ASSERT_LT(cpu, 1.0, what);
+		ASSERT_LT(rss, 256, what);
+		if (refused)
+			check_rule_at(&m.t, addr, R(ML_CFA_NONE, 0, 0), what);
+		check_invariants(&m.t, what);
+	}
+	mutant_free(&m);
+}
+
+static void check_hostile(const char *name, bool deep_fde)
+{
+	static const uint8_t r255[] = { DW_CFA_same_value, 0xff, 0x01 },
+			     r256[] = { DW_CFA_same_value, 0x80, 0x02 },
+			     big_expr_reg[] = { DW_CFA_expression, 0xfe, 0xff, 0xff, 0x7f, 1, DW_OP_nop },
+			     past_end[] = { DW_CFA_undefined, 0x80 };
+	uint8_t deep[CFI_TEST_DEPTH + 1];
+	char what[128];
+	struct cfi_table good = { 0 };
+	struct image im;
+	struct mutant m;
+	uint64_t addr, size, leaf, leaf_size;
+	uint8_t *prog, *end;
+	Dwarf_Off off, at;
+	Dwarf_CFI_Entry ent;
+	struct ehf e;
+	double cpu;
+	long rss;
+	int err;
+
+	snprintf(what, sizeof(what), FIX_DIR "%s", name);
+	if (!image_read(what, &im))
+		return;
+	if (!ASSERT_OK(build_mem(&im, im.size, &good), name) ||
+	    !find_sym(&im, "cfi_pusher", &addr, &size) || !find_sym(&im, "cfi_leaf", &leaf, &leaf_size))
+		goto out;
+	snprintf(what, sizeof(what), "%s: an FDE naming register 2^28-2: refused at once", name);
+	if (test__start_subtest(what)) {
+		check_fde_program(&im, &good, addr, big_reg, sizeof(big_reg), false, true,
+				  "r268435454");
+		check_fde_program(&im, &good, addr, big_expr_reg, sizeof(big_expr_reg), false, true,
+				  "DW_CFA_expression r268435454");
+	}
+	snprintf(what, sizeof(what), "%s: registers up to 255 named, 256 refused", name);
+	if (test__start_subtest(what)) {
+		check_fde_program(&im, &good, addr, r255, sizeof(r255), false, false, "r255");
+		check_fde_program(&im, &good, addr, r256, sizeof(r256), false, true, "r256");
+		check_fde_program(&im, &good, addr, past_end, sizeof(past_end), true, true,
+				  "an operand past the program's end");
+	}
+	snprintf(what, sizeof(what), "%s: DW_CFA_remember_state %d deep, not %d", name,
+		 CFI_TEST_DEPTH, CFI_TEST_DEPTH + 1);
+	if (deep_fde && test__start_subtest(what)) {
+		uint64_t start;
+
+		memset(deep, DW_CFA_remember_state, sizeof(deep));
+		if (find_long_fde(&im, sizeof(deep), &start)) {
+			check_fde_program(&im, &good, start, deep, CFI_TEST_DEPTH, false, false,
+					  "64 deep");
+			check_fde_program(&im, &good, start, deep, CFI_TEST_DEPTH + 1, false, true,
+					  "65 deep");
+		} else {
+			test__skip("no FDE program long enough");
+		}
+	}
+	snprintf(what, sizeof(what), "%s: a CIE naming register 2^28-2: its FDEs refused", name);
+	if (test__start_subtest(what) && mutant_new(&m, &im)) {
+		Dwarf_Off cie;
+
+		if (ehf_open(&m.im, &e) && find_fde(&e, addr, &prog, &end, &cie)) {
+			for (off = 0; ehf_next(&e, &off, &at, &ent) == 0 && at != cie;)
+				;
+			if (ASSERT_EQ(at, cie, "the CIE") &&
+			    put_program((uint8_t *)ent.cie.initial_instructions,
+					(uint8_t *)ent.cie.initial_instructions_end, big_reg,
+					sizeof(big_reg), false)) {
+				err = timed_build(&m, &cpu, &rss);
+				if (err == 0) {
+					ASSERT_GT(m.t.nbad, good.nbad, "FDEs refused");
+					check_rule_at(&m.t, addr, R(ML_CFA_NONE, 0, 0), "cfi_pusher");
+					check_rule_at(&m.t, leaf, R(ML_CFA_NONE, 0, 0), "cfi_leaf");
+				} else {
+					ASSERT_EQ(err, -ENOTSUP, "every FDE refused");
+				}
+				ASSERT_LT(cpu, 1.0, "CPU time");
+				ASSERT_LT(rss, 256, "peak RSS growth");
+			}
+		}
+		mutant_free(&m);
+	}
+out:
+	cfi_table__release(&good);
+	image_free(&im);
+}
+
+/* A file made to cost libdw gigabytes is refused before libdw runs it:
+ * cfi_nofp (FDEs from .eh_frame_hdr) and cfi_static (from .eh_frame, and
+ * FDE programs long enough for 65 DW_CFA_remember_state).
+ */
+void test_cfi_hostile_programs(void)
+{
+	check_hostile("cfi_nofp", false);
+	check_hostile("cfi_static", true);
+}
+
 void test_cfi_malformed(void)
 {
 	struct image im;
@@ -1030,15 +1445,33 @@ void test_cfi_malformed(void)
 		ASSERT_EQ(m.t.nrows, 0, "nothing left");
 		mutant_free(&m);
 	}
-	if (test__start_subtest("table encoding other than datarel|sdata4") &&
+	/* A table we do not read: .eh_frame's entries list the FDEs. */
+	if (test__start_subtest("table encoding other than datarel|sdata4: the same rows") &&
 	    (b = mutant_new(&m, &im))) {
 		b[hdr.offset + 3] = DW_EH_PE_pcrel | DW_EH_PE_sdata4;
-		ASSERT_EQ(mutant_build(&m, m.im.size), -ENOTSUP, "pcrel|sdata4");
+		if (ASSERT_OK(mutant_build(&m, m.im.size), "pcrel|sdata4"))
+			same_table(&m.t, &good, "pcrel|sdata4");
 		mutant_free(&m);
 	}
-	if (test__start_subtest("no table") && (b = mutant_new(&m, &im))) {
+	if (test__start_subtest("no table: the same rows") && (b = mutant_new(&m, &im))) {
 		b[hdr.offset + 2] = DW_EH_PE_omit;
-		ASSERT_EQ(mutant_build(&m, m.im.size), -ENOTSUP, "fde_count omitted");
+		if (ASSERT_OK(mutant_build(&m, m.im.size), "fde_count omitted"))
+			same_table(&m.t, &good, "fde_count omitted");
+		mutant_free(&m);
+	}
+	if (test__start_subtest("no section table: .eh_frame found from PT_GNU_EH_FRAME") &&
+	    (b = mutant_new(&m, &im))) {
+		Elf64_Ehdr *eh = (Elf64_Ehdr *)b;
+
+		eh->e_shoff = 0;
+		eh->e_shnum = 0;
+		eh->e_shstrndx = 0;
+		if (ASSERT_OK(mutant_build(&m, m.im.size), "phdrs only"))
+			same_table(&m.t, &good, "phdrs only");
+		/* And its table unread: the entries from eh_frame_ptr on. */
+		b[hdr.offset + 2] = DW_EH_PE_omit;
+		if (ASSERT_OK(mutant_build(&m, m.im.size), "phdrs only, no table"))
+			same_table(&m.t, &good, "phdrs only, no table");
 		mutant_free(&m);
 	}
 	if (test__start_subtest("count past the section") && (b = mutant_new(&m, &im))) {
@@ -1138,4 +1571,62 @@ void test_cfi_malformed(void)
 out:
 	cfi_table__release(&good);
 	image_free(&im);
+}
+
+/* ---- The fuzzer, briefly ---- */
+
+#define FUZZ_CFI_BIN ".output/fuzz/fuzz_cfi"
+#define FUZZ_CFI_SEEDS ".output/fuzz/seeds/cfi"
+#define FUZZ_CFI_CORPUS "tests/fuzz/corpus/cfi"
+
+/* tests/fuzz/fuzz_cfi.c for ~5 s on its seeds (a fresh corpus in a
+ * temporary directory): no crash, leak, timeout or 2 GB of memory.
+ */
+void test_fuzz_cfi_smoke(void)
+{
+	char dir[64], corpus[128], artifacts[160], log[128], line[512];
+	int status = -1;
+	pid_t pid;
+	FILE *f;
+
+	if (access(FUZZ_CFI_BIN, X_OK) || access(FUZZ_CFI_SEEDS, R_OK)) {
+		test__skip("no " FUZZ_CFI_BIN " or its seeds (make fuzz-build; libFuzzer is "
+			   "Debian's libclang-rt-14-dev)");
+		return;
+	}
+	if (!tmpdir_make(dir, sizeof(dir), "fuzz"))
+		return;
+	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
+	snprintf(artifacts, sizeof(artifacts), "-artifact_prefix=%s/", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+	if (!ASSERT_OK(mkdir(corpus, 0700), "mkdir corpus"))
+		goto out;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		execl(FUZZ_CFI_BIN, FUZZ_CFI_BIN, "-max_total_time=5", "-runs=5000000",
+		      "-rss_limit_mb=2048", "-timeout=10", "-print_final_stats=1", artifacts,
+		      corpus, FUZZ_CFI_SEEDS, FUZZ_CFI_CORPUS, (char *)NULL);
+		_exit(127);
+	}
+	if (!ASSERT_GT(pid, 0, "fork") || !ASSERT_EQ(waitpid(pid, &status, 0), pid, "waitpid"))
+		goto out;
+	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fuzz_cfi exits 0") &&
+	    (f = fopen(log, "r"))) {
+		/* What libFuzzer said: its report is at the end. */
+		long n = 0;
+
+		while (fgets(line, sizeof(line), f))
+			n++;
+		rewind(f);
+		while (fgets(line, sizeof(line), f))
+			if (n-- <= 40)
+				fprintf(stderr, "    %s", line);
+		fclose(f);
+	}
+out:
+	tmpdir_remove(dir);
 }

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* user/target/cfi.c: a file's CFI compiled into sorted unwind rows.
  *
- * libdw interprets the CFI; this file only lists where FDEs begin and
- * classifies each state libdw hands back:
+ * libdw interprets the CFI; this file only lists where FDEs begin, vets
+ * the FDEs libdw may run, and classifies each state libdw hands back:
  *   - the FDE starts come from the binary search table of .eh_frame_hdr
  *     (an index of (initial location, FDE address) pairs, not DWARF), or,
- *     for a file with only .debug_frame, from dwarf_next_cfi;
+ *     without one (static executables) and for .debug_frame, from the
+ *     entries themselves (dwarf_next_cfi, each FDE's initial location
+ *     decoded as its CIE's 'R' augmentation says);
+ *   - libdw reads a vetted copy of the section (see "The CFI section as
+ *     libdw sees it"): no FDE whose program would have it allocate
+ *     gigabytes;
  *   - from an FDE's start, dwarf_cfi_addrframe(pc) gives the state at pc and
  *     dwarf_frame_info the range [start, end) it holds for; the next row
  *     begins at end, until libdw finds no FDE there (the FDE is over: a gap
@@ -41,9 +46,9 @@
 #define CFI_STEP_BUDGET	(1ull << 30)
 /* The last guard against a hostile file, in CPU time of this thread (a
  * loaded machine does not trip it): what no count above bounds, e.g. an
- * FDE program of megabytes of DW_CFA_nop costs that much at every row,
- * and one naming a register near 2^27 makes libdw allocate and clear a
- * register array of ~2 GB at every row.  node takes 0.25 s.
+ * FDE program of megabytes of DW_CFA_nop costs that much at every row.
+ * (Programs that would cost memory, a register near 2^28 for one, never
+ * reach libdw: see vet().)  node takes 0.25 s.
  */
 #define CFI_CPU_LIMIT_NS	(5ull * 1000000000)
 /* The CPU clock is a system call: read it once per 10 ms of wall time. */
@@ -309,23 +314,261 @@ static int step_all(struct cfi_table *t, Dwarf_CFI *cfi, uint64_t *starts, size_
 	return 0;
 }
 
-/* Size of an encoded value of format enc (the low nibble), 0: unsupported. */
-static size_t eh_pe_size(uint8_t enc)
+/* ---- The CFI section as libdw sees it ----
+ *
+ * libdw never reads the file's CFI: it reads a copy of the .eh_frame (or
+ * .debug_frame) section in an ELF image of our own (a header, that
+ * section, .shstrtab), in which every FDE this file does not vouch for has
+ * been made unreadable.  Without .eh_frame_hdr in the image libdw finds
+ * an FDE by reading the entries in order, so the FDEs it may run are
+ * exactly those left readable: the ones vetted below.  The file's own
+ * .eh_frame_hdr could name other offsets; libdw never sees it.
+ *
+ * Vetting decodes each CFA program as libdw's execute_cfi would, without
+ * interpreting it: every instruction known and its operands within the
+ * program, no register above CFI_MAX_REG (libdw sizes a frame's register
+ * array by the largest register named, 8 bytes each: one near 2^28 is a
+ * 2 GB array, allocated and cleared at every row), DW_CFA_remember_state
+ * nested at most CFI_MAX_DEPTH deep (each level a copy of that array), and
+ * no expression longer than CFI_MAX_EXPR (libdw keeps each one it reads
+ * as 32-byte operations).  A lexer of the instructions, not an
+ * interpreter: it keeps no state but the nesting.
+ */
+#define CFI_MAX_REG	255		/* x86-64 names registers up to 145 */
+#define CFI_MAX_DEPTH	64
+#define CFI_MAX_EXPR	1024
+/* A CIE's augmentation string: "zPLRS" at most in real files.  libdw
+ * reads one augmentation byte per letter without bounds (dwarf_next_cfi,
+ * intern_new_cie): a CIE with a longer string is made unreadable before
+ * libdw looks at it, and the image has CFI_PAD zeros after the section
+ * for the few bytes it may read past its end.
+ */
+#define CFI_MAX_AUG	8
+#define CFI_PAD		128
+/* An FDE's CIE pointer that dwarf_next_cfi refuses in .eh_frame (beyond
+ * the start of the section) and that finds no CIE in .debug_frame. */
+#define CFI_NO_CIE	0xfffffff0u
+
+struct cfi_copy {
+	uint8_t *image;
+	size_t image_size;
+	Elf *elf;
+	Elf_Data *data;			/* the section in image, as libdw reads it */
+	uint8_t *buf;			/* data->d_buf, writable */
+	size_t size;
+	uint64_t vaddr;			/* of buf[0]; 0 for .debug_frame */
+	bool eh;			/* .eh_frame, else .debug_frame */
+};
+
+static void copy_release(struct cfi_copy *c)
+{
+	if (c->elf)
+		elf_end(c->elf);
+	free(c->image);
+	memset(c, 0, sizeof(*c));
+}
+
+/* An ELF image holding size bytes at vaddr as .eh_frame (eh) or .debug_frame. */
+static int copy_make(struct cfi_copy *c, const void *bytes, size_t size, uint64_t vaddr, bool eh)
+{
+	static const char strtab[] = "\0.eh_frame\0.debug_frame\0.shstrtab";
+	const size_t data_off = sizeof(Elf64_Ehdr);
+	size_t str_off, sh_off;
+	Elf64_Ehdr *eh_hdr;
+	Elf64_Shdr *sh;
+	Elf_Scn *scn;
+
+	memset(c, 0, sizeof(*c));
+	if (size >= CFI_NO_CIE)
+		return -E2BIG;
+	str_off = data_off + size + CFI_PAD;
+	sh_off = (str_off + sizeof(strtab) + 7) & ~(size_t)7;
+	c->image_size = sh_off + 3 * sizeof(Elf64_Shdr);
+	c->image = calloc(1, c->image_size);
+	if (!c->image)
+		return -ENOMEM;
+	eh_hdr = (Elf64_Ehdr *)c->image;
+	memcpy(eh_hdr->e_ident, ELFMAG, SELFMAG);
+	eh_hdr->e_ident[EI_CLASS] = ELFCLASS64;
+	eh_hdr->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh_hdr->e_ident[EI_VERSION] = EV_CURRENT;
+	eh_hdr->e_type = ET_DYN;
+	eh_hdr->e_machine = EM_X86_64;
+	eh_hdr->e_version = EV_CURRENT;
+	eh_hdr->e_shoff = sh_off;
+	eh_hdr->e_ehsize = sizeof(Elf64_Ehdr);
+	eh_hdr->e_shentsize = sizeof(Elf64_Shdr);
+	eh_hdr->e_shnum = 3;
+	eh_hdr->e_shstrndx = 2;
+	sh = (Elf64_Shdr *)(c->image + sh_off);
+	sh[1] = (Elf64_Shdr){
+		.sh_name = eh ? 1 : 11, .sh_type = SHT_PROGBITS, .sh_flags = eh ? SHF_ALLOC : 0,
+		.sh_addr = vaddr, .sh_offset = data_off, .sh_size = size, .sh_addralign = 1,
+	};
+	sh[2] = (Elf64_Shdr){
+		.sh_name = 24, .sh_type = SHT_STRTAB, .sh_offset = str_off,
+		.sh_size = sizeof(strtab), .sh_addralign = 1,
+	};
+	if (size)
+		memcpy(c->image + data_off, bytes, size);
+	memcpy(c->image + str_off, strtab, sizeof(strtab));
+	c->elf = elf_memory((char *)c->image, c->image_size);
+	scn = c->elf ? elf_getscn(c->elf, 1) : NULL;
+	c->data = scn ? elf_rawdata(scn, NULL) : NULL;
+	if (!c->data || c->data->d_size != size || (size && c->data->d_buf != c->image + data_off)) {
+		copy_release(c);
+		return -EINVAL;
+	}
+	c->buf = c->image + data_off;
+	c->size = size;
+	c->vaddr = vaddr;
+	c->eh = eh;
+	return 0;
+}
+
+/* A LEB128 operand as libdw reads it: the same bytes and value for one
+ * that ends within 9 bytes and before end; false for any other (which
+ * libdw reads on past end, or takes as all ones).
+ */
+static bool lex_leb(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t acc = 0;
+	unsigned i;
+
+	for (i = 0; i < 9 && *p < end; i++) {
+		uint8_t b = *(*p)++;
+
+		acc |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80)) {
+			*v = acc;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool lex_reg(const uint8_t **p, const uint8_t *end)
+{
+	uint64_t reg;
+
+	return lex_leb(p, end, &reg) && reg <= CFI_MAX_REG;
+}
+
+/* Size of a value encoded enc (DW_EH_PE_*) that toolchains use; 0 else. */
+static size_t enc_size(uint8_t enc)
 {
 	switch (enc & 0x0f) {
+	case DW_EH_PE_udata2:
+	case DW_EH_PE_sdata2:
+		return 2;
+	case DW_EH_PE_udata4:
+	case DW_EH_PE_sdata4:
+		return 4;
 	case DW_EH_PE_absptr:
 	case DW_EH_PE_udata8:
 	case DW_EH_PE_sdata8:
 		return 8;
-	case DW_EH_PE_udata4:
-	case DW_EH_PE_sdata4:
-		return 4;
-	case DW_EH_PE_udata2:
-	case DW_EH_PE_sdata2:
-		return 2;
 	default:
 		return 0;
 	}
+}
+
+/* The CFA program [p, end) of a CIE or FDE whose addresses are encoded
+ * enc passes (see above); decoded as libdw's execute_cfi reads it.
+ */
+static bool lex_program(const uint8_t *p, const uint8_t *end, uint8_t enc)
+{
+	int depth = 0;
+	uint64_t v;
+	size_t n;
+
+	while (p < end) {
+		uint8_t op = *p++;
+
+		switch (op & 0xc0) {
+		case DW_CFA_advance_loc:
+		case DW_CFA_restore:		/* register: the low 6 bits */
+			continue;
+		case DW_CFA_offset:
+			if (!lex_leb(&p, end, &v))
+				return false;
+			continue;
+		}
+		switch (op) {
+		case DW_CFA_nop:
+		case DW_CFA_GNU_window_save:	/* SPARC's; libdw sizes 32 registers */
+			continue;
+		case DW_CFA_remember_state:
+			if (++depth > CFI_MAX_DEPTH)
+				return false;
+			continue;
+		case DW_CFA_restore_state:
+			if (--depth < 0)
+				return false;
+			continue;
+		case DW_CFA_advance_loc1:
+			n = 1;
+			break;
+		case DW_CFA_advance_loc2:
+			n = 2;
+			break;
+		case DW_CFA_advance_loc4:
+			n = 4;
+			break;
+		case DW_CFA_MIPS_advance_loc8:
+			n = 8;
+			break;
+		case DW_CFA_set_loc:
+			/* No aligned, indirect or LEB128 forms. */
+			n = (enc & 0xf0) <= DW_EH_PE_funcrel ? enc_size(enc) : 0;
+			if (!n)
+				return false;
+			break;
+		case DW_CFA_def_cfa:		/* the CFA's register indexes nothing */
+		case DW_CFA_def_cfa_sf:
+			if (!lex_leb(&p, end, &v) || !lex_leb(&p, end, &v))
+				return false;
+			continue;
+		case DW_CFA_def_cfa_register:
+		case DW_CFA_def_cfa_offset:
+		case DW_CFA_def_cfa_offset_sf:
+		case DW_CFA_GNU_args_size:
+			if (!lex_leb(&p, end, &v))
+				return false;
+			continue;
+		case DW_CFA_undefined:
+		case DW_CFA_same_value:
+		case DW_CFA_restore_extended:
+			if (!lex_reg(&p, end))
+				return false;
+			continue;
+		case DW_CFA_offset_extended:
+		case DW_CFA_offset_extended_sf:
+		case DW_CFA_val_offset:
+		case DW_CFA_val_offset_sf:
+		case DW_CFA_register:
+		case DW_CFA_GNU_negative_offset_extended:
+			if (!lex_reg(&p, end) || !lex_leb(&p, end, &v))
+				return false;
+			continue;
+		case DW_CFA_expression:
+		case DW_CFA_val_expression:
+			if (!lex_reg(&p, end))
+				return false;
+			/* fall through */
+		case DW_CFA_def_cfa_expression:
+			if (!lex_leb(&p, end, &v) || v > CFI_MAX_EXPR || v > (uint64_t)(end - p))
+				return false;
+			p += v;
+			continue;
+		default:
+			return false;
+		}
+		if ((size_t)(end - p) < n)
+			return false;
+		p += n;
+	}
+	return true;
 }
 
 static uint64_t read_le(const uint8_t *p, size_t size)
@@ -337,7 +580,366 @@ static uint64_t read_le(const uint8_t *p, size_t size)
 	return v;
 }
 
-/* The FDE starts listed by .eh_frame_hdr (hdr: size bytes at vaddr). */
+/* A value encoded enc as libdw reads it (encoded-value.h), for what
+ * toolchains emit for addresses: absolute or pc-relative, 4 or 8 bytes.
+ * *p is in buf, whose first byte is at vaddr; no reading past end.
+ */
+static bool read_encoded(uint8_t enc, const uint8_t *buf, uint64_t vaddr, const uint8_t **p,
+			 const uint8_t *end, uint64_t *v)
+{
+	uint64_t base = 0, x;
+
+	switch (enc & 0xf0) {
+	case DW_EH_PE_absptr:
+		break;
+	case DW_EH_PE_pcrel:
+		base = vaddr + (uint64_t)(*p - buf);
+		break;
+	default:			/* datarel, textrel, ..., indirect */
+		return false;
+	}
+	switch (enc & 0x0f) {
+	case DW_EH_PE_udata4:
+	case DW_EH_PE_sdata4:
+		if (end - *p < 4)
+			return false;
+		x = read_le(*p, 4);
+		if ((enc & 0x0f) == DW_EH_PE_sdata4)
+			x = (uint64_t)(int64_t)(int32_t)x;
+		*p += 4;
+		break;
+	case DW_EH_PE_udata8:
+	case DW_EH_PE_sdata8:
+		if (end - *p < 8)
+			return false;
+		x = read_le(*p, 8);
+		*p += 8;
+		break;
+	default:			/* absptr not made udata8, 2 bytes, LEB128 */
+		return false;
+	}
+	*v = base + x;
+	return true;
+}
+
+/* An entry's framing as dwarf_next_cfi reads it: its id field's offset
+ * and size, and where the next entry begins.  0, 1 at the end (a zero
+ * length, or no room for one), -1 when dwarf_next_cfi stops there too.
+ */
+static int entry_frame(const struct cfi_copy *c, uint64_t off, uint64_t *id_off, size_t *id_size,
+		       uint64_t *next)
+{
+	uint64_t len, pos = off + 4;
+
+	if (off + 4 >= c->size)
+		return 1;
+	len = read_le(c->buf + off, 4);
+	*id_size = 4;
+	if (len == 0xffffffff) {
+		if (c->size - pos < 8)
+			return -1;
+		len = read_le(c->buf + pos, 8);
+		pos += 8;
+		*id_size = 8;
+	}
+	if (len == 0)
+		return 1;
+	if (c->size - pos < len || len < *id_size + 1)
+		return -1;
+	*id_off = pos;
+	*next = pos + len;
+	return 0;
+}
+
+/* Make CIEs with a long augmentation string unreadable (their version
+ * byte), before dwarf_next_cfi reads any.
+ */
+static void guard_cies(struct cfi_copy *c)
+{
+	uint64_t off = 0, id_off, next;
+	size_t id_size;
+
+	while (entry_frame(c, off, &id_off, &id_size, &next) == 0) {
+		uint64_t id = read_le(c->buf + id_off, id_size);
+		bool cie = c->eh ? id == 0 : id == (id_size == 4 ? DW_CIE_ID_32 : DW_CIE_ID_64);
+		uint8_t *ver = c->buf + id_off + id_size;	/* within the entry */
+		const uint8_t *aug = ver + 1, *s;
+
+		if (cie) {
+			s = aug < c->buf + next ? memchr(aug, 0, c->buf + next - aug) : NULL;
+			if (!s || s - aug > CFI_MAX_AUG)
+				*ver = 0xff;
+		}
+		off = next;
+	}
+}
+
+struct cie_info {
+	uint64_t off;
+	uint8_t enc;			/* of FDE addresses */
+	bool sized;			/* 'z': FDEs have an augmentation block */
+	bool ok;
+};
+
+/* The entries in the order libdw's linear search reads them (fde.c): an
+ * entry dwarf_next_cfi refuses is passed over when it told where the next
+ * one begins; else the walk ends.  0, or 1 at the end.
+ */
+static int next_entry(const struct cfi_copy *c, const unsigned char *ident, uint64_t *off,
+		      uint64_t *at, Dwarf_CFI_Entry *e)
+{
+	for (;;) {
+		Dwarf_Off next = *off;
+		int r = dwarf_next_cfi(ident, c->data, c->eh, *off, &next, e);
+
+		if (r > 0 || (r < 0 && next <= *off))
+			return 1;
+		*at = *off;
+		*off = next;
+		if (r == 0)
+			return 0;
+	}
+}
+
+/* A CIE libdw reads as we do (cie.c intern_new_cie): augmentation "" or
+ * 'z' then L, P, R, S; a personality of fixed size; and a program that
+ * passes.
+ */
+static void parse_cie(const Dwarf_CIE *e, struct cie_info *ci)
+{
+	const uint8_t *d = e->augmentation_data, *dend = d + e->augmentation_data_size;
+	const char *ap = e->augmentation;
+	size_t n;
+
+	ci->enc = DW_EH_PE_absptr;
+	ci->sized = *ap == 'z';
+	ci->ok = false;
+	if (*ap && *ap++ != 'z')
+		return;
+	for (; *ap; ap++) {
+		switch (*ap) {
+		case 'S':
+			continue;
+		case 'R':
+		case 'L':
+		case 'P':
+			if (d >= dend)
+				return;
+			if (*ap == 'R')
+				ci->enc = *d;
+			n = *ap == 'P' ? enc_size(*d & 0x07) : 0;
+			if (*ap == 'P' && (!n || (size_t)(dend - d - 1) < n))
+				return;
+			d += 1 + n;
+			continue;
+		default:
+			return;
+		}
+	}
+	if ((ci->enc & 0x0f) == DW_EH_PE_absptr)
+		ci->enc |= DW_EH_PE_udata8;	/* as libdw canonicalizes it */
+	ci->ok = lex_program(e->initial_instructions, e->initial_instructions_end, ci->enc);
+}
+
+static const struct cie_info *find_cie(const struct cie_info *v, size_t n, uint64_t off)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].off == off)
+			return &v[mid];
+		if (v[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Room for one more in *v (n used, *cap allocated, elements of size). */
+static int grow(void **v, size_t n, size_t *cap, size_t size)
+{
+	void *p;
+	size_t c;
+
+	if (n < *cap)
+		return 0;
+	if (n >= CFI_MAX_ROWS)
+		return -E2BIG;
+	c = *cap ? *cap * 2 : 256;
+	p = realloc(*v, c * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+	int err = grow((void **)v, *n, cap, sizeof(**v));
+
+	if (!err)
+		(*v)[(*n)++] = x;
+	return err;
+}
+
+/* The FDEs of a vetted copy. */
+struct vetted {
+	uint64_t *kept;			/* starts of the FDEs left readable */
+	size_t nkept, kcap;
+	uint64_t *dropped;		/* starts of those made unreadable (when known) */
+	size_t ndropped, dcap;
+	size_t nrefused;		/* FDEs made unreadable but for empty ones */
+};
+
+static void vetted_free(struct vetted *v)
+{
+	free(v->kept);
+	free(v->dropped);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Make the entry at off unreadable: its CIE pointer (an FDE), or its
+ * version (a CIE).
+ */
+static void make_unreadable(struct cfi_copy *c, uint64_t off, bool cie)
+{
+	uint64_t id_off, next;
+	size_t id_size;
+
+	if (entry_frame(c, off, &id_off, &id_size, &next))
+		return;		/* cannot happen: dwarf_next_cfi read it */
+	if (cie) {
+		c->buf[id_off + id_size] = 0xff;
+		return;
+	}
+	memset(c->buf + id_off, 0, id_size);
+	c->buf[id_off] = CFI_NO_CIE & 0xff;
+	c->buf[id_off + 1] = CFI_NO_CIE >> 8 & 0xff;
+	c->buf[id_off + 2] = CFI_NO_CIE >> 16 & 0xff;
+	c->buf[id_off + 3] = CFI_NO_CIE >> 24;
+}
+
+/* 1: the FDE passes; 0: it does not; -1: it is empty (libdw passes over
+ * it).  *known: *start could be read.
+ */
+static int vet_fde(const struct cfi_copy *c, const struct cie_info *ci, const Dwarf_FDE *f,
+		   uint64_t *start, bool *known)
+{
+	const uint8_t *p = f->start, *end = f->end;
+	uint64_t range, len;
+
+	*known = false;
+	if (!ci || !ci->ok || !read_encoded(ci->enc, c->buf, c->vaddr, &p, end, start))
+		return 0;
+	*known = true;
+	/* The range: the format alone (libdw: fde_encoding & 0x0f). */
+	if (!read_encoded(ci->enc & 0x0f, c->buf, c->vaddr, &p, end, &range))
+		return 0;
+	if (*start + range <= *start)
+		return -1;
+	if (ci->sized) {
+		if (!lex_leb(&p, end, &len) || len > (uint64_t)(end - p))
+			return 0;
+		p += len;
+	}
+	return lex_program(p, end, ci->enc);
+}
+
+/* Read every entry as libdw would; leave readable the FDEs whose start we
+ * can decode, whose CIE is an entry of the section that passes, and whose
+ * program passes.
+ */
+static int vet(struct cfi_copy *c, struct vetted *v)
+{
+	const unsigned char *ident = (const unsigned char *)elf_getident(c->elf, NULL);
+	struct cie_info *cies = NULL;
+	size_t ncies = 0, ccap = 0;
+	uint64_t off = 0, at;
+	Dwarf_CFI_Entry e;
+	int err = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (!ident)
+		return -EINVAL;
+	guard_cies(c);
+	/* The CIEs, in increasing offsets. */
+	while (!err && next_entry(c, ident, &off, &at, &e) == 0) {
+		if (e.CIE_id != DW_CIE_ID_64 || (err = grow((void **)&cies, ncies, &ccap, sizeof(*cies))))
+			continue;
+		cies[ncies].off = at;
+		parse_cie(&e.cie, &cies[ncies]);
+		ncies++;
+	}
+	for (off = 0; !err && next_entry(c, ident, &off, &at, &e) == 0;) {
+		const struct cie_info *ci;
+		uint64_t start;
+		bool known;
+		int verdict;
+
+		if (e.CIE_id == DW_CIE_ID_64) {
+			ci = find_cie(cies, ncies, at);
+			if (ci && !ci->ok)
+				make_unreadable(c, at, true);
+			continue;
+		}
+		ci = find_cie(cies, ncies, e.fde.CIE_pointer);
+		verdict = vet_fde(c, ci, &e.fde, &start, &known);
+		if (verdict == 1) {
+			err = push_u64(&v->kept, &v->nkept, &v->kcap, start);
+			continue;
+		}
+		make_unreadable(c, at, false);
+		if (verdict == 0)
+			v->nrefused++;
+		if (known)
+			err = push_u64(&v->dropped, &v->ndropped, &v->dcap, start);
+	}
+	free(cies);
+	return err;
+}
+
+static bool has_u64(const uint64_t *v, size_t n, uint64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] == x)
+			return true;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* .eh_frame_hdr's starts but those of FDEs made unreadable (unless a
+ * readable one begins there too); the number left.
+ */
+static size_t filter_starts(uint64_t *starts, size_t n, struct vetted *v)
+{
+	size_t i, m = 0;
+
+	if (v->nkept)
+		qsort(v->kept, v->nkept, sizeof(*v->kept), cmp_u64);
+	if (v->ndropped)
+		qsort(v->dropped, v->ndropped, sizeof(*v->dropped), cmp_u64);
+	for (i = 0; i < n; i++)
+		if (has_u64(v->kept, v->nkept, starts[i]) ||
+		    !has_u64(v->dropped, v->ndropped, starts[i]))
+			starts[m++] = starts[i];
+	return m;
+}
+
+/* The FDE starts listed by .eh_frame_hdr (hdr: size bytes at vaddr).
+ * -ENODATA: no table we read (none, or encoded otherwise), or an empty one.
+ */
 static int eh_frame_hdr_starts(const uint8_t *hdr, size_t size, uint64_t vaddr,
 			       uint64_t **startsp, size_t *np)
 {
@@ -346,16 +948,15 @@ static int eh_frame_hdr_starts(const uint8_t *hdr, size_t size, uint64_t vaddr,
 
 	if (size < 4 || hdr[0] != 1)
 		return -EINVAL;
-	if (hdr[1] == DW_EH_PE_omit || hdr[2] == DW_EH_PE_omit || hdr[3] == DW_EH_PE_omit)
-		return -ENOTSUP;	/* no table to read */
-	ptr_size = eh_pe_size(hdr[1]);
-	count_size = eh_pe_size(hdr[2]);
+	ptr_size = enc_size(hdr[1]);
+	count_size = enc_size(hdr[2]);
 	/* The count: an absolute unsigned value; the table: 4-byte offsets
 	 * from the hdr's address.
 	 */
-	if (!ptr_size || !count_size || (hdr[2] & 0xf0) || (hdr[2] & DW_EH_PE_signed) ||
+	if (hdr[1] == DW_EH_PE_omit || hdr[2] == DW_EH_PE_omit || hdr[3] == DW_EH_PE_omit ||
+	    !ptr_size || !count_size || (hdr[2] & 0xf0) || (hdr[2] & DW_EH_PE_signed) ||
 	    hdr[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4))
-		return -ENOTSUP;
+		return -ENODATA;
 	if (size - pos < ptr_size + count_size)
 		return -EINVAL;
 	pos += ptr_size;
@@ -397,8 +998,8 @@ static Elf_Scn *find_section(Elf *elf, const char *name, GElf_Shdr *shdr)
 	return NULL;
 }
 
-/* The .eh_frame_hdr: the section, as libdw looks for it first, else the
- * PT_GNU_EH_FRAME segment.  -ENODATA when there is none.
+/* The .eh_frame_hdr: the section, else the PT_GNU_EH_FRAME segment.
+ * -ENODATA when there is none.
  */
 static int find_eh_frame_hdr(Elf *elf, const uint8_t **hdr, size_t *size, uint64_t *vaddr)
 {
@@ -436,93 +1037,144 @@ static int find_eh_frame_hdr(Elf *elf, const uint8_t **hdr, size_t *size, uint64
 	return -ENODATA;
 }
 
+/* The .eh_frame: the section, else (no section table) from where the
+ * hdr's eh_frame_ptr points to the end of the PT_LOAD segment holding it.
+ * -ENODATA when there is none.
+ */
+static int find_eh_frame(Elf *elf, const uint8_t *hdr, size_t hdr_size, uint64_t hdr_vaddr,
+			 const void **bytes, size_t *size, uint64_t *vaddr)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn = find_section(elf, ".eh_frame", &shdr);
+	Elf_Data *data;
+	const uint8_t *p;
+	uint64_t ptr;
+	size_t phnum, i;
+
+	if (scn) {
+		data = elf_rawdata(scn, NULL);
+		if (!data || (!data->d_buf && data->d_size))
+			return -EINVAL;
+		*bytes = data->d_buf;
+		*size = data->d_size;
+		*vaddr = shdr.sh_addr;
+		return 0;
+	}
+	if (!hdr)
+		return -ENODATA;
+	p = hdr + 4;
+	if (hdr_size < 4 || !read_encoded(hdr[1], hdr, hdr_vaddr, &p, hdr + hdr_size, &ptr))
+		return -ENOTSUP;
+	if (elf_getphdrnum(elf, &phnum))
+		return -EINVAL;
+	for (i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph))
+			return -EINVAL;
+		if (ph.p_type != PT_LOAD || ptr < ph.p_vaddr || ptr - ph.p_vaddr >= ph.p_filesz)
+			continue;
+		data = elf_getdata_rawchunk(elf, ph.p_offset + (ptr - ph.p_vaddr),
+					    ph.p_filesz - (ptr - ph.p_vaddr), ELF_T_BYTE);
+		if (!data || !data->d_buf)
+			return -EINVAL;
+		*bytes = data->d_buf;
+		*size = data->d_size;
+		*vaddr = ptr;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* .eh_frame: the FDEs listed by .eh_frame_hdr's table, or when it has
+ * none we read (or there is no .eh_frame_hdr) by the entries themselves.
+ */
 static int build_eh_frame(Elf *elf, struct cfi_table *t)
 {
-	const uint8_t *hdr;
-	size_t size, n = 0;
-	uint64_t vaddr, *starts = NULL;
+	const uint8_t *hdr = NULL;
+	const void *bytes;
+	size_t hdr_size = 0, size, n = 0;
+	uint64_t hdr_vaddr = 0, vaddr, *starts = NULL;
+	struct cfi_copy c;
+	struct vetted v = { 0 };
 	Dwarf_CFI *cfi;
 	int err;
 
-	err = find_eh_frame_hdr(elf, &hdr, &size, &vaddr);
-	if (err)
+	err = find_eh_frame_hdr(elf, &hdr, &hdr_size, &hdr_vaddr);
+	if (err == 0)
+		err = eh_frame_hdr_starts(hdr, hdr_size, hdr_vaddr, &starts, &n);
+	else
+		hdr = NULL;
+	if (err && err != -ENODATA)
 		return err;
-	err = eh_frame_hdr_starts(hdr, size, vaddr, &starts, &n);
-	if (err)
-		return err;
-	cfi = dwarf_getcfi_elf(elf);
-	if (!cfi) {
+	err = find_eh_frame(elf, hdr, hdr_size, hdr_vaddr, &bytes, &size, &vaddr);
+	if (!err)
+		err = copy_make(&c, bytes, size, vaddr, true);
+	if (err) {
 		free(starts);
-		return -EINVAL;
+		return err;
 	}
-	err = step_all(t, cfi, starts, n);
-	dwarf_cfi_end(cfi);
+	err = vet(&c, &v);
+	if (!err) {
+		if (starts) {
+			n = filter_starts(starts, n, &v);
+		} else {
+			starts = v.kept;
+			n = v.nkept;
+			v.kept = NULL;
+		}
+		t->nbad += v.nrefused;
+		err = n ? 0 : v.nrefused ? -ENOTSUP : -ENODATA;
+	}
+	if (!err) {
+		cfi = dwarf_getcfi_elf(c.elf);
+		err = cfi ? step_all(t, cfi, starts, n) : -EINVAL;
+		if (cfi)
+			dwarf_cfi_end(cfi);
+	}
+	vetted_free(&v);
+	copy_release(&c);
 	free(starts);
 	return err;
 }
 
-/* .debug_frame: FDEs listed by dwarf_next_cfi; an FDE's initial location
- * is its first field, an address (8 bytes in an ELF64 file).
- */
+/* .debug_frame: the FDEs listed by the entries themselves. */
 static int build_debug_frame(Elf *elf, struct cfi_table *t)
 {
 	GElf_Shdr shdr;
-	Elf_Scn *scn;
+	Elf_Scn *scn = find_section(elf, ".debug_frame", &shdr);
 	Elf_Data *data;
-	Dwarf *dw;
+	struct cfi_copy c;
+	struct vetted v;
+	Dwarf *dw = NULL;
 	Dwarf_CFI *cfi;
-	Dwarf_Off off = 0, next;
-	const unsigned char *ident;
-	uint64_t *starts = NULL;
-	size_t n = 0, cap = 0, iter;
-	int err = 0;
+	int err;
 
-	if (!find_section(elf, ".debug_frame", &shdr))
+	if (!scn)
 		return -ENODATA;
-	ident = (const unsigned char *)elf_getident(elf, NULL);
-	dw = ident ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
-	if (!dw)
+	/* As libdw would: decompressed in place. */
+	if ((shdr.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
 		return -EINVAL;
-	cfi = dwarf_getcfi(dw);
-	/* libdw decompressed the section in place if it was compressed. */
-	scn = find_section(elf, ".debug_frame", &shdr);
-	data = scn ? elf_getdata(scn, NULL) : NULL;
-	if (!cfi || !data || !data->d_buf) {
-		err = -EINVAL;
-		goto out;
+	data = elf_getdata(scn, NULL);
+	if (!data || (!data->d_buf && data->d_size))
+		return -EINVAL;
+	err = copy_make(&c, data->d_buf, data->d_size, 0, false);
+	if (err)
+		return err;
+	err = vet(&c, &v);
+	if (!err) {
+		t->nbad += v.nrefused;
+		err = v.nkept ? 0 : v.nrefused ? -ENOTSUP : -ENODATA;
 	}
-	for (iter = 0; iter < CFI_MAX_ROWS; iter++) {
-		Dwarf_CFI_Entry e;
-		int r = dwarf_next_cfi(ident, data, false, off, &next, &e);
-
-		if (r == 1)
-			break;
-		if (r != 0 || next <= off) {
-			err = -EINVAL;
-			goto out;
-		}
-		off = next;
-		if (e.CIE_id == DW_CIE_ID_64)
-			continue;
-		if (e.fde.end - e.fde.start < 8)
-			continue;
-		if (n == cap) {
-			size_t c = cap ? cap * 2 : 256;
-			uint64_t *v = realloc(starts, c * sizeof(*v));
-
-			if (!v) {
-				err = -ENOMEM;
-				goto out;
-			}
-			starts = v;
-			cap = c;
-		}
-		starts[n++] = read_le(e.fde.start, 8);
+	if (!err) {
+		dw = dwarf_begin_elf(c.elf, DWARF_C_READ, NULL);
+		cfi = dw ? dwarf_getcfi(dw) : NULL;
+		err = cfi ? step_all(t, cfi, v.kept, v.nkept) : -EINVAL;
 	}
-	err = iter == CFI_MAX_ROWS ? -E2BIG : step_all(t, cfi, starts, n);
-out:
-	free(starts);
-	dwarf_end(dw);
+	if (dw)
+		dwarf_end(dw);
+	vetted_free(&v);
+	copy_release(&c);
 	return err;
 }
 
@@ -568,7 +1220,6 @@ static int read_text(Elf *elf, struct cfi_table *t)
 int cfi_table__build_elf(Elf *elf, struct cfi_table *out)
 {
 	GElf_Ehdr eh;
-	GElf_Shdr sh;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -584,8 +1235,6 @@ int cfi_table__build_elf(Elf *elf, struct cfi_table *out)
 	err = build_eh_frame(elf, out);
 	if (err == -ENODATA)
 		err = build_debug_frame(elf, out);
-	if (err == -ENODATA && find_section(elf, ".eh_frame", &sh) && sh.sh_size > 4)
-		err = -ENOTSUP;		/* an .eh_frame with no table to list it */
 	if (err) {
 		cfi_table__release(out);
 		return err;

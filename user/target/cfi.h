@@ -2,13 +2,20 @@
  * rows (struct ml_unwind_row, bpf/memleak.h "Unwinding by CFI").
  *
  * The rows come from elfutils' CFI interpreter (libdw): the FDEs are listed
- * from the sorted search table of .eh_frame_hdr (or, for a file with only
- * .debug_frame, from dwarf_next_cfi), then each FDE is stepped row by row
- * with dwarf_cfi_addrframe/dwarf_frame_info.  Every row holds from its pc to
- * the next row's pc; a range no FDE covers (between functions, and after
- * the last one) is an ML_CFA_NONE row, so a binary search never stretches a
- * function's last row over code that has no CFI.  Consecutive identical
- * rows are merged.  Addresses below the first row have no CFI either.
+ * from the sorted search table of .eh_frame_hdr, or, without one (static
+ * executables) and for a file with only .debug_frame, from the entries
+ * themselves (dwarf_next_cfi); then each FDE is stepped row by row with
+ * dwarf_cfi_addrframe/dwarf_frame_info.  libdw only reads a copy of the
+ * section whose FDEs have been vetted: an FDE whose start is encoded
+ * otherwise than absolute or pc-relative in 4 or 8 bytes, or whose program
+ * (or its CIE's) names a register above 255, nests DW_CFA_remember_state
+ * deeper than 64, holds an expression longer than 1 KiB, or does not
+ * decode cleanly, is refused (counted in nbad, no rows).  Every row holds
+ * from its pc to the next row's pc; a range no FDE covers (between
+ * functions, and after the last one) is an ML_CFA_NONE row, so a binary
+ * search never stretches a function's last row over code that has no
+ * CFI.  Consecutive identical rows are merged.  Addresses below the first
+ * row have no CFI either.
  *
  * x86-64 only.  Files may be hostile: every count and offset is bounded,
  * and a malformed file is an error, never a crash.
@@ -42,14 +49,14 @@ struct cfi_table {
 	/* Statistics. */
 	size_t nfdes;			/* FDEs listed (distinct starts) */
 	size_t nunsupported;		/* ranges made ML_CFA_UNSUPPORTED (before merging) */
-	size_t nbad;			/* FDEs libdw could not read (or empty): ML_CFA_NONE */
+	size_t nbad;			/* FDEs refused, or libdw could not read: ML_CFA_NONE */
 };
 
 /* Build the table of the ELF file at path.  0, or -errno:
- *   -ENODATA	the file has no CFI (no .eh_frame_hdr nor .debug_frame)
- *   -ENOTSUP	not x86-64 ELF64; a .eh_frame_hdr with no table, or a table
- *		encoding other than DW_EH_PE_datarel|DW_EH_PE_sdata4; an
- *		.eh_frame without .eh_frame_hdr (nothing lists its FDEs)
+ *   -ENODATA	the file has no CFI (no FDE in .eh_frame nor .debug_frame)
+ *   -ENOTSUP	not x86-64 ELF64; every FDE refused (see above); no section
+ *		table and an eh_frame_ptr encoded otherwise than absolute or
+ *		pc-relative
  *   -E2BIG	the rows span more than 4 GiB, or exceed CFI_MAX_ROWS, or the
  *		FDEs have too many rows to step through
  *   -ETIMEDOUT	stepping took more than 5 s of CPU (only a hostile file does)
@@ -59,7 +66,8 @@ struct cfi_table {
  */
 int cfi_table__build(const char *path, struct cfi_table *out);
 /* The same from an open Elf: a file, or an image in memory (elf_memory).
- * elf stays the caller's.
+ * elf stays the caller's (a compressed .debug_frame is left decompressed
+ * in it, as libdw would).
  */
 int cfi_table__build_elf(Elf *elf, struct cfi_table *out);
 /* The row holding vaddr (ML_CFA_NONE rows included), or NULL below the

@@ -1,0 +1,88 @@
+# tests/fuzz.mk: libFuzzer targets, tests/fuzz/fuzz_<name>.c, built with
+# clang -fsanitize=fuzzer,address,undefined from the user/ sources they
+# need (not from the gcc-built library), into $(OUTPUT)/fuzz/fuzz_<name>.
+#   make fuzz [FUZZ_SECONDS=60]   build, then run each target that long
+#   make fuzz-build               build the targets and their seeds
+# A run reads the seeds of $(OUTPUT)/fuzz/seeds/<name>/ (made by the build)
+# and tests/fuzz/corpus/<name>/ (committed: inputs made by hand, or that
+# once found a bug), writes what it finds to $(OUTPUT)/fuzz/corpus/<name>/,
+# and a crashing input to $(OUTPUT)/fuzz/artifacts/<name>/.  libFuzzer is
+# Debian's package libclang-rt-14-dev (a Recommends of clang-14, not a
+# Depends); when clang has it, the test runner is built with the targets,
+# for test_fuzz_*_smoke.
+#
+# Seeds of fuzz_cfi (each a few KB):
+#   seed_hdr, seed_nohdr  tests/fuzz/seed_cfi.S, static, with and without
+#                         .eh_frame_hdr (CIEs zR, zPLR, zRS; expressions)
+#   seed_debug_frame      the same as .debug_frame
+#   seed_phdrs            seed_hdr without its section table: .eh_frame
+#                         found through PT_GNU_EH_FRAME
+#   cfi_nofp, libcfi_plt.so  fixtures of tests/cfi.mk, stripped
+FUZZ_DIR     := $(OUTPUT)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := cfi
+FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuser
+FUZZ_RUN_FLAGS = -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+
+# What each target compiles in and links with.
+FUZZ_SRCS_cfi := user/target/cfi.c
+FUZZ_LIBS_cfi := -ldw -lelf
+FUZZ_SEEDS_cfi := $(addprefix $(FUZZ_DIR)/seeds/cfi/,seed_hdr seed_nohdr seed_debug_frame \
+		  seed_phdrs cfi_nofp libcfi_plt.so)
+
+FUZZ_BINS  := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
+FUZZ_SEEDS := $(foreach t,$(FUZZ_TARGETS),$(FUZZ_SEEDS_$(t)))
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS) $(FUZZ_SEEDS)
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts/$$t; \
+		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+		$(FUZZ_DIR)/fuzz_$$t $(FUZZ_RUN_FLAGS) -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t/ \
+			$(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/seeds/$$t tests/fuzz/corpus/$$t; \
+	done
+
+$(FUZZ_DIR) $(FUZZ_DIR)/seeds/cfi:
+	mkdir -p $@
+
+define FUZZ_TARGET_RULE
+$(FUZZ_DIR)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(wildcard user/*/*.h) bpf/memleak.h \
+		| $(FUZZ_DIR)
+	$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(FUZZ_LIBS_$(1)) -o $$@
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_TARGET_RULE,$(t))))
+
+# Static, no libc, no page alignment: a KB or two.
+FUZZ_SEED_LD := -static -nostdlib -Wl,-n -Wl,-z,noseparate-code -Wl,--build-id
+
+$(FUZZ_DIR)/seeds/cfi/seed_hdr: tests/fuzz/seed_cfi.S | $(FUZZ_DIR)/seeds/cfi
+	$(CC) $(FUZZ_SEED_LD) -Wl,--eh-frame-hdr $< -o $@.tmp
+	strip -s $@.tmp -o $@ && rm -f $@.tmp
+
+$(FUZZ_DIR)/seeds/cfi/seed_nohdr: tests/fuzz/seed_cfi.S | $(FUZZ_DIR)/seeds/cfi
+	$(CC) $(FUZZ_SEED_LD) -Wl,--no-eh-frame-hdr $< -o $@.tmp
+	strip -s $@.tmp -o $@ && rm -f $@.tmp
+
+$(FUZZ_DIR)/seeds/cfi/seed_debug_frame: tests/fuzz/seed_cfi.S | $(FUZZ_DIR)/seeds/cfi
+	$(CC) $(FUZZ_SEED_LD) -DDEBUG_FRAME $< -o $@
+
+# e_shoff (8 bytes at 40), e_shnum and e_shstrndx (2 each at 60) zeroed.
+$(FUZZ_DIR)/seeds/cfi/seed_phdrs: $(FUZZ_DIR)/seeds/cfi/seed_hdr
+	cp $< $@.tmp
+	head -c 8 /dev/zero | dd of=$@.tmp bs=1 seek=40 conv=notrunc status=none
+	head -c 4 /dev/zero | dd of=$@.tmp bs=1 seek=60 conv=notrunc status=none
+	mv $@.tmp $@
+
+$(FUZZ_DIR)/seeds/cfi/cfi_nofp: $(OUTPUT)/fixtures/cfi/cfi_nofp | $(FUZZ_DIR)/seeds/cfi
+	strip -s $< -o $@
+
+$(FUZZ_DIR)/seeds/cfi/libcfi_plt.so: $(OUTPUT)/fixtures/cfi/libcfi_plt.so | $(FUZZ_DIR)/seeds/cfi
+	strip -s $< -o $@
+
+# With libFuzzer at hand, the unit tests' smoke runs have their targets.
+ifneq ($(wildcard $(shell $(CLANG) --print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-x86_64.a),)
+$(OUTPUT)/test_runner: | $(FUZZ_BINS) $(FUZZ_SEEDS)
+endif
