@@ -9,7 +9,11 @@ pkgs=(make clang llvm gcc g++ libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
       libprotobuf-c-dev protobuf-c-compiler
       # the tests: go tool pprof reads the pprof export, chromium (driven by
       # node) the SVG, xmllint checks it; node runs the Node.js workloads
-      libxml2-utils golang-go chromium fonts-dejavu-core nodejs)
+      libxml2-utils golang-go chromium fonts-dejavu-core nodejs
+      # the unwinding tests profile real programs built without frame
+      # pointers: Debian's python3.11 (its symbols in -dbg) and redis-server
+      # (jemalloc), filled by redis-benchmark from redis-tools
+      python3.11 python3.11-dbg redis-server redis-tools)
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -23,5 +27,21 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# No service may start from an install (redis-server's would take port
+# 6379): invoke-rc.d asks policy-rc.d, and 101 means "not now".
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update
 apt-get install -y --no-install-recommends "${missing[@]}"
+# The tests start their own redis-server, on a port of their own: the
+# package's service is neither running nor started at boot.
+if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null; then
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now redis-server.service || true
+	else
+		systemctl disable redis-server.service || true
+	fi
+fi
