@@ -31,6 +31,10 @@ const volatile __u8 discover_libs = 0;		/* report executable file mappings */
 const volatile __u8 track_mappings = 1;		/* account mmap, munmap, mremap, mprotect, brk */
 const volatile __u64 min_size = 0;
 const volatile __u64 max_size = ~0ULL;
+/* -- CMD: stop a process that maps an executable file the walk has no
+ * table for, until user space has built it (ml_ev_file.held)
+ */
+const volatile __u8 hold_for_tables = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -452,6 +456,21 @@ struct vma_ctx {
 	struct ml_ev_file *file;
 };
 
+/* The file just mapped has no table yet: stop the process before it runs
+ * the file's code (its constructors allocate at once), so that none of its
+ * stacks is cut short.  The signal takes effect on the way back to user
+ * space; user space sends SIGCONT when the table is in.
+ */
+static __always_inline void hold_until_table(struct ml_ev_file *file)
+{
+	struct ml_unwind_file_key key = { .dev = file->dev, .inode = file->inode };
+
+	if (!hold_for_tables || !file->inode || bpf_map_lookup_elem(&unwind_files, &key))
+		return;
+	if (!bpf_send_signal(19 /* SIGSTOP */))
+		file->held = 1;
+}
+
 static long describe_vma(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
 	struct ml_ev_file *file = ((struct vma_ctx *)data)->file;
@@ -509,6 +528,7 @@ static __always_inline int syscall_end(long ret)
 		e->stack_id = 0;
 		e->category = 0;
 		bpf_find_vma(task, ret, describe_vma, &vc, 0);
+		hold_until_table(&e->file);
 		break;
 	}
 	case ML_EV_BRK:
@@ -644,6 +664,7 @@ static __always_inline void emit_mapping(__u32 type, struct task_struct *task, _
 		return;
 	vc.file = &e->file;
 	bpf_find_vma(task, addr, describe_vma, &vc, 0);
+	hold_until_table(&e->file);
 	if (path)
 		bpf_probe_read_kernel_str(e->file.path, sizeof(e->file.path), path);
 	bpf_ringbuf_submit(e, 0);

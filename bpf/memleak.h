@@ -312,7 +312,10 @@ struct ml_ev_file {		/* EXEC, MAP_EXEC: a mapping of an executable file */
 	__u64 offset;		/* its offset in the file */
 	__u64 inode;		/* 0: no file (or not found) */
 	__u32 dev;		/* the file's device, kernel encoding (major << 20 | minor) */
-	__u32 pad;
+	/* 1: the process was stopped (SIGSTOP) because the walk has no table
+	 * for this file yet: user space continues it (SIGCONT) once it has
+	 */
+	__u32 held;
 	char path[256];		/* "" when unknown */
 };
 

@@ -48,6 +48,8 @@ struct tracer {
 	struct attached_lib *attached;	/* (file, pid) pairs with probes */
 	size_t nattached, attached_cap;
 	int nlive_targets;		/* -p / -- CMD: targets still alive */
+	pid_t *held;			/* stopped by BPF until their tables are in */
+	size_t nheld, held_cap;
 };
 
 static int handle_event(void *ctx, void *data, size_t size);
@@ -60,6 +62,7 @@ static void unwind_blocks(const struct tracer_config *o, size_t *rows, size_t *i
 	unwind_budget_split(o->unwind == ML_UNWIND_FP ? 0 : o->unwind_memory, rows, index);
 }
 static void init_heap_maps(struct tracer *t);
+static void continue_held(struct tracer *t);
 
 static void configure(struct tracer *t)
 {
@@ -84,6 +87,10 @@ static void configure(struct tracer *t)
 	bpf_map__set_max_entries(skel->maps.stacks, o->max_stacks);
 	bpf_map__set_max_entries(skel->maps.stats, o->max_stacks * 2);
 	skel->rodata->unwind_mode = o->unwind;
+	/* Only the command's processes are ours to stop: another process's
+	 * parent (a shell) would see it stopped.
+	 */
+	skel->rodata->hold_for_tables = o->mode == MODE_COMMAND && o->unwind != ML_UNWIND_FP;
 	unwind_blocks(o, &rows, &index);
 	bpf_map__set_max_entries(skel->maps.unwind_rows, rows);
 	bpf_map__set_max_entries(skel->maps.unwind_index, index);
@@ -252,6 +259,8 @@ void tracer__destroy(struct tracer *t)
 		return;
 	/* Links first: no probe outlives us, whatever happened before. */
 	destroy_links(t);
+	continue_held(t);
+	free(t->held);
 	free(t->links);
 	free(t->link_fds);
 	free(t->attached);
@@ -664,10 +673,34 @@ static void note_mapping(struct tracer *t, struct proc *p, const struct ml_ev_fi
 	proc__add_mapping(p, &m);
 }
 
+/* BPF stopped pid until the table of a file it mapped is in: continued
+ * after the events are applied (tracer__process_events).
+ */
+static void note_held(struct tracer *t, const struct ml_event *e)
+{
+	if (!e->file.held)
+		return;
+	if (ARRAY_GROW(t->held, t->held_cap, t->nheld + 1)) {
+		kill(e->pid, SIGCONT);	/* never leave it stopped */
+		return;
+	}
+	t->held[t->nheld++] = e->pid;
+}
+
+static void continue_held(struct tracer *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nheld; i++)
+		kill(t->held[i], SIGCONT);
+	t->nheld = 0;
+}
+
 static void on_exec(struct tracer *t, const struct ml_event *e)
 {
 	struct proc *p = proctable__exec(t->procs, e->pid, e->exec_id, e->comm);
 
+	note_held(t, e);
 	if (p)
 		note_mapping(t, p, &e->file);
 }
@@ -700,6 +733,7 @@ static void on_map_exec(struct tracer *t, const struct ml_event *e)
 {
 	struct proc *p = proctable__get(t->procs, e->pid);
 
+	note_held(t, e);
 	if (!p)
 		return;
 	proc__note_exec_id(p, e->exec_id);
@@ -787,7 +821,8 @@ int tracer__process_events(struct tracer *t)
 {
 	int n = ring_buffer__consume(t->rb);
 
-	attach_new_allocators(t);
+	attach_new_allocators(t);	/* the tables of what was mapped too */
+	continue_held(t);
 	return n;
 }
 
