@@ -13,7 +13,10 @@ pkgs=(make clang llvm gcc g++ libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
       # the unwinding tests profile real programs built without frame
       # pointers: Debian's python3.11 (its symbols in -dbg) and redis-server
       # (jemalloc), filled by redis-benchmark from redis-tools
-      python3.11 python3.11-dbg redis-server redis-tools)
+      python3.11 python3.11-dbg redis-server redis-tools
+      # libFuzzer for clang (make fuzz, and the fuzz smoke tests): only a
+      # Recommends of clang, which this script does not install
+      libclang-rt-14-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do
