@@ -248,6 +248,13 @@ static __always_inline int fp_step(struct uwalk *w)
 {
 	__u64 bp = w->bp, next;
 
+	/* The ABI's end of the chain: _start zeroes rbp (ld.so's own
+	 * _start has no CFI to say so)
+	 */
+	if (!bp) {
+		w->end = ML_UW_END_COMPLETE;
+		return 1;
+	}
 	if (!next_fp_ok(bp, w->sp - 1) || read_stack(w, bp, &next) || read_stack(w, bp + 8, &w->ip)) {
 		w->end = ML_UW_END_FP;
 		return 1;
