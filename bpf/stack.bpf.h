@@ -29,6 +29,7 @@ struct stack_scratch {
 	struct ml_stack s;
 	__u64 frame[2];		/* the frame being read */
 	__u64 cut;		/* see read_stack() in unwind.bpf.h */
+	struct ml_unwind_mapping vma;	/* a mapping found through the kernel */
 	__u8 window[ML_STACK_WINDOW];
 };
 
@@ -182,7 +183,7 @@ static __always_inline __u64 capture_stack(__u64 ip, __u64 sp, __u64 fp, __u64 r
 		pid = bpf_get_current_pid_tgid() >> 32;
 		proc = bpf_map_lookup_elem(&unwind_procs, &pid);
 		w.s->end = unwind_by_tables(proc, w.s, sc->window, w.window ? ML_STACK_WINDOW : 0,
-					     &sc->cut, ip, sp, fp, ra_at, &w.id);
+					     &sc->cut, &sc->vma, ip, sp, fp, ra_at, &w.id);
 		goto intern;
 	}
 	walk_add(&w, ip);

@@ -119,8 +119,10 @@ static long row_halve(__u32 i, void *data)
 	return 0;
 }
 
-/* The mapping that holds pc: the last one starting at or below it. */
-static __always_inline struct ml_unwind_mapping *find_mapping(struct ml_unwind_proc *proc, __u64 pc)
+/* The mapping that holds pc, the last one starting at or below it: 1 +
+ * its index in proc->m, 0 for none.
+ */
+static __always_inline __u32 find_mapping(struct ml_unwind_proc *proc, __u64 pc)
 {
 	struct bsearch bs = { .base = proc, .key = pc, .lo = 0, .n = proc->n };
 	struct ml_unwind_mapping *m;
@@ -129,9 +131,9 @@ static __always_inline struct ml_unwind_mapping *find_mapping(struct ml_unwind_p
 		bs.n = ML_UNWIND_MAPPINGS;
 	bpf_loop(10, mapping_halve, &bs, 0);	/* log2(ML_UNWIND_MAPPINGS) + 2 */
 	if (!bs.lo)
-		return NULL;
+		return 0;
 	m = &proc->m[(bs.lo - 1) & (ML_UNWIND_MAPPINGS - 1)];
-	return pc < m->end ? m : NULL;
+	return pc < m->end ? bs.lo : 0;
 }
 
 static __always_inline int index_at(__u32 idx, __u32 *out)
@@ -219,7 +221,9 @@ struct uwalk {
 	__u64 id;		/* the hash so far */
 	__u32 end;		/* enum ml_unwind_counter, once the walk is over */
 	__u32 caller;		/* ip is a return address: look up the call */
-	struct ml_unwind_mapping vma;	/* a mapping found through the kernel */
+	__u32 last;		/* 1 + the index in proc of the previous frame's mapping: a
+				 * caller is often in the same file; 0: none */
+	struct ml_unwind_mapping *vma;	/* a mapping found through the kernel (scratch) */
 };
 
 /* 8 bytes of the stack, from the window when they are in it. */
@@ -341,12 +345,22 @@ static long uwalk_step(__u32 i, void *data)
 {
 	struct uwalk *w = data;
 	__u64 pc = w->caller ? w->ip - 1 : w->ip;
-	struct ml_unwind_mapping *m = w->proc ? find_mapping(w->proc, pc) : NULL;
+	struct ml_unwind_mapping *m = NULL;
 	struct ml_unwind_row *r;
 	int done;
 
+	if (w->proc && w->last) {
+		m = &w->proc->m[(w->last - 1) & (ML_UNWIND_MAPPINGS - 1)];
+		if (pc < m->start || pc >= m->end)
+			m = NULL;
+	}
+	if (!m && w->proc) {
+		w->last = find_mapping(w->proc, pc);
+		if (w->last)
+			m = &w->proc->m[(w->last - 1) & (ML_UNWIND_MAPPINGS - 1)];
+	}
 	if (!m)
-		m = find_vma_mapping(pc, &w->vma);
+		m = find_vma_mapping(pc, w->vma);
 	if (!m) {
 		done = no_row_step(w, ML_UW_FP_STEP_NO_MAPPING, ML_UW_END_NO_MAPPING);
 	} else if (m->status != ML_TABLE_READY) {
@@ -377,11 +391,13 @@ static long uwalk_step(__u32 i, void *data)
  * it ended (enum ml_unwind_counter).
  */
 static __always_inline __u32 unwind_by_tables(struct ml_unwind_proc *proc, struct ml_stack *s,
-					      __u8 *window, __u64 win_len, __u64 *cut, __u64 ip, __u64 sp,
+					      __u8 *window, __u64 win_len, __u64 *cut,
+					      struct ml_unwind_mapping *vma, __u64 ip, __u64 sp,
 					      __u64 bp, __u64 ra_at, __u64 *id)
 {
 	struct uwalk w = {
-		.s = s, .proc = proc, .window = window, .win_len = win_len, .cut = cut, .sp0 = sp,
+		.s = s, .proc = proc, .window = window, .win_len = win_len, .cut = cut, .vma = vma,
+		.sp0 = sp,
 		.ip = ip, .sp = sp, .bp = bp, .ra_at = ra_at, .id = *id,
 	};
 
