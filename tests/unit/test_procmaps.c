@@ -169,6 +169,7 @@ void test_procmaps_edge_cases(void)
 			"1000-2000 r--p zz 00:00 0\n",
 			"1000-2000 r- 00000000 00:00 0\n",
 			"2000-1000 r--p 00000000 00:00 0\n",
+			"1000-1000 r--p 00000000 00:00 0\n",	/* empty: fuzz_procmaps */
 			"1000-2000 r--p 00000000 00:00 0 /ok\nbroken line\n",
 		};
 		size_t i;
