@@ -18,9 +18,11 @@
 #   seed_phdrs            seed_hdr without its section table: .eh_frame
 #                         found through PT_GNU_EH_FRAME
 #   cfi_nofp, libcfi_plt.so  fixtures of tests/cfi.mk, stripped
+# fuzz_procmaps (/proc/PID/maps text) has no built seeds, only the
+# committed ones (an empty $(OUTPUT)/fuzz/seeds/procmaps/).
 FUZZ_DIR     := $(OUTPUT)/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := cfi
+FUZZ_TARGETS := cfi procmaps
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuser
 FUZZ_RUN_FLAGS = -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
@@ -30,6 +32,9 @@ FUZZ_SRCS_cfi := user/target/cfi.c
 FUZZ_LIBS_cfi := -ldw -lelf
 FUZZ_SEEDS_cfi := $(addprefix $(FUZZ_DIR)/seeds/cfi/,seed_hdr seed_nohdr seed_debug_frame \
 		  seed_phdrs cfi_nofp libcfi_plt.so)
+FUZZ_SRCS_procmaps := user/target/procmaps.c user/util/array.c
+FUZZ_LIBS_procmaps :=
+FUZZ_SEEDS_procmaps := $(FUZZ_DIR)/seeds/procmaps
 
 FUZZ_BINS  := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 FUZZ_SEEDS := $(foreach t,$(FUZZ_TARGETS),$(FUZZ_SEEDS_$(t)))
@@ -45,7 +50,7 @@ fuzz: fuzz-build
 			$(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/seeds/$$t tests/fuzz/corpus/$$t; \
 	done
 
-$(FUZZ_DIR) $(FUZZ_DIR)/seeds/cfi:
+$(FUZZ_DIR) $(FUZZ_DIR)/seeds/cfi $(FUZZ_DIR)/seeds/procmaps:
 	mkdir -p $@
 
 define FUZZ_TARGET_RULE

@@ -57,7 +57,8 @@ static int parse_line(char *line, struct map_entry *e)
 			return -EINVAL;
 		s = end;
 	}
-	if (e->end < e->start || major > UINT32_MAX || minor > UINT32_MAX)
+	/* [start, end) is never empty in the kernel's list. */
+	if (e->end <= e->start || major > UINT32_MAX || minor > UINT32_MAX)
 		return -EINVAL;
 	e->dev_major = major;
 	e->dev_minor = minor;
