@@ -350,6 +350,34 @@ void test_options_command(void)
 	}
 }
 
+void test_options_unwind(void)
+{
+	if (test__start_subtest("defaults")) {
+		struct parsed *p = parse(ARGV("-p", "1"));
+
+		ASSERT_EQ(p->opts.unwind, ML_UNWIND_AUTO, "auto");
+		ASSERT_EQ(p->opts.unwind_memory, 64 << 20, "64M");
+	}
+	if (test__start_subtest("values")) {
+		struct parsed *p = parse(ARGV("--unwind", "dwarf", "--unwind-memory", "8M"));
+
+		ASSERT_EQ(p->res, OPTIONS_OK, "result");
+		ASSERT_EQ(p->opts.unwind, ML_UNWIND_DWARF, "dwarf");
+		ASSERT_EQ(p->opts.unwind_memory, 8 << 20, "8M");
+		p = parse(ARGV("--unwind=fp"));
+		ASSERT_EQ(p->opts.unwind, ML_UNWIND_FP, "fp");
+	}
+	if (test__start_subtest("bad values")) {
+		expect_bad(ARGV("--unwind", "libunwind"),
+			   "memleakbpf: invalid value for --unwind: 'libunwind' (expected auto, dwarf or fp)\n",
+			   NULL);
+		expect_bad(ARGV("--unwind-memory", "512"),
+			   "memleakbpf: invalid value for --unwind-memory: '512' (expected a size from 1K "
+			   "to 4G, like 64M)\n", NULL);
+		expect_bad(ARGV("--unwind-memory", "5G"), "--unwind-memory", "'5G'");
+	}
+}
+
 void test_options_errors(void)
 {
 	if (test__start_subtest("bad duration")) {

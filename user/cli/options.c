@@ -499,7 +499,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return parse_unwind_mode(arg, &o->unwind) ?
 		       bad_value(ctx, "--unwind", arg, "expected auto, dwarf or fp") : 0;
 	case OPT_UNWIND_MEMORY:
-		if (parse_size(arg, &o->unwind_memory) || o->unwind_memory < sizeof(struct ml_row_block) ||
+		if (parse_size(arg, &o->unwind_memory) || o->unwind_memory < 1024 ||
 		    o->unwind_memory > MAX_UNWIND_MEMORY)
 			return bad_value(ctx, "--unwind-memory", arg, "expected a size from 1K to 4G, like 64M");
 		return 0;
