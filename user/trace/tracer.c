@@ -117,6 +117,9 @@ static int load_skeleton(struct tracer *t, bool multi)
 	if (!t->skel)
 		return -errno;
 	configure(t);
+	/* For whoever changes the BPF side: the verifier's cost of each
+	 * program (insns processed, time), printed with -vv.
+	 */
 	if (getenv("MEMLEAKBPF_VERIFIER_STATS")) {
 		struct bpf_program *prog;
 
