@@ -33,6 +33,7 @@
 #include <elfutils/libdw.h>
 #include <gelf.h>
 #include "test.h"
+#include "fuzz_smoke.h"
 #include "tmpdir.h"
 #include "target/cfi.h"
 
@@ -1575,58 +1576,11 @@ out:
 
 /* ---- The fuzzer, briefly ---- */
 
-#define FUZZ_CFI_BIN ".output/fuzz/fuzz_cfi"
-#define FUZZ_CFI_SEEDS ".output/fuzz/seeds/cfi"
-#define FUZZ_CFI_CORPUS "tests/fuzz/corpus/cfi"
 
 /* tests/fuzz/fuzz_cfi.c for ~5 s on its seeds (a fresh corpus in a
  * temporary directory): no crash, leak, timeout or 2 GB of memory.
  */
 void test_fuzz_cfi_smoke(void)
 {
-	char dir[64], corpus[128], artifacts[160], log[128], line[512];
-	int status = -1;
-	pid_t pid;
-	FILE *f;
-
-	if (access(FUZZ_CFI_BIN, X_OK) || access(FUZZ_CFI_SEEDS, R_OK)) {
-		test__skip("no " FUZZ_CFI_BIN " or its seeds (make fuzz-build; libFuzzer is "
-			   "Debian's libclang-rt-14-dev)");
-		return;
-	}
-	if (!tmpdir_make(dir, sizeof(dir), "fuzz"))
-		return;
-	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
-	snprintf(artifacts, sizeof(artifacts), "-artifact_prefix=%s/", dir);
-	snprintf(log, sizeof(log), "%s/log", dir);
-	if (!ASSERT_OK(mkdir(corpus, 0700), "mkdir corpus"))
-		goto out;
-	pid = fork();
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(126);
-		execl(FUZZ_CFI_BIN, FUZZ_CFI_BIN, "-max_total_time=5", "-runs=5000000",
-		      "-rss_limit_mb=2048", "-timeout=10", "-print_final_stats=1", artifacts,
-		      corpus, FUZZ_CFI_SEEDS, FUZZ_CFI_CORPUS, (char *)NULL);
-		_exit(127);
-	}
-	if (!ASSERT_GT(pid, 0, "fork") || !ASSERT_EQ(waitpid(pid, &status, 0), pid, "waitpid"))
-		goto out;
-	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fuzz_cfi exits 0") &&
-	    (f = fopen(log, "r"))) {
-		/* What libFuzzer said: its report is at the end. */
-		long n = 0;
-
-		while (fgets(line, sizeof(line), f))
-			n++;
-		rewind(f);
-		while (fgets(line, sizeof(line), f))
-			if (n-- <= 40)
-				fprintf(stderr, "    %s", line);
-		fclose(f);
-	}
-out:
-	tmpdir_remove(dir);
+	fuzz_smoke("cfi");
 }

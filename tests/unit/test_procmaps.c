@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "test.h"
+#include "fuzz_smoke.h"
 #include "tmpdir.h"
 #include "target/procmaps.h"
 
@@ -245,8 +246,6 @@ void test_procmaps_self(void)
 
 /* ---- The fuzzer, briefly ---- */
 
-#define FUZZ_PROCMAPS_BIN ".output/fuzz/fuzz_procmaps"
-#define FUZZ_PROCMAPS_CORPUS "tests/fuzz/corpus/procmaps"
 
 /* tests/fuzz/fuzz_procmaps.c for ~5 s on its committed seeds (a fresh
  * corpus in a temporary directory): no crash, leak, timeout or 2 GB of
@@ -254,49 +253,5 @@ void test_procmaps_self(void)
  */
 void test_fuzz_procmaps_smoke(void)
 {
-	char dir[64], corpus[128], artifacts[160], log[128], line[512];
-	int status = -1;
-	pid_t pid;
-	FILE *f;
-
-	if (access(FUZZ_PROCMAPS_BIN, X_OK) || access(FUZZ_PROCMAPS_CORPUS, R_OK)) {
-		test__skip("no " FUZZ_PROCMAPS_BIN " or " FUZZ_PROCMAPS_CORPUS " (make fuzz-build; "
-			   "libFuzzer is Debian's libclang-rt-14-dev)");
-		return;
-	}
-	if (!tmpdir_make(dir, sizeof(dir), "fuzz"))
-		return;
-	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
-	snprintf(artifacts, sizeof(artifacts), "-artifact_prefix=%s/", dir);
-	snprintf(log, sizeof(log), "%s/log", dir);
-	if (!ASSERT_OK(mkdir(corpus, 0700), "mkdir corpus"))
-		goto out;
-	pid = fork();
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(126);
-		execl(FUZZ_PROCMAPS_BIN, FUZZ_PROCMAPS_BIN, "-max_total_time=5", "-runs=5000000",
-		      "-rss_limit_mb=2048", "-timeout=10", "-print_final_stats=1", artifacts,
-		      corpus, FUZZ_PROCMAPS_CORPUS, (char *)NULL);
-		_exit(127);
-	}
-	if (!ASSERT_GT(pid, 0, "fork") || !ASSERT_EQ(waitpid(pid, &status, 0), pid, "waitpid"))
-		goto out;
-	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fuzz_procmaps exits 0") &&
-	    (f = fopen(log, "r"))) {
-		/* What libFuzzer said: its report is at the end. */
-		long n = 0;
-
-		while (fgets(line, sizeof(line), f))
-			n++;
-		rewind(f);
-		while (fgets(line, sizeof(line), f))
-			if (n-- <= 40)
-				fprintf(stderr, "    %s", line);
-		fclose(f);
-	}
-out:
-	tmpdir_remove(dir);
+	fuzz_smoke("procmaps");
 }

@@ -1,0 +1,14 @@
+/* tests/unit/fuzz_smoke.h: a libFuzzer target of tests/fuzz/ run for a
+ * few seconds from the unit tests (make fuzz runs them for longer).
+ */
+#ifndef FUZZ_SMOKE_H
+#define FUZZ_SMOKE_H
+
+/* Run .output/fuzz/fuzz_<name> for 5 s on .output/fuzz/seeds/<name> (when
+ * the build made seeds) and tests/fuzz/corpus/<name>, into a fresh corpus;
+ * assert it exits 0, and print the end of its log otherwise.  Skips, saying
+ * why, when the target was not built (clang without libFuzzer).
+ */
+void fuzz_smoke(const char *name);
+
+#endif /* FUZZ_SMOKE_H */
