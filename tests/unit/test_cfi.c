@@ -1576,7 +1576,6 @@ out:
 
 /* ---- The fuzzer, briefly ---- */
 
-
 /* tests/fuzz/fuzz_cfi.c for ~5 s on its seeds (a fresh corpus in a
  * temporary directory): no crash, leak, timeout or 2 GB of memory.
  */
