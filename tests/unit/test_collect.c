@@ -455,3 +455,43 @@ void test_collect_symbols(void)
 out:
 	bench_free(&b);
 }
+
+void test_collect_stack_walks(void)
+{
+	uint64_t ips[2] = { 0x1000, 0x2000 };
+	const struct proc_report *p;
+	struct bench b;
+
+	if (!bench_init(&b, NULL))
+		goto out;
+	proctable__exec(b.procs, PID_A, 7, "walked");
+	fake_heap__stack(&b.heap, 201, ips, 2);
+	b.heap.stacks[b.heap.nstacks - 1].st.end = ML_UW_END_COMPLETE;
+	fake_heap__stack(&b.heap, 202, ips, 1);
+	b.heap.stacks[b.heap.nstacks - 1].st.end = ML_UW_END_READ;
+	fake_heap__stack(&b.heap, 203, ips, 2);	/* end 0: by frame pointers */
+	fake_heap__site(&b.heap, PID_A, 7, 201, ML_CAT_NATIVE, 64, 1);
+	fake_heap__site(&b.heap, PID_A, 7, 202, ML_CAT_NATIVE, 64, 1);
+	fake_heap__site(&b.heap, PID_A, 7, 203, ML_CAT_MMAP, 4096, 1);
+	if (!bench_collect(&b))
+		goto out;
+	p = proc_of(&b.r, PID_A);
+	if (test__start_subtest("each stack by how it was walked") && ASSERT_OK_PTR(p, "process")) {
+		ASSERT_EQ(p->stacks.complete, 1, "complete");
+		ASSERT_EQ(p->stacks.truncated, 1, "truncated");
+		ASSERT_EQ(p->stacks.frame_pointers, 1, "frame pointers");
+	}
+	fake_heap__stack(&b.heap, 204, ips, 2);
+	b.heap.stacks[b.heap.nstacks - 1].st.end = ML_UW_END_COMPLETE;
+	fake_heap__site(&b.heap, PID_A, 7, 204, ML_CAT_NATIVE, 32, 1);
+	if (!bench_collect(&b))
+		goto out;
+	p = proc_of(&b.r, PID_A);
+	if (test__start_subtest("a stack counts once, new ones add") && ASSERT_OK_PTR(p, "process")) {
+		ASSERT_EQ(p->stacks.complete, 2, "complete");
+		ASSERT_EQ(p->stacks.truncated, 1, "truncated");
+		ASSERT_EQ(p->stacks.frame_pointers, 1, "frame pointers");
+	}
+out:
+	bench_free(&b);
+}

@@ -194,11 +194,13 @@ static size_t drop_stale_images(struct collector *c, struct site *v, size_t n)
 struct proc_totals {
 	int64_t bytes[ML_CAT_MAX];
 	int64_t count[ML_CAT_MAX];
-	struct proc_stacks stacks;
+	struct proc_stacks stacks;	/* of the sites new in this report */
 	bool any;
 };
 
-/* How a site's stack was walked (struct ml_stack's end). */
+/* How a site's stack was walked (struct ml_stack's end): looked up once,
+ * in the first report that has the site.
+ */
 static void count_stack(struct collector *c, const struct site *s, struct proc_stacks *out)
 {
 	const struct heap_maps *heap = c->src.heap;
@@ -238,7 +240,10 @@ static int report_proc(struct collector *c, const struct proc *p, const struct p
 		pr->has_category[k] = k <= ML_CAT_ALLOCATOR || tot->bytes[k] || tot->count[k];
 		sample.bytes[k] = tot->bytes[k];
 	}
-	pr->stacks = tot->stacks;
+	ph->stacks.complete += tot->stacks.complete;
+	ph->stacks.truncated += tot->stacks.truncated;
+	ph->stacks.frame_pointers += tot->stacks.frame_pointers;
+	pr->stacks = ph->stacks;
 	pr->is_node = node_tracker__of(c->src.node, p) != NULL;
 	node_tracker__end_interval(c->src.node, p->pid, &gc);
 	for (k = 0; k < ML_GC_MAX; k++) {
@@ -283,7 +288,7 @@ static int build_procs(struct collector *c, const struct site *v, size_t n, doub
 		tot[j].bytes[v[i].key.category] += v[i].outstanding_bytes;
 		tot[j].count[v[i].key.category] += v[i].outstanding_count;
 		tot[j].any = true;
-		if (c->cfg.unwind != ML_UNWIND_FP)
+		if (c->cfg.unwind != ML_UNWIND_FP && !v[i].known)
 			count_stack(c, &v[i], &tot[j].stacks);
 	}
 	for (j = 0; !err && (p = proctable__at(pt, j)); j++) {

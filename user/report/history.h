@@ -19,6 +19,10 @@ struct proc_history {
 	uint32_t image;			/* the image it is about (struct proc's image) */
 	bool has_last;			/* last_bytes holds the previous report's */
 	int64_t last_bytes[ML_CAT_MAX];
+	/* how its stacks were walked, each counted when its site first
+	 * appears (a stack's walk never changes once it is interned)
+	 */
+	struct proc_stacks stacks;
 	int nsamples;			/* oldest first */
 	struct proc_sample samples[HISTORY_SAMPLES];
 };

@@ -54,6 +54,7 @@ void sites_apply_growth(struct site *v, size_t n, const struct site_prev *prev, 
 		const struct site_prev *p = prev_find(prev, nprev, &v[i].key);
 
 		v[i].growth_bytes = v[i].outstanding_bytes - (p ? p->outstanding_bytes : 0);
+		v[i].known = p != NULL;
 	}
 }
 

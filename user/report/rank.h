@@ -9,6 +9,7 @@
 #ifndef RANK_H
 #define RANK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "memleak.h"
@@ -27,6 +28,7 @@ struct site {
 	uint64_t total_count;
 	uint64_t oldest_ts_ns;		/* 0: unknown or nothing outstanding */
 	int64_t growth_bytes;		/* filled by sites_apply_growth */
+	bool known;			/* in the previous report (sites_apply_growth) */
 };
 
 struct site_prev {
@@ -40,7 +42,7 @@ int site_key_cmp(const struct ml_stat_key *a, const struct ml_stat_key *b);
 void sites_sort_by_key(struct site *v, size_t n);
 struct site *sites_find(struct site *v, size_t n, const struct ml_stat_key *key);
 
-/* Set growth_bytes of every site from prev (sorted by key).  Sites that
+/* Set growth_bytes and known of every site from prev (sorted by key).  Sites that
  * were in prev but are gone now are not represented (nothing to show).
  */
 void sites_apply_growth(struct site *v, size_t n, const struct site_prev *prev, size_t nprev);
