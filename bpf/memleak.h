@@ -177,7 +177,8 @@ struct ml_unwind_mapping {
 
 struct ml_unwind_proc {		/* "unwind_procs" value, keyed by tgid */
 	__u32 n;
-	__u32 pad;
+	__u32 gen;		/* never 0, new with every table user space writes: the
+				 * walk's cache of rows holds for one generation */
 	struct ml_unwind_mapping m[ML_UNWIND_MAPPINGS];
 };
 

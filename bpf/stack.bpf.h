@@ -17,28 +17,14 @@ struct {
 	__type(value, struct ml_stack);
 } stacks SEC(".maps");
 
-/* The top of the user stack is copied in one read and walked in place: a
- * helper call per frame costs ~100 ns here, a 1 KiB copy about as much, and
- * a bpf_loop step (an indirect call) ~30 ns.  Frames beyond the window are
- * read one by one.
+/* The top of the user stack is copied in one read and walked in place:
+ * every call and return costs ~20 ns on these machines (the return thunk
+ * of the SRSO mitigation), a helper call more, and a 1 KiB copy about as
+ * much as one.  Frames beyond the window are read one by one (a walk by
+ * tables grows its window instead: bpf/unwind.bpf.h).
  */
 #define ML_STACK_WINDOW 1024
 
-/* The stack is built here before it is hashed: too big for the BPF stack. */
-struct stack_scratch {
-	struct ml_stack s;
-	__u64 frame[2];		/* the frame being read */
-	__u64 cut;		/* see read_stack() in unwind.bpf.h */
-	struct ml_unwind_mapping vma;	/* a mapping found through the kernel */
-	__u8 window[ML_STACK_WINDOW];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct stack_scratch);
-} stack_scratch SEC(".maps");
 
 static __always_inline void count_drop(__u32 why);
 
@@ -151,6 +137,21 @@ static __always_inline void walk_window(struct walk *w)
 
 #include "unwind.bpf.h"
 
+/* The stack is built here before it is hashed: too big for the BPF stack. */
+struct stack_scratch {
+	struct ml_stack s;
+	__u64 frame[2];		/* the frame being read */
+	struct unwind_scratch uw;
+	__u8 window[2 * ML_UNWIND_WINDOW];	/* room for grow_window()'s reads */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_scratch);
+} stack_scratch SEC(".maps");
+
 /* ip, sp, fp: the user registers at a function's entry or at a syscall;
  * ra_at: the user address that holds the return address into the caller;
  * last: the caller's memory of the last id it got (a loop allocates from
@@ -183,7 +184,7 @@ static __always_inline __u64 capture_stack(__u64 ip, __u64 sp, __u64 fp, __u64 r
 		pid = bpf_get_current_pid_tgid() >> 32;
 		proc = bpf_map_lookup_elem(&unwind_procs, &pid);
 		w.s->end = unwind_by_tables(proc, w.s, sc->window, w.window ? ML_STACK_WINDOW : 0,
-					     &sc->cut, &sc->vma, ip, sp, fp, ra_at, &w.id);
+					     &sc->uw, ip, sp, fp, ra_at, &w.id);
 		goto intern;
 	}
 	walk_add(&w, ip);

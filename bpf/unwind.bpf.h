@@ -16,6 +16,38 @@
 
 const volatile __u8 unwind_mode = ML_UNWIND_AUTO;	/* enum ml_unwind_mode */
 
+#define ML_UNWIND_WINDOW 4096	/* what a walk grows the stack window to */
+
+/* The state of a walk, kept in map memory (the stack scratch) rather than
+ * on the BPF stack: the verifier does not follow values through map
+ * memory, so it checks one frame of the walk for all frames, where values
+ * it tracked from frame to frame would make every walk look new.
+ */
+struct uwalk_regs {
+	__u64 win_len;		/* bytes in the window, 0 when the copy failed */
+	__u32 win_grows;	/* the window may take another chunk */
+	__u32 pad;
+	__u64 sp0;		/* the stack pointer the window starts at */
+	__u64 ip, sp, bp;
+	__u64 ra_at;		/* where the leaf's return address is, if it has no row */
+	__u64 id;		/* the hash so far */
+	__u32 end;		/* enum ml_unwind_counter, once the walk is over */
+	__u32 caller;		/* ip is a return address: look up the call */
+	__u32 last;		/* 1 + the index in proc of the previous frame's mapping: a
+				 * caller is often in the same file; 0: none */
+};
+
+struct row_search {		/* the bounds of find_row() and find_mapping() */
+	__u32 lo, n;
+};
+
+struct unwind_scratch {
+	struct uwalk_regs regs;
+	struct row_search rs;
+	__u64 cut;		/* see read_stack() */
+	struct ml_unwind_mapping vma;	/* a mapping found through the kernel */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);			/* resized by user space */
@@ -54,6 +86,36 @@ struct {
 	__type(value, __u64);
 } unwind_counts SEC(".maps");
 
+/* Rows found lately, by the address looked up: most walks climb through
+ * the same call sites again and again, and a hit costs one load and two
+ * compares where the mapping, the index and a search cost a dozen.  A
+ * slot holds for the process's generation of mappings (user space gives
+ * each new mapping table a new one), so that nothing stale is used after
+ * an exec, a dlopen or a dlclose.
+ */
+#define ML_ROW_CACHE_BITS 12
+#define ML_ROW_CACHE_SLOTS (1u << ML_ROW_CACHE_BITS)
+
+struct ml_row_cache_slot {
+	__u64 pc;
+	__u32 gen;
+	struct ml_unwind_row row;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ML_ROW_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ml_row_cache_slot);
+} unwind_row_cache SEC(".maps");
+
+static __always_inline struct ml_row_cache_slot *row_cache_slot(__u64 pc)
+{
+	__u32 slot = (pc * 0x9e3779b97f4a7c15ULL) >> (64 - ML_ROW_CACHE_BITS);
+
+	return bpf_map_lookup_elem(&unwind_row_cache, &slot);
+}
+
 static __always_inline void count_unwind(__u32 what)
 {
 	__u64 *n = bpf_map_lookup_elem(&unwind_counts, &what);
@@ -61,16 +123,6 @@ static __always_inline void count_unwind(__u32 what)
 	if (n)
 		__sync_fetch_and_add(n, 1);
 }
-
-/* A binary search for the last entry at or below key, one halving per
- * bpf_loop step: verified once, rather than once per path through an
- * unrolled search.
- */
-struct bsearch {
-	void *base;		/* the mappings (NULL: the rows) */
-	__u64 key;
-	__u32 lo, n;
-};
 
 static __always_inline struct ml_unwind_row *row_at(__u32 idx)
 {
@@ -80,60 +132,38 @@ static __always_inline struct ml_unwind_row *row_at(__u32 idx)
 	return b ? &b->rows[idx % ML_ROWS_PER_BLOCK] : NULL;
 }
 
-static long mapping_halve(__u32 i, void *data)
-{
-	struct bsearch *bs = data;
-	struct ml_unwind_proc *proc = bs->base;
-	__u32 half = bs->n / 2;
-
-	if (!bs->n)
-		return 1;
-	if (proc->m[(bs->lo + half) & (ML_UNWIND_MAPPINGS - 1)].start <= bs->key) {
-		bs->lo += half + 1;
-		bs->n -= half + 1;
-	} else {
-		bs->n = half;
-	}
-	return 0;
-}
-
-static long row_halve(__u32 i, void *data)
-{
-	struct bsearch *bs = data;
-	__u32 half = bs->n / 2;
-	struct ml_unwind_row *r;
-
-	if (!bs->n)
-		return 1;
-	r = row_at(bs->lo + half);
-	if (!r) {
-		bs->n = 0;
-		return 1;
-	}
-	if (r->pc <= bs->key) {
-		bs->lo += half + 1;
-		bs->n -= half + 1;
-	} else {
-		bs->n = half;
-	}
-	return 0;
-}
-
 /* The mapping that holds pc, the last one starting at or below it: 1 +
- * its index in proc->m, 0 for none.
+ * its index in proc->m, 0 for none.  Inline, like find_row().
  */
-static __always_inline __u32 find_mapping(struct ml_unwind_proc *proc, __u64 pc)
-{
-	struct bsearch bs = { .base = proc, .key = pc, .lo = 0, .n = proc->n };
-	struct ml_unwind_mapping *m;
+#define ML_MAPPING_HALVINGS 9	/* log2(ML_UNWIND_MAPPINGS) + 1 */
 
-	if (bs.n > ML_UNWIND_MAPPINGS)
-		bs.n = ML_UNWIND_MAPPINGS;
-	bpf_loop(10, mapping_halve, &bs, 0);	/* log2(ML_UNWIND_MAPPINGS) + 2 */
-	if (!bs.lo)
+static __always_inline __u32 find_mapping(struct ml_unwind_proc *proc, __u64 pc,
+					  volatile struct row_search *rs)
+{
+	struct ml_unwind_mapping *m;
+	__u32 j, lo, n, half;
+
+	rs->lo = 0;
+	rs->n = proc->n < ML_UNWIND_MAPPINGS ? proc->n : ML_UNWIND_MAPPINGS;
+#pragma clang loop unroll(disable)
+	for (j = 0; j < ML_MAPPING_HALVINGS; j++) {
+		n = rs->n;
+		if (!n)
+			break;
+		lo = rs->lo;
+		half = n / 2;
+		if (proc->m[(lo + half) & (ML_UNWIND_MAPPINGS - 1)].start <= pc) {
+			rs->lo = lo + half + 1;
+			rs->n = n - half - 1;
+		} else {
+			rs->n = half;
+		}
+	}
+	lo = rs->lo;
+	if (!lo)
 		return 0;
-	m = &proc->m[(bs.lo - 1) & (ML_UNWIND_MAPPINGS - 1)];
-	return pc < m->end ? bs.lo : 0;
+	m = &proc->m[(lo - 1) & (ML_UNWIND_MAPPINGS - 1)];
+	return pc < m->end ? lo : 0;
 }
 
 static __always_inline int index_at(__u32 idx, __u32 *out)
@@ -148,21 +178,47 @@ static __always_inline int index_at(__u32 idx, __u32 *out)
 }
 
 /* The row covering rel in the mapping's table: the last one at or below,
- * searched among the rows its index entries enclose.
+ * searched among the rows its index entries enclose.  Inline, not a
+ * bpf_loop callback: every call and return costs ~20 ns on this kind of
+ * machine (the return thunk of the SRSO mitigation), and a search is ~5
+ * halvings.  The bounds live in map memory (the scratch): read back, they
+ * are values the verifier knows nothing of, so that it checks one halving
+ * for every search rather than each sequence of halvings a table allows.
  */
-static __always_inline struct ml_unwind_row *find_row(const struct ml_unwind_mapping *m, __u32 rel)
-{
-	struct bsearch bs = { .key = rel, .lo = m->first_row, .n = m->nrows };
-	__u32 k = rel >> ML_INDEX_SHIFT, lo, hi;
+#define ML_ROW_HALVINGS 25	/* tables hold fewer than 2^24 rows */
 
-	if (k + 1 < m->nindex && !index_at(m->first_index + k, &lo) &&
-	    !index_at(m->first_index + k + 1, &hi) && lo <= hi &&
-	    lo >= m->first_row && hi < m->first_row + m->nrows) {
-		bs.lo = lo;
-		bs.n = hi - lo + 1;
+static __always_inline struct ml_unwind_row *find_row(const struct ml_unwind_mapping *m, __u32 rel,
+						       volatile struct row_search *rs)
+{
+	__u32 k = rel >> ML_INDEX_SHIFT, first = m->first_row, n = m->nrows, a, b, j, lo, half;
+	struct ml_unwind_row *r;
+
+	rs->lo = first;
+	rs->n = n;
+	if (k + 1 < m->nindex && !index_at(m->first_index + k, &a) &&
+	    !index_at(m->first_index + k + 1, &b) && a <= b && a >= first && b < first + n) {
+		rs->lo = a;
+		rs->n = b - a + 1;
 	}
-	bpf_loop(26, row_halve, &bs, 0);	/* tables hold fewer than 2^24 rows */
-	return bs.lo > m->first_row ? row_at(bs.lo - 1) : NULL;
+#pragma clang loop unroll(disable)
+	for (j = 0; j < ML_ROW_HALVINGS; j++) {
+		n = rs->n;
+		if (!n)
+			break;
+		lo = rs->lo;
+		half = n / 2;
+		r = row_at(lo + half);
+		if (!r)
+			return NULL;
+		if (r->pc <= rel) {
+			rs->lo = lo + half + 1;
+			rs->n = n - half - 1;
+		} else {
+			rs->n = half;
+		}
+	}
+	lo = rs->lo;
+	return lo > first ? row_at(lo - 1) : NULL;
 }
 
 /* The mapping that holds pc as the kernel knows it, made into an entry of
@@ -213,33 +269,49 @@ struct uwalk {
 	struct ml_stack *s;
 	struct ml_unwind_proc *proc;
 	__u8 *window;		/* a copy of [sp0, sp0 + win_len) */
-	__u64 win_len;		/* 0 when the copy could not be made */
-	__u64 *cut;		/* a scratch word in map memory (read_stack) */
-	__u64 sp0;
-	__u64 ip, sp, bp;
-	__u64 ra_at;		/* where the leaf's return address is, if it has no row */
-	__u64 id;		/* the hash so far */
-	__u32 end;		/* enum ml_unwind_counter, once the walk is over */
-	__u32 caller;		/* ip is a return address: look up the call */
-	__u32 last;		/* 1 + the index in proc of the previous frame's mapping: a
-				 * caller is often in the same file; 0: none */
-	struct ml_unwind_mapping *vma;	/* a mapping found through the kernel (scratch) */
+	struct unwind_scratch *us;	/* the walk's registers and search bounds */
+	struct uwalk_regs *r;	/* = &us->regs */
 };
 
+/* The window grows as the walk climbs, to the next KiB the walk needs,
+ * in one read: a deep stack costs a helper call per KiB or more rather
+ * than one or two per frame.  A read past the top of the stack (where a
+ * program's first frames are) stops its growth: the rest is read frame
+ * by frame.
+ */
+static __always_inline int grow_window(struct uwalk *w, __u64 need)
+{
+	volatile __u64 *cut = &w->us->cut;
+	__u64 at, len;
+
+	if (!w->r->win_grows)
+		return -1;
+	*cut = w->r->win_len;
+	at = *cut & (ML_UNWIND_WINDOW - ML_STACK_WINDOW);
+	*cut = ((need + ML_STACK_WINDOW - 1) & ~(__u64)(ML_STACK_WINDOW - 1)) - at;
+	len = *cut & (ML_UNWIND_WINDOW - 1);	/* the window has room for at + len */
+	if (at != w->r->win_len || !len ||
+	    bpf_probe_read_user(w->window + at, len, (void *)(w->r->sp0 + at))) {
+		w->r->win_grows = 0;
+		return -1;
+	}
+	w->r->win_len = at + len;
+	return 0;
+}
 /* 8 bytes of the stack, from the window when they are in it. */
 static __always_inline int read_stack(struct uwalk *w, __u64 addr, __u64 *out)
 {
-	volatile __u64 *cut = w->cut;
-	__u64 off = addr - w->sp0;
+	volatile __u64 *cut = &w->us->cut;
+	__u64 off = addr - w->r->sp0;
 
-	if (off + 8 <= w->win_len) {
+	if (off + 8 <= w->r->win_len || (off + 8 <= ML_UNWIND_WINDOW && !grow_window(w, off + 8))) {
 		/* Through memory the verifier does not follow: indexing the
 		 * window would make it track sp, rbp and the CFA exactly back
 		 * through every step, and no two walks would ever look alike.
 		 */
 		*cut = off;
-		off = *cut & (ML_STACK_WINDOW - 1);
-		if (off > ML_STACK_WINDOW - 8)
+		off = *cut & (ML_UNWIND_WINDOW - 1);
+		if (off > ML_UNWIND_WINDOW - 8)
 			return -1;
 		*out = *(__u64 *)(w->window + off);
 		return 0;
@@ -250,21 +322,21 @@ static __always_inline int read_stack(struct uwalk *w, __u64 addr, __u64 *out)
 /* One frame-pointer step: {saved rbp, return address} at rbp. */
 static __always_inline int fp_step(struct uwalk *w)
 {
-	__u64 bp = w->bp, next;
+	__u64 bp = w->r->bp, next;
 
 	/* The ABI's end of the chain: _start zeroes rbp (ld.so's own
 	 * _start has no CFI to say so)
 	 */
 	if (!bp) {
-		w->end = ML_UW_END_COMPLETE;
+		w->r->end = ML_UW_END_COMPLETE;
 		return 1;
 	}
-	if (!next_fp_ok(bp, w->sp - 1) || read_stack(w, bp, &next) || read_stack(w, bp + 8, &w->ip)) {
-		w->end = ML_UW_END_FP;
+	if (!next_fp_ok(bp, w->r->sp - 1) || read_stack(w, bp, &next) || read_stack(w, bp + 8, &w->r->ip)) {
+		w->r->end = ML_UW_END_FP;
 		return 1;
 	}
-	w->sp = bp + 16;
-	w->bp = next;
+	w->r->sp = bp + 16;
+	w->r->bp = next;
 	return 0;
 }
 
@@ -274,28 +346,28 @@ static __always_inline int row_step(struct uwalk *w, const struct ml_unwind_row 
 
 	switch (r->cfa_rule) {
 	case ML_CFA_RSP:
-		cfa = w->sp + r->cfa_off;
+		cfa = w->r->sp + r->cfa_off;
 		break;
 	case ML_CFA_RBP:
-		cfa = w->bp + r->cfa_off;
+		cfa = w->r->bp + r->cfa_off;
 		break;
 	case ML_CFA_PLT:
-		cfa = w->sp + r->cfa_off + ((w->ip & 15) >= r->plt_threshold ? 8 : 0);
+		cfa = w->r->sp + r->cfa_off + ((w->r->ip & 15) >= r->plt_threshold ? 8 : 0);
 		break;
 	case ML_CFA_END:
-		w->end = ML_UW_END_COMPLETE;
+		w->r->end = ML_UW_END_COMPLETE;
 		return 1;
 	default:
-		w->end = ML_UW_END_UNSUPPORTED;
+		w->r->end = ML_UW_END_UNSUPPORTED;
 		return 1;
 	}
 	if (read_stack(w, cfa - 8, &ra) ||
-	    (r->rbp_off && read_stack(w, cfa + r->rbp_off, &w->bp))) {
-		w->end = ML_UW_END_READ;
+	    (r->rbp_off && read_stack(w, cfa + r->rbp_off, &w->r->bp))) {
+		w->r->end = ML_UW_END_READ;
 		return 1;
 	}
-	w->sp = cfa;
-	w->ip = ra;
+	w->r->sp = cfa;
+	w->r->ip = ra;
 	return 0;
 }
 
@@ -305,21 +377,21 @@ static __always_inline int row_step(struct uwalk *w, const struct ml_unwind_row 
  */
 static __always_inline int leaf_step(struct uwalk *w)
 {
-	if (read_stack(w, w->ra_at, &w->ip)) {
-		w->end = ML_UW_END_READ;
+	if (read_stack(w, w->r->ra_at, &w->r->ip)) {
+		w->r->end = ML_UW_END_READ;
 		return 1;
 	}
-	w->sp = w->ra_at + 8;
+	w->r->sp = w->r->ra_at + 8;
 	return 0;
 }
 
 /* Where there is no row: a frame-pointer step (auto), or the end (dwarf). */
 static __always_inline int no_row_step(struct uwalk *w, __u32 fp_reason, __u32 end)
 {
-	if (!w->caller)
+	if (!w->r->caller)
 		return leaf_step(w);
 	if (unwind_mode == ML_UNWIND_DWARF) {
-		w->end = end;
+		w->r->end = end;
 		return 1;
 	}
 	count_unwind(fp_reason);
@@ -340,50 +412,118 @@ static __always_inline __u32 fp_reason_of(__u32 table_status)
 	}
 }
 
-/* One frame; a bpf_loop callback.  Returns 1 when the walk is over. */
-static long uwalk_step(__u32 i, void *data)
+/* The row for pc by the process's mappings and their tables.  NULL when
+ * there is none: then *fp_reason says why (for the count of frame-pointer
+ * steps), *end how a walk by tables only ends there, and *cacheable
+ * whether the row may be remembered under the process's generation.
+ */
+static __always_inline struct ml_unwind_row *lookup_row(struct uwalk *w, __u64 pc, __u32 *fp_reason,
+							 __u32 *end, int *cacheable)
 {
-	struct uwalk *w = data;
-	__u64 pc = w->caller ? w->ip - 1 : w->ip;
 	struct ml_unwind_mapping *m = NULL;
 	struct ml_unwind_row *r;
-	int done;
 
-	if (w->proc && w->last) {
-		m = &w->proc->m[(w->last - 1) & (ML_UNWIND_MAPPINGS - 1)];
+	*cacheable = 0;
+	if (w->proc && w->r->last) {
+		m = &w->proc->m[(w->r->last - 1) & (ML_UNWIND_MAPPINGS - 1)];
 		if (pc < m->start || pc >= m->end)
 			m = NULL;
 	}
 	if (!m && w->proc) {
-		w->last = find_mapping(w->proc, pc);
-		if (w->last)
-			m = &w->proc->m[(w->last - 1) & (ML_UNWIND_MAPPINGS - 1)];
+		w->r->last = find_mapping(w->proc, pc, &w->us->rs);
+		if (w->r->last)
+			m = &w->proc->m[(w->r->last - 1) & (ML_UNWIND_MAPPINGS - 1)];
 	}
-	if (!m)
-		m = find_vma_mapping(pc, w->vma);
+	if (m)
+		*cacheable = 1;
+	else
+		m = find_vma_mapping(pc, &w->us->vma);
 	if (!m) {
-		done = no_row_step(w, ML_UW_FP_STEP_NO_MAPPING, ML_UW_END_NO_MAPPING);
-	} else if (m->status != ML_TABLE_READY) {
-		done = no_row_step(w, fp_reason_of(m->status), ML_UW_END_NO_ROW);
-	} else {
-		r = pc - m->bias < (1ULL << 32) ? find_row(m, pc - m->bias) : NULL;
-		if (r && r->cfa_rule != ML_CFA_NONE)
-			done = row_step(w, r);
-		else
-			done = no_row_step(w, ML_UW_FP_STEP_NO_ROW, ML_UW_END_NO_ROW);
+		*fp_reason = ML_UW_FP_STEP_NO_MAPPING;
+		*end = ML_UW_END_NO_MAPPING;
+		return NULL;
 	}
+	*end = ML_UW_END_NO_ROW;
+	if (m->status != ML_TABLE_READY) {
+		*fp_reason = fp_reason_of(m->status);
+		return NULL;
+	}
+	*fp_reason = ML_UW_FP_STEP_NO_ROW;
+	r = pc - m->bias < (1ULL << 32) ? find_row(m, pc - m->bias, &w->us->rs) : NULL;
+	return r && r->cfa_rule != ML_CFA_NONE ? r : NULL;
+}
+
+/* One frame.  Returns 1 when the walk is over. */
+static __always_inline int uwalk_frame(struct uwalk *w)
+{
+	struct ml_row_cache_slot *slot = NULL;
+	struct ml_unwind_row row, *r;
+	__u32 fp_reason = 0, end = 0, gen = 0;
+	int done, found = 0, cacheable;
+	__u64 pc;
+
+	/* The registers are read back from map memory at every frame (see
+	 * struct uwalk_regs): no value is carried from one frame to the next
+	 * where the verifier could follow it.
+	 */
+	asm volatile("" ::: "memory");
+	pc = w->r->caller ? w->r->ip - 1 : w->r->ip;
+	if (w->proc) {
+		gen = w->proc->gen;
+		slot = row_cache_slot(pc);
+		if (slot && slot->pc == pc && slot->gen == gen) {
+			row = slot->row;
+			found = 1;
+		}
+	}
+	if (!found) {
+		r = lookup_row(w, pc, &fp_reason, &end, &cacheable);
+		if (r) {
+			/* a copy either way: one row_step() to verify, not one
+			 * per kind of map the row came from
+			 */
+			row = *r;
+			found = 1;
+			if (slot && cacheable) {
+				slot->pc = pc;
+				slot->gen = gen;
+				slot->row = row;
+			}
+		}
+	}
+	done = found ? row_step(w, &row) : no_row_step(w, fp_reason, end);
 	if (done)
 		return 1;
-	if (!w->ip) {		/* a zeroed return address closes some stacks */
-		w->end = ML_UW_END_COMPLETE;
+	if (!w->r->ip) {		/* a zeroed return address closes some stacks */
+		w->r->end = ML_UW_END_COMPLETE;
 		return 1;
 	}
 	if (w->s->nr >= ML_MAX_FRAMES) {
-		w->end = ML_UW_END_DEPTH;
+		w->r->end = ML_UW_END_DEPTH;
 		return 1;
 	}
-	w->caller = 1;
-	walk_add_ip(w->s, &w->id, w->ip);
+	w->r->caller = 1;
+	walk_add_ip(w->s, &w->r->id, w->r->ip);
+	return 0;
+}
+
+/* Frames a bpf_loop step walks: a loop inside the callback, so that half
+ * the frames cost no call, and the verifier still checks one step rather
+ * than every length of walk.  More frames a step bought nothing measurable
+ * (30 frames: 4 and 8 within the noise of 2) and cost 2x and 5x the
+ * verifier's work, at every start.
+ */
+#define ML_FRAMES_PER_STEP 2
+
+static long uwalk_steps(__u32 i, void *data)
+{
+	struct uwalk *w = data;
+	__u32 k;
+
+#pragma clang loop unroll(disable)
+	for (k = 0; k < ML_FRAMES_PER_STEP; k++)
+		if (uwalk_frame(w))
+			return 1;
 	return 0;
 }
 
@@ -391,24 +531,31 @@ static long uwalk_step(__u32 i, void *data)
  * it ended (enum ml_unwind_counter).
  */
 static __always_inline __u32 unwind_by_tables(struct ml_unwind_proc *proc, struct ml_stack *s,
-					      __u8 *window, __u64 win_len, __u64 *cut,
-					      struct ml_unwind_mapping *vma, __u64 ip, __u64 sp,
-					      __u64 bp, __u64 ra_at, __u64 *id)
+					      __u8 *window, __u64 win_len, struct unwind_scratch *us,
+					      __u64 ip, __u64 sp, __u64 bp, __u64 ra_at, __u64 *id)
 {
-	struct uwalk w = {
-		.s = s, .proc = proc, .window = window, .win_len = win_len, .cut = cut, .vma = vma,
-		.sp0 = sp,
-		.ip = ip, .sp = sp, .bp = bp, .ra_at = ra_at, .id = *id,
-	};
+	struct uwalk w = { .s = s, .proc = proc, .window = window, .us = us, .r = &us->regs };
+	struct uwalk_regs *r = &us->regs;
 
-	walk_add_ip(s, &w.id, ip);
-	bpf_loop(ML_MAX_FRAMES, uwalk_step, &w, 0);
-	if (!w.end)
-		w.end = ML_UW_END_DEPTH;
-	*id = w.id;
+	r->win_len = win_len;
+	r->win_grows = win_len != 0;
+	r->sp0 = sp;
+	r->ip = ip;
+	r->sp = sp;
+	r->bp = bp;
+	r->ra_at = ra_at;
+	r->id = *id;
+	r->end = 0;
+	r->caller = 0;
+	r->last = 0;
+	walk_add_ip(s, &r->id, ip);
+	bpf_loop((ML_MAX_FRAMES + ML_FRAMES_PER_STEP - 1) / ML_FRAMES_PER_STEP, uwalk_steps, &w, 0);
+	if (!r->end)
+		r->end = ML_UW_END_DEPTH;
+	*id = r->id;
 	count_unwind(ML_UW_WALKS);
-	count_unwind(w.end);
-	return w.end;
+	count_unwind(r->end);
+	return r->end;
 }
 
 #endif /* UNWIND_BPF_H */

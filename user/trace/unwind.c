@@ -64,6 +64,7 @@ struct unwinder {
 	struct table *tables;
 	size_t ntables, tables_cap;
 	struct ml_unwind_proc scratch;	/* the value being built */
+	__u32 generation;		/* the last ml_unwind_proc.gen given */
 	uint64_t build_ns;
 	size_t over_budget;
 	size_t build_failures;		/* files whose CFI could not be read */
@@ -330,6 +331,9 @@ int unwinder__sync(struct unwinder *u, const struct proc *p)
 			 "their frames take frame-pointer steps", p->pid, left_out, ML_UNWIND_MAPPINGS);
 	if (!v->n)
 		return 0;
+	if (!++u->generation)	/* 0 is the cache's empty slot */
+		u->generation = 1;
+	v->gen = u->generation;
 	return bpf_map_update_elem(u->procs_fd, &key, v, BPF_ANY) ? -errno : 0;
 }
 
