@@ -116,11 +116,20 @@ static __always_inline void count_drop(__u32 why)
 		__sync_fetch_and_add(n, 1);	/* per CPU, but preemptible */
 }
 
+/* Whether the current process (pid) is traced.  Never ourselves, nor,
+ * system-wide, our own children: the unwind-table builder allocates
+ * heavily, and tracing it would slow every table down.
+ */
 static __always_inline int traced(__u32 pid)
 {
+	struct task_struct *task;
+
 	if (pid == self_pid)
 		return 0;
-	return !filter_targets || bpf_map_lookup_elem(&targets, &pid);
+	if (filter_targets)
+		return bpf_map_lookup_elem(&targets, &pid) != NULL;
+	task = bpf_get_current_task_btf();
+	return task->real_parent->tgid != self_pid;
 }
 
 static __always_inline struct ml_thread *thread_state(int create)

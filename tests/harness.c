@@ -297,10 +297,30 @@ int ml_tracer_stop(struct ml_tracer *t, int sig, json_t **final)
 		if (json_is_true(json_object_get(j, "final")))
 			break;
 	}
-	while (t->err_fd >= 0 && now_ms() < deadline)
+	/* Drain both pipes while it exits: a tool blocked on a full pipe
+	 * would never exit, and the test would hang rather than fail.
+	 */
+	for (;;) {
+		pid_t r = waitpid(t->pid, &status, WNOHANG);
+
+		if (r == t->pid || r < 0) {
+			if (r < 0)
+				status = -1;
+			break;
+		}
+		if (now_ms() >= deadline) {
+			fprintf(stderr, "  memleakbpf did not exit within %d s of signal %d: killed\n",
+				WAIT_MS / 1000, sig);
+			kill(t->pid, SIGKILL);
+			waitpid(t->pid, &status, 0);
+			status = -1;
+			break;
+		}
 		pump(t, 200);
-	if (waitpid(t->pid, &status, 0) < 0)
-		status = -1;
+	}
+	deadline = now_ms() + 2000;	/* what it wrote last; a child may hold the pipes */
+	while ((t->err_fd >= 0 || t->out_fd >= 0) && now_ms() < deadline)
+		pump(t, 200);
 	if (final)
 		*final = last;
 	else

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "e2e.h"
+#include "trace/cfi_child.h"
 
 #define MIB (1 << 20)
 
@@ -220,6 +221,10 @@ void test_e2e_system_wide(void)
 			ASSERT_EQ(site_bytes(rep, -1, "child_leak"), 2222, "forked child, named");
 			ASSERT_EQ(site_bytes(rep, report_pid_of(rep, "exec_target"), "exec_leak"), 3333,
 				  "exec'd child, named");
+			/* It built tables for stepper's and forker's files in
+			 * children of its own: never traced.
+			 */
+			ASSERT_EQ(report_pid_of(rep, CFI_CHILD_COMM), -1, "its table builders untraced");
 		}
 	}
 out:

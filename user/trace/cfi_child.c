@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include "trace/cfi_child.h"
@@ -50,6 +51,7 @@ static void child(int fd, const char *path, const char *fallback)
 	struct cfi_reply r = { 0 };
 
 	setrlimit(RLIMIT_AS, &lim);
+	prctl(PR_SET_NAME, CFI_CHILD_COMM);	/* what ps and the tracer see */
 	r.err = cfi_table__build(path, &r.table);
 	if (fallback && cannot_open(r.err))
 		r.err = cfi_table__build(fallback, &r.table);

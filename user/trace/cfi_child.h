@@ -12,6 +12,7 @@
 #include "target/cfi.h"
 
 #define CFI_CHILD_MEMORY (1ULL << 30)	/* address space of the child */
+#define CFI_CHILD_COMM "memleakbpf-cfi"	/* its name (comm), 15 bytes at most */
 #define CFI_CHILD_SECONDS 30		/* wall time before it is killed */
 
 /* cfi_table__build(path, out), then fallback if path is gone, in a child.
