@@ -223,6 +223,7 @@ enum ml_unwind_counter {
 	ML_UW_FP_STEP_PENDING,	/* a table not built yet */
 	ML_UW_FP_STEP_BUDGET,	/* a table over the budget */
 	ML_UW_VMA_LOOKUPS,	/* mappings found through the kernel, not the process's table */
+	ML_UW_REPLAYED,		/* walks replayed from the last one on their CPU */
 	ML_UW_MAX,
 };
 

@@ -163,6 +163,7 @@ static __always_inline __u64 capture_stack(__u64 ip, __u64 sp, __u64 fp, __u64 r
 	struct ml_unwind_proc *proc = NULL;
 	struct stack_scratch *sc;
 	__u32 zero = 0, pid;
+	int replayed = 0;
 	long err;
 
 	sc = bpf_map_lookup_elem(&stack_scratch, &zero);
@@ -184,7 +185,9 @@ static __always_inline __u64 capture_stack(__u64 ip, __u64 sp, __u64 fp, __u64 r
 		pid = bpf_get_current_pid_tgid() >> 32;
 		proc = bpf_map_lookup_elem(&unwind_procs, &pid);
 		w.s->end = unwind_by_tables(proc, w.s, sc->window, w.window ? ML_STACK_WINDOW : 0,
-					     &sc->uw, ip, sp, fp, ra_at, &w.id);
+					     &sc->uw, ip, sp, fp, ra_at, &w.id, &replayed);
+		if (replayed)
+			return *last = w.id | 1;	/* interned by the walk it replays */
 		goto intern;
 	}
 	walk_add(&w, ip);

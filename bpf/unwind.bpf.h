@@ -42,13 +42,44 @@ struct uwalk_regs {
 	__u32 caller;		/* ip is a return address: look up the call */
 	__u32 last;		/* 1 + the index in proc of the previous frame's mapping: a
 				 * caller is often in the same file; 0: none */
+	__u32 bp_initial;	/* bp is still the one the walk started from */
 };
 
 struct row_search {		/* the bounds of find_row() and find_mapping() */
 	__u32 lo, n;
 };
 
+/* A walk is a function of its inputs: the registers it starts from, the
+ * process's tables (their generation) and the stack words it reads.  The
+ * last walk on a CPU keeps those inputs and its result; when the next walk
+ * on that CPU is the same thread's, from the same registers, and every word
+ * the last one read still holds the same value, the result is the same: it
+ * is replayed by comparing those words alone.  A loop that allocates from
+ * one place pays for its stack once.
+ */
+#define ML_MEMO_READS 256
+
+struct walk_memo {
+	__u64 ip, sp, bp, ra_at;
+	__u64 id;		/* the stack id the walk gave */
+	__u32 tid;
+	__u32 gen;		/* the process's table generation (0: none) */
+	__u32 end;		/* how the walk ended (ML_UW_END_*) */
+	__u32 valid;		/* replayable: no read outside the window, no mapping
+				 * found through the kernel, not too many reads */
+	__u32 need_bp;		/* the walk used the rbp it started from (frame-pointer
+				 * code): a replay needs the same; elsewhere rbp is just
+				 * a register whose value does not matter */
+	__u32 seq;		/* a walk begun meanwhile (preemption) voids it */
+	__u32 nreads;
+	__u32 pad;
+	__u64 win_len;		/* the window the reads lie in */
+	__u32 off[ML_MEMO_READS];	/* where each word is, from sp */
+	__u64 val[ML_MEMO_READS];	/* what it held */
+};
+
 struct unwind_scratch {
+	struct walk_memo memo;
 	struct uwalk_regs regs;
 	struct row_search rs;
 	__u64 cut;		/* see read_stack() */
@@ -278,7 +309,22 @@ struct uwalk {
 	__u8 *window;		/* a copy of [sp0, sp0 + win_len) */
 	struct unwind_scratch *us;	/* the walk's registers and search bounds */
 	struct uwalk_regs *r;	/* = &us->regs */
+	struct walk_memo *memo;	/* = &us->memo, being recorded */
 };
+
+static __always_inline void memo_read(struct uwalk *w, __u64 off, __u64 val)
+{
+	struct walk_memo *m = w->memo;
+	__u32 i = m->nreads;
+
+	if (i >= ML_MEMO_READS) {
+		m->valid = 0;
+		return;
+	}
+	m->off[i & (ML_MEMO_READS - 1)] = off;
+	m->val[i & (ML_MEMO_READS - 1)] = val;
+	m->nreads = i + 1;
+}
 
 /* The window grows as the walk climbs, to the next KiB the walk needs,
  * in one read: a deep stack costs a helper call per KiB or more rather
@@ -322,9 +368,18 @@ static __always_inline int read_stack(struct uwalk *w, __u64 addr, __u64 *out)
 		if (off > ML_UNWIND_WINDOW - 8)
 			return -1;
 		*out = *(__u64 *)(w->window + off);
+		memo_read(w, off, *out);
 		return 0;
 	}
+	w->memo->valid = 0;
 	return bpf_probe_read_user(out, sizeof(*out), (void *)addr) ? -1 : 0;
+}
+
+/* The walk depends on the rbp it started from (see struct walk_memo). */
+static __always_inline void bp_used(struct uwalk *w)
+{
+	if (w->r->bp_initial)
+		w->memo->need_bp = 1;
 }
 
 /* One frame-pointer step: {saved rbp, return address} at rbp. */
@@ -332,6 +387,7 @@ static __always_inline int fp_step(struct uwalk *w)
 {
 	__u64 bp = w->r->bp, next;
 
+	bp_used(w);
 	/* The ABI's end of the chain: _start zeroes rbp (ld.so's own
 	 * _start has no CFI to say so)
 	 */
@@ -345,6 +401,7 @@ static __always_inline int fp_step(struct uwalk *w)
 	}
 	w->r->sp = bp + 16;
 	w->r->bp = next;
+	w->r->bp_initial = 0;
 	return 0;
 }
 
@@ -357,6 +414,7 @@ static __always_inline int row_step(struct uwalk *w, const struct ml_unwind_row 
 		cfa = w->r->sp + r->cfa_off;
 		break;
 	case ML_CFA_RBP:
+		bp_used(w);
 		cfa = w->r->bp + r->cfa_off;
 		break;
 	case ML_CFA_PLT:
@@ -374,6 +432,8 @@ static __always_inline int row_step(struct uwalk *w, const struct ml_unwind_row 
 		w->r->end = ML_UW_END_READ;
 		return 1;
 	}
+	if (r->rbp_off)
+		w->r->bp_initial = 0;
 	w->r->sp = cfa;
 	w->r->ip = ra;
 	return 0;
@@ -442,10 +502,12 @@ static __always_inline struct ml_unwind_row *lookup_row(struct uwalk *w, __u64 p
 		if (w->r->last)
 			m = &w->proc->m[(w->r->last - 1) & (ML_UNWIND_MAPPINGS - 1)];
 	}
-	if (m)
+	if (m) {
 		*cacheable = 1;
-	else
+	} else {
+		w->memo->valid = 0;	/* the kernel's state, not recorded */
 		m = find_vma_mapping(pc, &w->us->vma);
+	}
 	if (!m) {
 		*fp_reason = ML_UW_FP_STEP_NO_MAPPING;
 		*end = ML_UW_END_NO_MAPPING;
@@ -535,16 +597,67 @@ static long uwalk_steps(__u32 i, void *data)
 	return 0;
 }
 
-/* The walk by tables from (ip, sp, bp); frames go into s.  Returns how
- * it ended (enum ml_unwind_counter).
+/* Whether the last walk on this CPU may stand for this one (struct
+ * walk_memo): its words are compared in the window, grown to where the
+ * last walk's went.
+ */
+static __always_inline int memo_replays(struct walk_memo *m, __u8 *window, __u64 win_len,
+					__u32 tid, __u32 gen, __u64 ip, __u64 sp, __u64 bp, __u64 ra_at,
+					volatile __u64 *cut)
+{
+	__u64 off, len;
+	__u32 i, n;
+
+	if (!m->valid || m->tid != tid || m->gen != gen || m->ip != ip || m->sp != sp ||
+	    (m->need_bp && m->bp != bp) || m->ra_at != ra_at || !win_len)
+		return 0;
+	if (m->win_len > win_len) {
+		*cut = m->win_len - win_len;
+		len = *cut & (ML_UNWIND_WINDOW - 1);
+		if (win_len != ML_STACK_WINDOW ||
+		    bpf_probe_read_user(window + ML_STACK_WINDOW, len, (void *)(sp + ML_STACK_WINDOW)))
+			return 0;
+	}
+	n = m->nreads;
+#pragma clang loop unroll(disable)
+	for (i = 0; i < ML_MEMO_READS; i++) {
+		if (i >= n)
+			return 1;
+		*cut = m->off[i];
+		off = *cut & (ML_UNWIND_WINDOW - 1);
+		if (off > ML_UNWIND_WINDOW - 8 || *(__u64 *)(window + off) != m->val[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* The walk by tables from (ip, sp, bp); frames go into s, unless the last
+ * walk is replayed (*replayed: the stack is interned already).  Returns
+ * how it ended (enum ml_unwind_counter).
  */
 static __always_inline __u32 unwind_by_tables(struct ml_unwind_proc *proc, struct ml_stack *s,
 					      __u8 *window, __u64 win_len, struct unwind_scratch *us,
-					      __u64 ip, __u64 sp, __u64 bp, __u64 ra_at, __u64 *id)
+					      __u64 ip, __u64 sp, __u64 bp, __u64 ra_at, __u64 *id,
+					      int *replayed)
 {
-	struct uwalk w = { .s = s, .proc = proc, .window = window, .us = us, .r = &us->regs };
+	struct uwalk w = { .s = s, .proc = proc, .window = window, .us = us, .r = &us->regs,
+			   .memo = &us->memo };
 	struct uwalk_regs *r = &us->regs;
+	struct walk_memo *m = &us->memo;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), gen = proc ? proc->gen : 0, seq;
 
+	count_unwind(ML_UW_WALKS);
+	if (memo_replays(m, window, win_len, tid, gen, ip, sp, bp, ra_at, &us->cut)) {
+		*id = m->id;
+		*replayed = 1;
+		count_unwind(ML_UW_REPLAYED);
+		count_unwind(m->end);
+		return m->end;
+	}
+	seq = ++m->seq;
+	m->valid = 0;
+	m->nreads = 0;
+	m->need_bp = 0;
 	r->win_len = win_len;
 	r->win_grows = win_len != 0;
 	r->sp0 = sp;
@@ -556,13 +669,27 @@ static __always_inline __u32 unwind_by_tables(struct ml_unwind_proc *proc, struc
 	r->end = 0;
 	r->caller = 0;
 	r->last = 0;
+	r->bp_initial = 1;
+	m->valid = 1;		/* until a walk step says otherwise */
 	walk_add_ip(s, &r->id, ip);
 	bpf_loop((ML_MAX_FRAMES + ML_FRAMES_PER_STEP - 1) / ML_FRAMES_PER_STEP, uwalk_steps, &w, 0);
 	if (!r->end)
 		r->end = ML_UW_END_DEPTH;
 	*id = r->id;
-	count_unwind(ML_UW_WALKS);
 	count_unwind(r->end);
+	if (m->seq == seq && m->valid) {
+		m->tid = tid;
+		m->gen = gen;
+		m->ip = ip;
+		m->sp = sp;
+		m->bp = bp;
+		m->ra_at = ra_at;
+		m->id = r->id;
+		m->end = r->end;
+		m->win_len = r->win_len;
+	} else {
+		m->valid = 0;
+	}
 	return r->end;
 }
 

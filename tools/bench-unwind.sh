@@ -3,7 +3,9 @@
 # not a test: it prints figures and exits 0.
 #   1. BPF time per allocation event (the malloc entry program, which walks
 #      the stack) at about 10, 30 and 60 frames, tables against frame
-#      pointers, from kernel.bpf_stats_enabled (restored afterwards);
+#      pointers, from kernel.bpf_stats_enabled (restored afterwards): every
+#      stack new (churn -a: no stack is the one before it) and the same
+#      stack again (a walk replayed from the last one);
 #   2. table build time and size for the files users trace most;
 #   3. the table memory of a node process, and of the whole machine
 #      system-wide.
@@ -22,12 +24,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# ns per run of alloc_enter for churn at depth $2 under --unwind $1.
+# ns per run of alloc_enter for churn at depth $2 under --unwind $1; more
+# arguments go to churn.
 walk_cost() {
 	local mode=$1 depth=$2 fig=$TMP/fig pid i id
+	shift 2
 	rm -f "$fig"
 	./memleakbpf -q --unwind "$mode" --interval 1h -- "$CHURN" -n 50000 -t 1 -d "$depth" \
-		-o "$fig" -s 2 >/dev/null 2>"$TMP/log" &
+		-o "$fig" -s 2 "$@" >/dev/null 2>"$TMP/log" &
 	pid=$!
 	for ((i = 0; i < 600; i++)); do
 		[ -s "$fig" ] && break
@@ -46,14 +50,16 @@ walk_cost() {
 
 echo "1. BPF ns per allocation event (malloc entry program, stack walk included), 50,000 pairs"
 sysctl -q -w kernel.bpf_stats_enabled=1
-printf '%-10s %14s %14s %12s\n' frames "tables ns" "fp ns" tables/fp
+printf '%-8s %14s %14s %10s %14s %14s\n' frames "new: tables" "new: fp" tables/fp "again: tables" "again: fp"
 # churn's frames: malloc, pair_at x (depth + 1), worker_run, main and
 # three of libc and _start (the frame-pointer walk stops at main's caller)
 for depth in 3 23 53; do
-	dw=$(walk_cost auto "$depth")
-	fp=$(walk_cost fp "$depth")
-	printf '%-10s %14s %14s %11sx\n' "$((depth + 7))" "$dw" "$fp" \
-		"$(awk -v a="$dw" -v b="$fp" 'BEGIN { printf "%.1f", a / b }')"
+	dw=$(walk_cost auto "$depth" -a)
+	fp=$(walk_cost fp "$depth" -a)
+	dw_again=$(walk_cost auto "$depth")
+	fp_again=$(walk_cost fp "$depth")
+	printf '%-8s %14s %14s %9sx %14s %14s\n' "$((depth + 7))" "$dw" "$fp" \
+		"$(awk -v a="$dw" -v b="$fp" 'BEGIN { printf "%.1f", a / b }')" "$dw_again" "$fp_again"
 done
 sysctl -q -w kernel.bpf_stats_enabled="$STATS_BEFORE"
 

@@ -369,6 +369,19 @@ static json_t *nofp_run(const char *const *extra, pid_t *pid)
 
 #define FROM_MAIN "main", "__libc_start_call_main", "...", "_start", NULL
 
+/* The process's native bytes in stacks that match pat. */
+static long long pattern_bytes(json_t *rep, pid_t pid, const char *const *pat)
+{
+	json_t *stacks = json_object_get(rep, "stacks"), *s;
+	long long sum = 0;
+	size_t i;
+
+	json_array_foreach(stacks, i, s)
+		if (stack_is(s, pid, "native") && stack_matches(s, pat))
+			sum += json_integer_value(json_object_get(s, "outstanding_bytes"));
+	return sum;
+}
+
 /* Everything the C program's sites must show, by whichever walk of the
  * tables (auto or dwarf).
  */
@@ -386,6 +399,18 @@ static void check_nofp_sites(json_t *rep, pid_t pid, const char *mode)
 		const char *pat[] = { "malloc", "deep_leaf", "deep_c", "deep_b", "deep_a", FROM_MAIN };
 
 		check_site(rep, pid, "deep_leaf", 3 * 1000, 3, pat);
+	}
+	if (nofp_subtest(mode, "twin callers, malloc entered alike: each its own stack")) {
+		const char *pat_a[] = { "malloc", "twin_leaf", "twin_a", "run_twins", FROM_MAIN };
+		const char *pat_b[] = { "malloc", "twin_leaf", "twin_b", "run_twins", FROM_MAIN };
+
+		ASSERT_EQ(pattern_bytes(rep, pid, pat_a), 50 * 300, "by twin_a");
+		ASSERT_EQ(pattern_bytes(rep, pid, pat_b), 50 * 500, "by twin_b");
+	}
+	if (nofp_subtest(mode, "one stack forty times")) {
+		const char *pat[] = { "malloc", "repeat_leaf", "run_repeat", FROM_MAIN };
+
+		check_site(rep, pid, "repeat_leaf", 40 * 64, 40, pat);
 	}
 	if (nofp_subtest(mode, "calloc")) {
 		const char *pat[] = { "calloc", "make_table", FROM_MAIN };
@@ -492,6 +517,14 @@ void test_e2e_unwind_c(void)
 	if (!rep)
 		return;
 	check_nofp_sites(rep, pid, "");
+	if (test__start_subtest("a loop's walks are replayed")) {
+		/* repeat_leaf's forty mallocs from one stack, among others */
+		json_t *u = json_object_get(rep, "unwind");
+
+		ASSERT_GT(json_integer_value(json_object_get(u, "replayed")), 0, "walks replayed");
+		ASSERT_LT(json_integer_value(json_object_get(u, "replayed")),
+			  json_integer_value(json_object_get(u, "walks")), "not every walk");
+	}
 	if (test__start_subtest("every native stack is whole")) {
 		/* from the allocator to _start (__clone3 for a thread,
 		 * _dl_start_user for a library's constructor), all named;
@@ -662,18 +695,6 @@ static pid_t traced_pid(struct ml_tracer *t)
 }
 
 /* The native bytes of pid's stacks that are the pattern. */
-static long long pattern_bytes(json_t *rep, pid_t pid, const char *const *pat)
-{
-	json_t *stacks = json_object_get(rep, "stacks"), *s;
-	long long sum = 0;
-	size_t i;
-
-	json_array_foreach(stacks, i, s)
-		if (stack_is(s, pid, "native") && stack_matches(s, pat))
-			sum += json_integer_value(json_object_get(s, "outstanding_bytes"));
-	return sum;
-}
-
 /* Redis's own frames between the allocator and main.  Its binary exports
  * its functions (.dynsym) but its static ones have no name without
  * redis-server-dbgsym: "*" stands for each of those.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tools/bench/churn.c: the benchmark's workload, malloc(64)/free pairs.
  *
- * Usage: churn [-n PAIRS] [-t THREADS] [-d DEPTH] [-o FILE] [-s SECONDS]
+ * Usage: churn [-n PAIRS] [-t THREADS] [-d DEPTH] [-o FILE] [-s SECONDS] [-a]
  *
  * Each of THREADS threads makes PAIRS malloc(64)/free pairs, each pair
  * DEPTH calls below the thread's loop (so that a stack walk sees a few
@@ -11,7 +11,9 @@
  * of ns per pair, printed as "ns_per_pair N" on stderr, or into FILE
  * (stdout may belong to a tracer's report).  -s: stay SECONDS after that,
  * making no more calls, so that a tracer's per-program counters can be read
- * while it still runs (tools/bench.sh's profile).
+ * while it still runs (tools/bench.sh's profile).  -a: alternate between
+ * two call sites of the loop, so that no stack is the same as the one
+ * before it (a tracer that replays its last walk cannot here).
  *
  * Built with frame pointers and no inlining, like the programs a user
  * would profile; linked against the private libc copy (see tools/bench.mk).
@@ -32,6 +34,7 @@ struct worker {
 	pthread_t tid;
 	long pairs;
 	int depth;
+	int alternate;
 	double ns_per_pair;
 };
 
@@ -74,8 +77,16 @@ __attribute__((noinline)) static void *worker_run(void *arg)
 
 	pthread_barrier_wait(&start_line);
 	t0 = now_ns();
-	for (i = 0; i < w->pairs; i++)
-		pair_at(w->depth);
+	for (i = 0; i < w->pairs; i++) {
+		/* different code after each call: two return addresses */
+		if (w->alternate && (i & 1)) {
+			pair_at(w->depth);
+			__asm__ volatile("nop" ::: "memory");
+		} else {
+			pair_at(w->depth);
+			__asm__ volatile("nop; nop" ::: "memory");
+		}
+	}
 	t1 = now_ns();
 	w->ns_per_pair = (double)(t1 - t0) / (double)w->pairs;
 	return NULL;
@@ -83,7 +94,7 @@ __attribute__((noinline)) static void *worker_run(void *arg)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: churn [-n PAIRS] [-t THREADS] [-d DEPTH] [-o FILE] [-s SECONDS]\n");
+	fprintf(stderr, "usage: churn [-n PAIRS] [-t THREADS] [-d DEPTH] [-o FILE] [-s SECONDS] [-a]\n");
 	return 2;
 }
 
@@ -91,18 +102,19 @@ int main(int argc, char **argv)
 {
 	struct worker w[MAX_THREADS];
 	long pairs = 1000000;
-	int threads = 1, depth = 4, hold = 0, i, c, err;
+	int threads = 1, depth = 4, hold = 0, alternate = 0, i, c, err;
 	const char *out_path = NULL;
 	double sum = 0;
 	FILE *out = stderr;
 
-	while ((c = getopt(argc, argv, "n:t:d:o:s:")) != -1) {
+	while ((c = getopt(argc, argv, "n:t:d:o:s:a")) != -1) {
 		switch (c) {
 		case 'n': pairs = atol(optarg); break;
 		case 't': threads = atoi(optarg); break;
 		case 'd': depth = atoi(optarg); break;
 		case 'o': out_path = optarg; break;
 		case 's': hold = atoi(optarg); break;
+		case 'a': alternate = 1; break;
 		default: return usage();
 		}
 	}
@@ -112,7 +124,7 @@ int main(int argc, char **argv)
 
 	pthread_barrier_init(&start_line, NULL, threads);
 	for (i = 0; i < threads; i++) {
-		w[i] = (struct worker){ .pairs = pairs, .depth = depth };
+		w[i] = (struct worker){ .pairs = pairs, .depth = depth, .alternate = alternate };
 		/* Thread 0 is this thread: one fewer thread to create. */
 		if (i == 0)
 			continue;

@@ -142,7 +142,12 @@ static void print_unwind(const struct report *r, FILE *out)
 	}
 	format_count(a, sizeof(a), u->counts[ML_UW_WALKS]);
 	format_count(b, sizeof(b), u->counts[ML_UW_END_COMPLETE]);
-	fprintf(out, "; %s walks, %s complete", a, b);
+	fprintf(out, "; %s walks", a);
+	if (u->counts[ML_UW_REPLAYED]) {
+		format_count(a, sizeof(a), u->counts[ML_UW_REPLAYED]);
+		fprintf(out, " (%s replayed)", a);
+	}
+	fprintf(out, ", %s complete", b);
 	if (early) {
 		format_count(c, sizeof(c), early);
 		fprintf(out, ", %s ended early", c);

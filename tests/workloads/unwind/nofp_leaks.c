@@ -16,6 +16,12 @@
  *   read_header   st_blksize  fgetc: the buffer of a FILE that fopen opened
  *                             on this executable (_IO_file_doallocate)
  *   build_collation 256 B     the comparator of a qsort allocates, once
+ *   twin_leaf     50 x 300 B  twin_a > twin_leaf and 50 x 500 B twin_b >
+ *                             twin_leaf, alternating: twins of one frame
+ *                             size, so that malloc is entered from the same
+ *                             place with the same registers each time and
+ *                             only a return address further up differs
+ *   repeat_leaf   40 x 64 B   one stack forty times in a row
  * It says "ready", reads "go" with fgets (stdin's own buffer, allocated in
  * wait_for_go), then commands with getline (read_command keeps a 120 B
  * line buffer):
@@ -260,6 +266,48 @@ NOIPA void call_plugin_again(void)
 	sink++;
 }
 
+/* ---- the same registers at malloc, different stacks; one stack again ---- */
+
+NOIPA void twin_leaf(int size)
+{
+	keep(malloc(size));
+	sink++;
+}
+
+NOIPA void twin_a(int size)
+{
+	twin_leaf(size);
+	sink++;
+}
+
+NOIPA void twin_b(int size)
+{
+	twin_leaf(size);
+	sink++;
+}
+
+NOIPA void run_twins(void)
+{
+	for (int i = 0; i < 50; i++) {
+		twin_a(300);
+		twin_b(500);
+	}
+	sink++;
+}
+
+NOIPA void repeat_leaf(void)
+{
+	keep(malloc(64));
+	sink++;
+}
+
+NOIPA void run_repeat(void)
+{
+	for (int i = 0; i < 40; i++)
+		repeat_leaf();
+	sink++;
+}
+
 int main(void)
 {
 	char msg[64];
@@ -269,6 +317,8 @@ int main(void)
 	grow_buffer();
 	run_threads();
 	run_glibc_set();
+	run_twins();
+	run_repeat();
 	say("ready");
 	wait_for_go();
 	say("done go");
