@@ -704,19 +704,24 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
+	__u64 start_code = BPF_CORE_READ(task, mm, start_code), ip;
 	struct pt_regs *regs;
-	const char *interp;
 
 	if (!traced(task->tgid))
 		return 0;
 	/* The kernel mapped the executable and its interpreter itself: say
 	 * where, so that a process that exits at once can still be named.
+	 * The ELF interpreter (ld.so) is where the new image starts, outside
+	 * the executable's code; its path is not in bprm (bprm->interp is a
+	 * script's), user space knows the file by device and inode.
 	 */
-	emit_mapping(ML_EV_EXEC, task, BPF_CORE_READ(task, mm, start_code), BPF_CORE_READ(bprm, filename));
+	emit_mapping(ML_EV_EXEC, task, start_code, BPF_CORE_READ(bprm, filename));
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	interp = BPF_CORE_READ(bprm, interp);
-	if (regs && interp != BPF_CORE_READ(bprm, filename))
-		emit_mapping(ML_EV_MAP_EXEC, task, BPF_CORE_READ(regs, ip), interp);
+	if (!regs)
+		return 0;
+	ip = BPF_CORE_READ(regs, ip);
+	if (ip < start_code || ip >= BPF_CORE_READ(task, mm, end_code))
+		emit_mapping(ML_EV_MAP_EXEC, task, ip, NULL);
 	return 0;
 }
 

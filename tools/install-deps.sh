@@ -14,6 +14,9 @@ pkgs=(make clang llvm gcc g++ libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
       # pointers: Debian's python3.11 (its symbols in -dbg) and redis-server
       # (jemalloc), filled by redis-benchmark from redis-tools
       python3.11 python3.11-dbg redis-server redis-tools
+      # xz for the MiniDebugInfo (.gnu_debugdata) of a test program
+      # (tests/minidebuginfo.sh, with binutils' nm, objcopy and strip)
+      xz-utils
       # libFuzzer for clang (make fuzz, and the fuzz smoke tests): only a
       # Recommends of clang, which this script does not install
       libclang-rt-14-dev)

@@ -446,6 +446,45 @@ static void schema_on_every_line(const char *buf, size_t len, const char *where)
 	ASSERT_GT(n, 0, where);
 }
 
+/* unwind.tables: every count, the released ones among them. */
+static void test_unwind_tables(void)
+{
+	struct report r;
+	struct rendered o;
+	json_t *root, *t;
+
+	report_fixture(&r);
+	r.unwind.known = true;
+	r.unwind.tables = 4;
+	r.unwind.rows = 62757;
+	r.unwind.bytes = 778240;
+	r.unwind.budget = 1310720;
+	r.unwind.files_without_cfi = 2;
+	r.unwind.files_over_budget = 0;
+	r.unwind.files_failed = 1;
+	r.unwind.files_idle = 1;
+	r.unwind.files_released = 7;
+	r.unwind.bytes_reused = 2696512;
+	o = render(&r);
+	root = ASSERT_OK(o.err, "render") ? parse(&o) : NULL;
+	t = json_object_get(json_object_get(root, "unwind"), "tables");
+	if (ASSERT_TRUE(json_is_object(t), "unwind.tables")) {
+		int_is(t, "files", 4, "tables");
+		int_is(t, "rows", 62757, "tables");
+		int_is(t, "bytes", 778240, "tables");
+		int_is(t, "budget_bytes", 1310720, "tables");
+		int_is(t, "files_without_cfi", 2, "tables");
+		int_is(t, "files_over_budget", 0, "tables");
+		int_is(t, "files_failed", 1, "tables");
+		int_is(t, "files_idle", 1, "tables");
+		int_is(t, "files_released", 7, "tables");
+		int_is(t, "bytes_reused", 2696512, "tables");
+		ASSERT_EQ(json_object_size(t), 10, "no other field");
+	}
+	json_decref(root);
+	free(o.buf);
+}
+
 static void test_schema(void)
 {
 	struct report fixture, empty = { .seq = 1, .final = true, .top = 10 };
@@ -475,6 +514,8 @@ void test_report_json(void)
 		test_hostile();
 	if (test__start_subtest("names not in UTF-8"))
 		test_not_utf8();
+	if (test__start_subtest("unwind tables"))
+		test_unwind_tables();
 	if (test__start_subtest("empty report"))
 		test_empty();
 	if (test__start_subtest("golden"))

@@ -124,6 +124,42 @@ static void test_drops(void)
 	free(out);
 }
 
+/* The CFI tables: released ones and the room they gave, when there are. */
+static void test_unwind_tables(void)
+{
+	struct report r;
+	char line[512];
+	size_t len;
+	char *out;
+
+	report_fixture(&r);
+	r.unwind.known = true;
+	r.unwind.mode = ML_UNWIND_AUTO;
+	r.unwind.tables = 4;
+	r.unwind.bytes = 778240;	/* 760 KiB */
+	r.unwind.budget = 1310720;
+	r.unwind.files_idle = 1;
+	r.unwind.files_released = 3;
+	r.unwind.bytes_reused = 1155072;	/* 1128 KiB */
+	r.unwind.counts[ML_UW_WALKS] = 52;
+	r.unwind.counts[ML_UW_END_COMPLETE] = 52;
+	out = render(&r, &len);
+	if (!out)
+		return;
+	if (ASSERT_OK_PTR(line_with(out, "stacks: CFI", line, sizeof(line)), "the tables' line"))
+		ASSERT_STREQ(line, "  stacks: CFI tables (--unwind auto) of 4 files, 760.0 KiB of 1.2 MiB, "
+			     "3 released (1.1 MiB reused); 52 walks, 52 complete", "line");
+	free(out);
+
+	r.unwind.files_released = 0;
+	r.unwind.bytes_reused = 0;
+	out = render(&r, &len);
+	if (!out)
+		return;
+	ASSERT_TRUE(!strstr(out, "released"), "nothing released, nothing said");
+	free(out);
+}
+
 static void test_procs(void)
 {
 	struct report r;
@@ -272,6 +308,8 @@ void test_report_text(void)
 		test_golden();
 	if (test__start_subtest("header"))
 		test_header();
+	if (test__start_subtest("unwind tables released"))
+		test_unwind_tables();
 	if (test__start_subtest("drops warning"))
 		test_drops();
 	if (test__start_subtest("process table"))

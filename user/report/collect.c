@@ -382,6 +382,9 @@ static void fill_unwind(struct collector *c, struct unwind_report *u)
 	u->files_failed = st.build_failures;
 	u->bytes = st.bytes;
 	u->budget = st.budget;
+	u->files_idle = st.idle;
+	u->files_released = st.released;
+	u->bytes_reused = st.bytes_reused;
 }
 
 int collector__collect(struct collector *c, bool final, struct report *r)

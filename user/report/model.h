@@ -103,6 +103,10 @@ struct unwind_report {
 	/* the CFI tables loaded */
 	uint64_t tables, rows, files_without_cfi, files_over_budget, files_failed;
 	uint64_t bytes, budget;
+	/* tables no process maps: still loaded (idle), released since the
+	 * start, and what later tables took of the room they held
+	 */
+	uint64_t files_idle, files_released, bytes_reused;
 };
 
 struct report {

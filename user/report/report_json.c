@@ -169,7 +169,7 @@ static json_t *counts_json(const uint64_t *counts, int from, int to)
 
 static json_t *unwind_json(const struct unwind_report *u)
 {
-	return json_pack("{s:s, s:I, s:I, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+	return json_pack("{s:s, s:I, s:I, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 			 "mode", unwind_mode_name(u->mode),
 			 "walks", (json_int_t)u->counts[ML_UW_WALKS],
 			 "replayed", (json_int_t)u->counts[ML_UW_REPLAYED],
@@ -184,7 +184,10 @@ static json_t *unwind_json(const struct unwind_report *u)
 			 "budget_bytes", (json_int_t)u->budget,
 			 "files_without_cfi", (json_int_t)u->files_without_cfi,
 			 "files_over_budget", (json_int_t)u->files_over_budget,
-			 "files_failed", (json_int_t)u->files_failed);
+			 "files_failed", (json_int_t)u->files_failed,
+			 "files_idle", (json_int_t)u->files_idle,
+			 "files_released", (json_int_t)u->files_released,
+			 "bytes_reused", (json_int_t)u->bytes_reused);
 }
 
 int report__print_json(const struct report *r, FILE *out)

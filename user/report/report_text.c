@@ -140,6 +140,11 @@ static void print_unwind(const struct report *r, FILE *out)
 		format_count(c, sizeof(c), u->files_over_budget);
 		fprintf(out, ", %s over budget", c);
 	}
+	if (u->files_released) {
+		format_count(c, sizeof(c), u->files_released);
+		format_bytes(a, sizeof(a), u->bytes_reused);
+		fprintf(out, ", %s released (%s reused)", c, a);
+	}
 	format_count(a, sizeof(a), u->counts[ML_UW_WALKS]);
 	format_count(b, sizeof(b), u->counts[ML_UW_END_COMPLETE]);
 	fprintf(out, "; %s walks", a);

@@ -6,6 +6,7 @@
 #ifndef PROCMAPS_H
 #define PROCMAPS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -17,6 +18,10 @@ struct map_entry {
 	uint32_t dev_major, dev_minor;
 	char perms[5];		/* "r-xp" */
 	char *path;		/* file path, "[heap]", "[anon:...]", or "" */
+	/* unmapped since the snapshot (munmap, dlclose): kept to name the
+	 * stacks taken while it was there, walked by no table
+	 */
+	bool unmapped;
 };
 
 struct proc_maps {

@@ -158,8 +158,10 @@ int proc__add_mapping(struct proc *p, const struct map_entry *e)
 	for (i = 0, keep = 0; i < m->n; i++) {
 		if (m->v[i].start < e->end && e->start < m->v[i].end) {
 			if (m->v[i].start == e->start && m->v[i].end == e->end &&
-			    m->v[i].inode == e->inode && m->v[i].offset == e->offset)
-				return 0;	/* already known */
+			    m->v[i].inode == e->inode && m->v[i].offset == e->offset) {
+				m->v[i].unmapped = e->unmapped;	/* known, maybe mapped again */
+				return 0;
+			}
 			free(m->v[i].path);
 			continue;
 		}
@@ -176,6 +178,23 @@ int proc__add_mapping(struct proc *p, const struct map_entry *e)
 	m->n++;
 	m->pid = p->pid;
 	return v[i].path ? 0 : -ENOMEM;
+}
+
+int proc__unmap(struct proc *p, uint64_t start, uint64_t end)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < p->maps.n; i++) {
+		struct map_entry *e = &p->maps.v[i];
+
+		if (e->start >= start && e->end <= end && !e->unmapped && e->perms[2] == 'x' &&
+		    map_entry__is_file(e)) {
+			e->unmapped = true;
+			n++;
+		}
+	}
+	return n;
 }
 
 void proc__set_comm(struct proc *p, const char *comm)

@@ -54,6 +54,11 @@ size_t proctable__count(const struct proctable *t);
 int proc__refresh_maps(struct proc *p);
 /* Add a mapping learnt from an event (the process may be gone already). */
 int proc__add_mapping(struct proc *p, const struct map_entry *e);
+/* [start, end) was unmapped: its executable file mappings wholly inside
+ * are marked unmapped (kept, to name the stacks taken while they were
+ * there).  Returns how many were marked.
+ */
+int proc__unmap(struct proc *p, uint64_t start, uint64_t end);
 void proc__set_comm(struct proc *p, const char *comm);
 /* The image's exec id, from the first event that tells it. */
 void proc__note_exec_id(struct proc *p, uint32_t exec_id);

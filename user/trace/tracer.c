@@ -699,9 +699,39 @@ static void continue_held(struct tracer *t)
 	t->nheld = 0;
 }
 
+/* pid has gone: its entry in "unwind_procs" goes, and with it its hold on
+ * the tables it mapped.  Children of its image that have no entry of
+ * their own (forked, not exec'd: a daemon's second fork) run its code and
+ * are walked through the kernel's record of their mappings: they get an
+ * entry first, so that its tables stay theirs.
+ */
+static void release_unwind(struct tracer *t, pid_t pid)
+{
+	struct proc *c;
+	size_t i;
+
+	if (!t->unwinder || !unwinder__knows(t->unwinder, pid))
+		return;
+	for (i = 0; (c = proctable__at(t->procs, i)); i++) {
+		if (c->ppid != pid || c->exited || c->image || c->rescan_allocators ||
+		    unwinder__knows(t->unwinder, c->pid))
+			continue;
+		c = proctable__get(t->procs, c->pid);	/* its map, read or inherited */
+		if (c)
+			sync_unwind(t, c);
+	}
+	unwinder__forget(t->unwinder, pid);
+}
+
 static void on_exec(struct tracer *t, const struct ml_event *e)
 {
 	struct proc *p = proctable__exec(t->procs, e->pid, e->exec_id, e->comm);
+
+	/* the old image's mappings are void: walked through the kernel's
+	 * record until its own are given
+	 */
+	if (t->unwinder)
+		unwinder__forget(t->unwinder, e->pid);
 
 	note_held(t, e);
 	if (p)
@@ -717,6 +747,7 @@ static void on_exit_event(struct tracer *t, const struct ml_event *e)
 	struct proc *p = proctable__exit(t->procs, e->pid, e->exec_id, e->comm,
 					 t->cfg.mode == MODE_SYSTEM);
 
+	release_unwind(t, e->pid);
 	if (!p || t->cfg.mode == MODE_SYSTEM)
 		return;
 	t->nlive_targets--;
@@ -744,6 +775,17 @@ static void on_map_exec(struct tracer *t, const struct ml_event *e)
 	proc__set_rescan(p, true);
 }
 
+/* Code unmapped (dlclose): the walk stops using its table, which another
+ * file may have once no process maps it.
+ */
+static void note_unmap(struct tracer *t, struct proc *p, const struct ml_event *e)
+{
+	if (e->type != ML_EV_MUNMAP || !proc__unmap(p, e->map.addr, e->map.addr + e->map.len))
+		return;
+	if (t->unwinder && unwinder__knows(t->unwinder, p->pid))
+		sync_unwind(t, p);
+}
+
 static void on_mapping(struct tracer *t, const struct ml_event *e)
 {
 	struct proc *p = proctable__get(t->procs, e->pid);
@@ -752,6 +794,7 @@ static void on_mapping(struct tracer *t, const struct ml_event *e)
 	if (p) {
 		proc__note_exec_id(p, e->exec_id);
 		node_tracker__classify(t->node, p, &t->heap, &ev);
+		note_unmap(t, p, e);
 	}
 	if (regions__apply(t->regions, &ev))
 		log_warn("out of memory accounting a mapping of pid %u", e->pid);
