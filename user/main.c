@@ -190,6 +190,7 @@ static int new_collector(struct session *s)
 		.list_all_procs = s->mode != MODE_SYSTEM,
 		.start_ns = tracer__start_ns(t),
 		.unwind = o->unwind,
+		.sample_bytes = o->sample_bytes,
 	};
 	struct collect_sources src = {
 		.procs = tracer__procs(t),
