@@ -112,7 +112,7 @@ struct ml_thread {
 	__u32 anchor_depth;
 	__u32 pad2;
 	__u64 last_stack_id;	/* known to be in "stacks" already */
-	/* --sample-bytes: Q8 bytes left until the next sample (armed: drawn) */
+	/* --sample-bytes: Q16 bytes left until the next sample (armed: drawn) */
 	__s64 sample_left;
 	__u8 sample_armed;
 	__u8 pad3[3];
@@ -341,7 +341,7 @@ static __always_inline int sample_take(struct ml_thread *t, __u64 size)
 		t->sample_left = draw_threshold();
 		t->sample_armed = 1;
 	}
-	left = t->sample_left - (__s64)(ml_sample_size(size) << ML_Q_BYTES);
+	left = t->sample_left - (__s64)ml_sample_consumed(size);
 	if (left > 0) {
 		t->sample_left = left;
 		return 0;

@@ -21,17 +21,22 @@
  * half its width, ln(1 + 1/T) < 1/T.  So the rate of sampling at any point,
  * and p(s) after any history, are within 1/(2T) = 1.2e-4 of exact (G stops
  * at 32: thresholds beyond 22N, probability 2^-32, are cut there).
+ * (tests/unit/test_sampling.c measures at most 1.0e-4 over histories and
+ * sizes, for N from 1K to 1G.)
  *
  * Weights.  s/p(s) = N g(s/N) with g(x) = x / (1 - e^(-x)), a smooth
  * function from g(0) = 1 with 0 < g' < 1 and g'' <= 1/6.  g is tabulated at
  * steps of 1/ML_WEIGHT_STEPS in [0, ML_WEIGHT_XMAX] in 32.32 fixed point and
- * interpolated linearly: within h^2/48 = 1.3e-6 of exact.  From x = 32 on,
+ * interpolated linearly: within h^2/48 = 1.3e-6 of exact, plus the
+ * rounding below.  From x = 32 on,
  * p = 1 within e^-32 and a sample counts as itself.
  *
- * Units: thresholds and the byte count in 1/256 bytes (Q8), estimated
- * bytes in Q8 and estimated allocations in Q16 (user space rounds the
- * sums): a sample's share is rounded by at most 2^-9 bytes and 2^-17
- * allocations, below 1e-5 of it for N >= 1K.  Sizes stop at 2^47 bytes.
+ * Units: thresholds and the count down in 1/65536 bytes (Q16: the rounding
+ * of the table moves a bucket's edges by 2^-17 bytes, 3e-5 of its width at
+ * N = 1K), estimated bytes in 1/256 (Q8) and estimated allocations in
+ * 1/65536 (user space rounds the sums): a sample's share is rounded by at
+ * most 2^-9 bytes (1.9e-6 of it at N = 1K) and 2^-17 allocations (7.6e-6).
+ * Sizes stop at 2^47 bytes.
  */
 #ifndef SAMPLE_MATH_H
 #define SAMPLE_MATH_H
@@ -57,12 +62,14 @@
 #define ML_WEIGHT_XMAX 32
 #define ML_WEIGHT_N (ML_WEIGHT_XMAX * ML_WEIGHT_STEPS)	/* intervals */
 
-#define ML_Q_BYTES 8		/* bytes in 1/256 */
-#define ML_Q_COUNT 16		/* allocations in 1/65536 */
+#define ML_Q_THRESHOLD 16	/* thresholds and the count down: bytes in 1/65536 */
+#define ML_Q_BYTES 8		/* estimated bytes in 1/256 */
+#define ML_Q_COUNT 16		/* estimated allocations in 1/65536 */
 #define ML_SAMPLE_SIZE_MAX (1ULL << 47)
+#define ML_SAMPLE_COUNT_MAX (1ULL << 40)	/* what one allocation takes off the count */
 
-/* thr[i] = N q_i in Q8, q_i = -ln(1 - i/(2T)), i = 0..T (thr[T] = N ln 2).
- * r1, r2: random words.  A threshold in Q8 bytes, at least 1.
+/* thr[i] = N q_i in Q16, q_i = -ln(1 - i/(2T)), i = 0..T (thr[T] = N ln 2).
+ * r1, r2: random words.  A threshold in Q16 bytes, at least 1.
  */
 static __always_inline __u64 ml_sample_threshold(const volatile __u64 *thr, __u32 r1, __u32 r2)
 {
@@ -91,6 +98,14 @@ static __always_inline __u64 ml_sample_size(__u64 size)
 	return size < ML_SAMPLE_SIZE_MAX ? size : ML_SAMPLE_SIZE_MAX;
 }
 
+/* What an allocation of size bytes takes off the count, in Q16: sizes
+ * above 1T (sampled anyway: N <= 1G) stop there, so that nothing overflows.
+ */
+static __always_inline __u64 ml_sample_consumed(__u64 size)
+{
+	return (size < ML_SAMPLE_COUNT_MAX ? size : ML_SAMPLE_COUNT_MAX) << ML_Q_THRESHOLD;
+}
+
 /* The bytes a sampled allocation of size bytes stands for, s/p(s), in Q8.
  * gtab[j] = g(j / ML_WEIGHT_STEPS) in 32.32, j = 0..ML_WEIGHT_N; n = N.
  */
@@ -108,7 +123,8 @@ static __always_inline __u64 ml_sample_bytes_q8(const volatile __u64 *gtab, __u6
 	lo = gtab[i];
 	hi = gtab[i + 1];
 	gq = lo + ((hi - lo) * rem + n / 2) / n;
-	return ((n * (gq >> 32)) << ML_Q_BYTES) + ((n * (gq & 0xffffffffULL)) >> (32 - ML_Q_BYTES));
+	return ((n * (gq >> 32)) << ML_Q_BYTES) +
+	       ((n * (gq & 0xffffffffULL) + (1ULL << (31 - ML_Q_BYTES))) >> (32 - ML_Q_BYTES));
 }
 
 /* The allocations it stands for, 1/p(s), in Q16: its bytes over its size. */

@@ -15,7 +15,7 @@ void sampling__init(struct sampling *s, uint64_t n)
 	/* R's quantiles: -ln(1 - u/2) at u = i/T, log1p keeps the small ones exact */
 	for (i = 0; i <= ML_SAMPLE_T; i++)
 		s->thr[i] = (__u64)llround(-log1p(-(double)i / (2.0 * ML_SAMPLE_T)) * (double)n *
-					   (1 << ML_Q_BYTES));
+					   (1 << ML_Q_THRESHOLD));
 	s->g[0] = 1ULL << 32;
 	for (i = 1; i <= ML_WEIGHT_N; i++) {
 		double x = (double)i / ML_WEIGHT_STEPS;

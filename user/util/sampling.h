@@ -14,7 +14,7 @@
 
 struct sampling {
 	uint64_t n;				/* N; 0: every allocation, exact */
-	__u64 thr[ML_SAMPLE_T + 1];		/* threshold quantiles, Q8 bytes */
+	__u64 thr[ML_SAMPLE_T + 1];		/* threshold quantiles, Q16 bytes */
 	__u64 g[ML_WEIGHT_N + 1];		/* g(x) = x / (1 - e^-x), 32.32 */
 };
 
