@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "e2e.h"
+#include "gopprof.h"
 #include "unit/golden.h"
 #include "util/sampling.h"
 #include "workloads/sample_leaks.h"
@@ -105,11 +106,14 @@ static long long folded_sum(const char *path, const char *fn)
 	return sum;
 }
 
-/* One run: the final report, and the churn's bytes from --folded. */
-static json_t *run_once(struct ml_run *r, const char *sample, const char *folded, bool sessions)
+/* One run: the final report, the churn's bytes from --folded, and with
+ * pprof a pprof file.
+ */
+static json_t *run_once(struct ml_run *r, const char *sample, const char *folded, bool sessions,
+			const char *pprof)
 {
 	const char *extra[] = { "--sample-bytes", sample, "--folded", folded,
-				"--metric", "alloc-bytes", NULL };
+				"--metric", "alloc-bytes", pprof ? "--pprof" : NULL, pprof, NULL };
 	json_t *rep;
 
 	if (!sessions)
@@ -119,6 +123,31 @@ static json_t *run_once(struct ml_run *r, const char *sample, const char *folded
 	if (rep && !ASSERT_EQ(json_integer_value(json_object_get(rep, "dropped")), 0, "nothing dropped"))
 		return NULL;
 	return rep;
+}
+
+/* As Go's heap profiles: values already weighted (go tool pprof shows the
+ * report's estimates), the sampling period in the header.
+ */
+static void check_pprof(const char *path, json_t *rep, pid_t pid)
+{
+	char *out = NULL;
+
+	if (!go_pprof(path, FLAGS("-traces", "-unit=B", "-sample_index=inuse_space"), &out))
+		ASSERT_TRUE(gopprof_has_trace(out, site_bytes(rep, pid, "leak_a"), "leak_a", "main"),
+			    "leak_a's estimate");
+	free(out);
+	out = NULL;
+	if (!go_pprof(path, FLAGS("-traces", "-sample_index=inuse_objects"), &out))
+		ASSERT_TRUE(gopprof_has_trace(out, site_count(rep, pid, "leak_a"), "leak_a", "main"),
+			    "leak_a's estimated count");
+	free(out);
+	out = NULL;
+	if (!go_pprof(path, FLAGS("-raw"), &out)) {
+		ASSERT_STRCONTAINS(out, "\nPeriodType: space bytes\nPeriod: 65536\n", "period");
+		ASSERT_STRCONTAINS(out, "Comment: estimates: one allocation sampled per 65536 bytes",
+				   "says estimates");
+	}
+	free(out);
 }
 
 static long long stack_field(json_t *rep, pid_t pid, const char *fn, const char *field)
@@ -133,7 +162,7 @@ void test_e2e_sampling_accuracy(void)
 		{ "leak_b allocations" }, { "leak_c bytes" }, { "leak_c allocations" },
 		{ "churn bytes allocated" },
 	};
-	char folded[] = "/tmp/memleakbpf-sampling-XXXXXX";
+	char folded[] = "/tmp/memleakbpf-sampling-XXXXXX", pprof[64];
 	struct ml_run r;
 	uint64_t i;
 	int run, fd;
@@ -152,8 +181,9 @@ void test_e2e_sampling_accuracy(void)
 	if (!ASSERT_GE(fd, 0, "mkstemp"))
 		return;
 	close(fd);
+	snprintf(pprof, sizeof(pprof), "%s.pb.gz", folded);
 	for (run = 0; run < RUNS; run++) {
-		json_t *rep = run_once(&r, "64K", folded, run % 2 == 0);
+		json_t *rep = run_once(&r, "64K", folded, run % 2 == 0, run == 0 ? pprof : NULL);
 		pid_t pid;
 
 		if (!rep)
@@ -170,6 +200,8 @@ void test_e2e_sampling_accuracy(void)
 					report_proc(rep, pid), "categories"), "mmap"), "estimated")),
 				    "mappings exact");
 		}
+		if (run == 0 && test__start_subtest("pprof: weighted values, the period N"))
+			check_pprof(pprof, rep, pid);
 		f[0].sum += site_bytes(rep, pid, "leak_a");
 		f[1].sum += site_count(rep, pid, "leak_a");
 		f[2].sum += site_bytes(rep, pid, "leak_b");
@@ -191,6 +223,7 @@ void test_e2e_sampling_accuracy(void)
 	}
 out:
 	unlink(folded);
+	unlink(pprof);
 }
 
 /* Sampling off: every figure exact, as it always was. */
@@ -210,7 +243,7 @@ void test_e2e_sampling_off_exact(void)
 	if (!ASSERT_GE(fd, 0, "mkstemp"))
 		return;
 	close(fd);
-	rep = run_once(&r, "0", folded, true);
+	rep = run_once(&r, "0", folded, true, NULL);
 	if (!rep)
 		goto out;
 	pid = report_pid_of(rep, "sample_leaks");
