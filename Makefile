@@ -89,10 +89,10 @@ $(OUTPUT)/tests/%.o: tests/%.c $(OUTPUT)/tests/list.inc | $(SKELS) $(PROTO_GEN)
 $(OUTPUT)/test_runner: $(TEST_OBJS) $(LIB)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/wl.h | $(OUTPUT)/workloads
+$(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/wl.h $(wildcard tests/workloads/*.h) | $(OUTPUT)/workloads
 	$(CC) $(WL_CFLAGS) $< -o $@ $(if $(findstring static,$*),-static,)
 
-$(OUTPUT)/workloads/%: tests/workloads/%.cc tests/workloads/wl.h | $(OUTPUT)/workloads
+$(OUTPUT)/workloads/%: tests/workloads/%.cc tests/workloads/wl.h $(wildcard tests/workloads/*.h) | $(OUTPUT)/workloads
 	$(CXX) $(WL_CFLAGS) $< -o $@
 
 # No file of user/ includes a header of a higher layer (README: Layout).

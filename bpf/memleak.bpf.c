@@ -350,11 +350,23 @@ static __always_inline int sample_take(struct ml_thread *t, __u64 size)
 	return 1;
 }
 
+/* Where the kernel sends a call whose return a uprobe took (the return
+ * address it put in place of the caller's): the process's uprobe area.
+ */
+static __always_inline __u64 uprobe_trampoline(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+}
+
 /* Is a call (of fn) or a syscall whose return address would sit at frame
  * inside the unsampled call in flight?  Below its return address, with
  * that address still in place (once it returned, the next call from its
  * caller overwrites it); at the same place only a tail call made by it
  * (reallocarray -> realloc, new[] -> new): another function, same address.
+ * Another tracer's return probe on the call (another memleakbpf) puts the
+ * uprobe trampoline there instead, after our entry program has run.
  */
 static __always_inline int in_unsampled(struct ml_thread *t, __u64 frame, __u32 fn)
 {
@@ -362,9 +374,9 @@ static __always_inline int in_unsampled(struct ml_thread *t, __u64 frame, __u32 
 
 	if (!t->u_frame || frame > t->u_frame || (frame == t->u_frame && fn == t->u_func))
 		return 0;
-	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)t->u_frame) || ra != t->u_ra)
+	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)t->u_frame))
 		return 0;
-	return 1;
+	return ra == t->u_ra || ra == uprobe_trampoline();
 }
 
 /* Entry of every allocating function; the cookie says which one.  With
