@@ -9,7 +9,7 @@ BPFTOOL  ?= bpftool
 CC       ?= gcc
 CFLAGS   ?= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ALL_CFLAGS := $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iuser
-LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone -ljansson -lprotobuf-c -lstdc++ -lpthread
+LDLIBS   := -lbpf -ldw -lelf -lz -lcapstone -ljansson -lprotobuf-c -lstdc++ -lpthread -lm
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
@@ -89,10 +89,10 @@ $(OUTPUT)/tests/%.o: tests/%.c $(OUTPUT)/tests/list.inc | $(SKELS) $(PROTO_GEN)
 $(OUTPUT)/test_runner: $(TEST_OBJS) $(LIB)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/wl.h | $(OUTPUT)/workloads
+$(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/wl.h $(wildcard tests/workloads/*.h) | $(OUTPUT)/workloads
 	$(CC) $(WL_CFLAGS) $< -o $@ $(if $(findstring static,$*),-static,)
 
-$(OUTPUT)/workloads/%: tests/workloads/%.cc tests/workloads/wl.h | $(OUTPUT)/workloads
+$(OUTPUT)/workloads/%: tests/workloads/%.cc tests/workloads/wl.h $(wildcard tests/workloads/*.h) | $(OUTPUT)/workloads
 	$(CXX) $(WL_CFLAGS) $< -o $@
 
 # No file of user/ includes a header of a higher layer (README: Layout).

@@ -12,6 +12,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "memleak.h"
+#include "sample_math.h"
 #include "stack.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -35,6 +36,18 @@ const volatile __u64 max_size = ~0ULL;
  * table for, until user space has built it (ml_ev_file.held)
  */
 const volatile __u8 hold_for_tables = 0;
+/* --sample-bytes N: 0, every allocation counted exactly; otherwise one
+ * sampled per N bytes on average and weighted (sample_math.h), with the
+ * tables user space computed for N.
+ */
+const volatile __u64 sample_bytes = 0;
+const volatile __u64 sample_thr[ML_SAMPLE_T + 1];
+const volatile __u64 sample_g[ML_WEIGHT_N + 1];
+
+/* Uprobe sessions (kernel 6.12+): one program at entry and return, the
+ * entry says whether the return runs.
+ */
+extern bool bpf_session_is_return(void) __ksym __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -99,6 +112,17 @@ struct ml_thread {
 	__u32 anchor_depth;
 	__u32 pad2;
 	__u64 last_stack_id;	/* known to be in "stacks" already */
+	/* --sample-bytes: Q16 bytes left until the next sample (armed: drawn) */
+	__s64 sample_left;
+	__u8 sample_armed;
+	__u8 pad3[3];
+	/* The unsampled call in flight, when its return is not probed
+	 * (sessions): where its return address is, and what it was.  A call
+	 * or syscall below it, with the address still there, is inside it.
+	 */
+	__u32 u_func;
+	__u64 u_frame;
+	__u64 u_ra;
 };
 
 struct {
@@ -192,14 +216,30 @@ static __always_inline struct ml_stat *stat_get(struct ml_stat_key *key)
 	return bpf_map_lookup_elem(&stats, key);
 }
 
+/* What one block adds to its site: its size and 1, or, sampled, the
+ * bytes (Q8) and allocations (Q16) it stands for.  A function of the size
+ * alone, so that its free takes back exactly what it added.
+ */
+static __always_inline __u64 block_bytes(__u64 size)
+{
+	return sample_bytes ? ml_sample_bytes_q8(sample_g, sample_bytes, size) : size;
+}
+
+static __always_inline __u64 block_count(__u64 bytes, __u64 size)
+{
+	return sample_bytes ? ml_sample_count_q16(bytes, size) : 1;
+}
+
 static __always_inline void stat_sub(struct ml_alloc *a)
 {
 	struct ml_stat *st = bpf_map_lookup_elem(&stats, &a->key);
+	__u64 bytes;
 
 	if (!st)
 		return;
-	__sync_fetch_and_sub(&st->outstanding_bytes, a->size);
-	__sync_fetch_and_sub(&st->outstanding_count, 1);
+	bytes = block_bytes(a->size);
+	__sync_fetch_and_sub(&st->outstanding_bytes, bytes);
+	__sync_fetch_and_sub(&st->outstanding_count, block_count(bytes, a->size));
 }
 
 /* A block came back from the allocator: remember it and count it. */
@@ -218,6 +258,7 @@ static __always_inline void record_block(__u32 pid, __u64 addr, struct ml_thread
 	};
 	struct ml_alloc *stale;
 	struct ml_stat *st;
+	__u64 bytes, count;
 	long err;
 
 	err = bpf_map_update_elem(&allocs, &k, &a, BPF_NOEXIST);
@@ -237,10 +278,12 @@ static __always_inline void record_block(__u32 pid, __u64 addr, struct ml_thread
 	st = stat_get(&a.key);
 	if (!st)
 		return;
-	__sync_fetch_and_add(&st->outstanding_bytes, a.size);
-	__sync_fetch_and_add(&st->outstanding_count, 1);
-	__sync_fetch_and_add(&st->total_bytes, a.size);
-	__sync_fetch_and_add(&st->total_count, 1);
+	bytes = block_bytes(a.size);
+	count = block_count(bytes, a.size);
+	__sync_fetch_and_add(&st->outstanding_bytes, bytes);
+	__sync_fetch_and_add(&st->outstanding_count, count);
+	__sync_fetch_and_add(&st->total_bytes, bytes);
+	__sync_fetch_and_add(&st->total_count, count);
 }
 
 /* Take a block out of "allocs"; returns 0 when it was there. */
@@ -289,44 +332,117 @@ static __always_inline __u64 requested_size(__u32 fn, struct pt_regs *ctx)
 	}
 }
 
-/* Entry of every allocating function; the cookie says which one. */
-SEC("uprobe")
-int alloc_enter(struct pt_regs *ctx)
+/* ---- sampling (--sample-bytes) ---- */
+
+static __always_inline __u64 draw_threshold(void)
+{
+	return ml_sample_threshold(sample_thr, bpf_get_prandom_u32(), bpf_get_prandom_u32());
+}
+
+/* Count size bytes down the thread's threshold: 1 when this allocation
+ * takes it to 0 or below (sampled), and a new one is drawn.
+ */
+static __always_inline int sample_take(struct ml_thread *t, __u64 size)
+{
+	__s64 left;
+
+	if (!t->sample_armed) {
+		t->sample_left = draw_threshold();
+		t->sample_armed = 1;
+	}
+	left = t->sample_left - (__s64)ml_sample_consumed(size);
+	if (left > 0) {
+		t->sample_left = left;
+		return 0;
+	}
+	t->sample_left = draw_threshold();
+	return 1;
+}
+
+/* Where the kernel sends a call whose return a uprobe took (the return
+ * address it put in place of the caller's): the process's uprobe area.
+ */
+static __always_inline __u64 uprobe_trampoline(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+}
+
+/* Is a call (of fn) or a syscall whose return address would sit at frame
+ * inside the unsampled call in flight?  Below its return address, with
+ * that address still in place (once it returned, the next call from its
+ * caller overwrites it); at the same place only a tail call made by it
+ * (reallocarray -> realloc, new[] -> new): another function, same address.
+ * Another tracer's return probe on the call (another memleakbpf) puts the
+ * uprobe trampoline there instead, after our entry program has run.
+ */
+static __always_inline int in_unsampled(struct ml_thread *t, __u64 frame, __u32 fn)
+{
+	__u64 ra;
+
+	if (!t->u_frame || frame > t->u_frame || (frame == t->u_frame && fn == t->u_func))
+		return 0;
+	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)t->u_frame))
+		return 0;
+	return ra == t->u_ra || ra == uprobe_trampoline();
+}
+
+/* Entry of every allocating function; the cookie says which one.  With
+ * session, the return runs only when this returns 0.
+ */
+static __always_inline int alloc_entry(struct pt_regs *ctx, const int session)
 {
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	__u32 fn = ML_COOKIE_FN(cookie);
-	__u64 sp = PT_REGS_SP(ctx);
+	__u64 sp = PT_REGS_SP(ctx), frame = sp + ML_COOKIE_SP_ADJ(cookie);
+	__u64 size, arg = PT_REGS_PARM1(ctx);
 	struct ml_thread *t;
+	__u8 record, has_old = 0;
 
 	t = traced_thread(pid, 1);
 	if (!t)
-		return 0;
+		return session;
 	/* A call at or below the outermost entry's stack is nested inside the
 	 * allocator (realloc(NULL, n) -> malloc, reallocarray's tail call to
 	 * realloc); a call above it means the outer call's return was never
 	 * seen, and its state is stale.
 	 */
 	if (t->depth && sp <= t->entry_sp) {
+		if (session)
+			return 1;	/* the outer call's return is the one that counts */
 		t->depth++;
 		return 0;
 	}
+	if (session && in_unsampled(t, frame, fn))
+		return 1;
+	size = requested_size(fn, ctx);
+	record = size >= min_size && size <= max_size;
+	if (sample_bytes && record)
+		record = sample_take(t, size);
+	if ((fn == ML_FN_REALLOC || fn == ML_FN_REALLOCARRAY) && arg)
+		has_old = !take_block(pid, arg, &t->old);
+	if (session && !record && !has_old) {
+		/* nothing to do at its return: not probed */
+		t->depth = 0;
+		t->u_func = fn;
+		t->u_frame = bpf_probe_read_user(&t->u_ra, sizeof(t->u_ra), (void *)frame) ? 0 : frame;
+		return 1;
+	}
+	t->u_frame = 0;
 	t->depth = 1;
 	t->func = fn;
 	t->entry_sp = sp;
-	t->arg = PT_REGS_PARM1(ctx);
-	t->size = requested_size(fn, ctx);
-	t->record = t->size >= min_size && t->size <= max_size;
-	t->has_old = 0;
-	if ((fn == ML_FN_REALLOC || fn == ML_FN_REALLOCARRAY) && t->arg)
-		t->has_old = !take_block(pid, t->arg, &t->old);
-	t->stack_id = t->record ? stack_for(t, PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx),
-					    sp + ML_COOKIE_SP_ADJ(cookie)) : 0;
+	t->arg = arg;
+	t->size = size;
+	t->record = record;
+	t->has_old = has_old;
+	t->stack_id = record ? stack_for(t, PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx), frame) : 0;
 	return 0;
 }
 
-SEC("uretprobe")
-int alloc_return(struct pt_regs *ctx)
+static __always_inline int alloc_exit(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	__u64 ret = PT_REGS_RC(ctx);
@@ -364,6 +480,29 @@ int alloc_return(struct pt_regs *ctx)
 }
 
 SEC("uprobe")
+int alloc_enter(struct pt_regs *ctx)
+{
+	return alloc_entry(ctx, 0);
+}
+
+SEC("uretprobe")
+int alloc_return(struct pt_regs *ctx)
+{
+	return alloc_exit(ctx);
+}
+
+/* --sample-bytes with uprobe sessions: the return of an unsampled call is
+ * never taken (a return probe costs about half of an entry and return).
+ */
+SEC("uprobe")
+int alloc_session(struct pt_regs *ctx)
+{
+	if (bpf_session_is_return())
+		return alloc_exit(ctx);
+	return alloc_entry(ctx, 1);
+}
+
+SEC("uprobe")
 int free_enter(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
@@ -373,6 +512,16 @@ int free_enter(struct pt_regs *ctx)
 
 	if (!addr)
 		return 0;
+	if (sample_bytes) {
+		/* Most blocks were not sampled: one failed look-up, nothing more.
+		 * (A realloc's old block is out of "allocs" during the call.)
+		 */
+		struct ml_alloc_key k = { .pid = pid, .addr = addr };
+
+		if (bpf_map_lookup_elem(&allocs, &k) && take_block(pid, addr, &a) == 0)
+			stat_sub(&a);
+		return 0;
+	}
 	t = traced_thread(pid, 1);
 	if (!t)
 		return 0;
@@ -454,9 +603,14 @@ static __always_inline int syscall_begin(void *ctx, __u8 type, __u64 addr,
 	if (t->depth && sp <= t->entry_sp) {
 		t->sc_category = ML_CAT_ALLOCATOR;
 		t->sc_stack_id = t->stack_id;
-		return 0;
+		/* sampling: an unsampled call took no stack */
+		if (!sample_bytes || t->sc_stack_id)
+			return 0;
+	} else if (sample_bytes && in_unsampled(t, sp, ML_FN_MAX)) {
+		t->sc_category = ML_CAT_ALLOCATOR;
+	} else {
+		t->sc_category = ML_CAT_MMAP;
 	}
-	t->sc_category = ML_CAT_MMAP;
 	t->sc_stack_id = stack_for(t, BPF_CORE_READ(regs, ip), sp, BPF_CORE_READ(regs, bp), sp);
 	return 0;
 }

@@ -10,6 +10,8 @@
 #   floor       empty BPF programs on memleakbpf's probe points
 #               (tools/bench/floor.c: malloc entry and return, free entry)
 #   memleakbpf  ./memleakbpf -q --interval 1h -- churn
+#   sampled     the same with --sample-bytes BENCH_SAMPLE (uprobe sessions)
+#   sampled-rp  ... with entry and return probes (no sessions), the fallback
 # and the table gives the median ns per malloc/free pair of each.  When
 # memleakbpf is above TARGET x the floor, one more run of each, with
 # kernel.bpf_stats_enabled on (restored afterwards), gives ns per run of
@@ -19,7 +21,8 @@
 # (200000), BENCH_NONE_PAIRS without them (5000000), BENCH_DEPTH frames
 # below the loop (4), BENCH_THREADS ("1 2"), BENCH_PROFILE (auto: only
 # when the target is missed; 1 always, 0 never), BENCH_UNWIND (auto: how
-# memleakbpf walks stacks, --unwind).
+# memleakbpf walks stacks, --unwind), BENCH_SAMPLE (512K; 0: leave the
+# sampled modes out).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -34,7 +37,9 @@ THREADS=${BENCH_THREADS:-1 2}
 PROFILE=${BENCH_PROFILE:-auto}
 UNWIND=${BENCH_UNWIND:-auto}
 TARGET=1.3
+SAMPLE=${BENCH_SAMPLE:-512K}
 MODES="none floor memleakbpf"
+[ "$SAMPLE" = 0 ] || MODES="$MODES sampled sampled-rp"
 
 make -s memleakbpf "$OUT/churn" "$OUT/floor"
 
@@ -58,6 +63,8 @@ run_cmd() {
 	none)       echo "$CHURN" -n "$NONE_PAIRS" -t "$threads" -d "$DEPTH" "$@" ;;
 	floor)      echo "$FLOOR" -- "$CHURN" -n "$PAIRS" -t "$threads" -d "$DEPTH" "$@" ;;
 	memleakbpf) echo ./memleakbpf -q --unwind "$UNWIND" --interval 1h -- "$CHURN" -n "$PAIRS" -t "$threads" -d "$DEPTH" "$@" ;;
+	sampled)    echo ./memleakbpf -q --unwind "$UNWIND" --sample-bytes "$SAMPLE" --interval 1h -- "$CHURN" -n "$PAIRS" -t "$threads" -d "$DEPTH" "$@" ;;
+	sampled-rp) echo env MEMLEAKBPF_UPROBE_SESSION=0 ./memleakbpf -q --unwind "$UNWIND" --sample-bytes "$SAMPLE" --interval 1h -- "$CHURN" -n "$PAIRS" -t "$threads" -d "$DEPTH" "$@" ;;
 	esac
 }
 
@@ -111,6 +118,19 @@ for t in $THREADS; do
 	fi
 done
 echo "(ns per malloc/free pair, per thread, median of $ROUNDS)"
+if [ "$SAMPLE" != 0 ]; then
+	echo
+	printf '%-8s %14s %16s %14s %16s %16s\n' threads "sampled ns" "sampled/floor" "sampled-rp ns" \
+		"sampled-rp/floor" "sampled/none"
+	for t in $THREADS; do
+		printf '%-8s %14.1f %15sx %14.1f %15sx %15sx\n' "$t" "${MED[sampled,$t]}" \
+			"$(awk -v a="${MED[sampled,$t]}" -v b="${MED[floor,$t]}" 'BEGIN { printf "%.2f", a / b }')" \
+			"${MED[sampled-rp,$t]}" \
+			"$(awk -v a="${MED[sampled-rp,$t]}" -v b="${MED[floor,$t]}" 'BEGIN { printf "%.2f", a / b }')" \
+			"$(awk -v a="${MED[sampled,$t]}" -v b="${MED[none,$t]}" 'BEGIN { printf "%.0f", a / b }')"
+	done
+	echo "(--sample-bytes $SAMPLE: sessions skip the return probe of unsampled calls; -rp: entry and return probes)"
+fi
 if [ $missed = 0 ]; then
 	echo "target ${TARGET}x: met"
 else

@@ -95,15 +95,6 @@ static int ensure_tracefs(void)
 	return -errno;
 }
 
-/* Options parsed but not available yet: refused, not ignored. */
-static int check_not_yet(const struct options *o)
-{
-	if (!o->sample_bytes)
-		return 0;
-	log_error("--sample-bytes is not available in this version yet");
-	return -ENOTSUP;
-}
-
 static int check_pids(const struct options *o)
 {
 	int i;
@@ -178,6 +169,7 @@ static struct tracer_config tracer_config_of(const struct session *s)
 		.max_stacks = o->max_stacks,
 		.unwind = o->unwind,
 		.unwind_memory = o->unwind_memory,
+		.sample_bytes = o->sample_bytes,
 	};
 }
 
@@ -198,6 +190,7 @@ static int new_collector(struct session *s)
 		.list_all_procs = s->mode != MODE_SYSTEM,
 		.start_ns = tracer__start_ns(t),
 		.unwind = o->unwind,
+		.sample_bytes = o->sample_bytes,
 	};
 	struct collect_sources src = {
 		.procs = tracer__procs(t),
@@ -433,8 +426,6 @@ int main(int argc, char **argv)
 	}
 	log_verbosity = s.opts.verbosity;
 	log_setup_libbpf();
-	if (check_not_yet(&s.opts))
-		return 2;
 	if (check_privileges())
 		return 2;
 	if (check_kernel() || ensure_tracefs())

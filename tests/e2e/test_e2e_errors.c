@@ -98,12 +98,14 @@ void test_e2e_errors(void)
 		ASSERT_STRCONTAINS(r.err, "--help", "usage hint");
 		ml_run_release(&r);
 	}
-	if (test__start_subtest("options not available yet")) {
-		const char *args[] = { "--sample-bytes", "512K", "-p", "1", NULL };
+	if (test__start_subtest("--sample-bytes out of range")) {
+		const char *args[] = { "--sample-bytes", "100", "-p", "1", NULL };
 
 		ml_run(&r, args);
 		ASSERT_EQ(r.exit_code, 2, "exit code");
-		ASSERT_STRCONTAINS(r.err, "--sample-bytes is not available in this version yet", "says so");
+		ASSERT_STRCONTAINS(r.err, "invalid value for --sample-bytes: '100' (expected 0 (every "
+				   "allocation) or a size from 1K to 1G, like 512K)", "says so");
+		ASSERT_STREQ(r.out, "", "no report");
 		ml_run_release(&r);
 	}
 	if (test__start_subtest("unknown option")) {

@@ -520,3 +520,27 @@ void test_exports_series_names(void)
 	exports_series_name(".folded", when - 250999999, 7, buf, sizeof(buf));
 	ASSERT_STREQ(buf, ".folded-20261122T140211.000Z-7", "leading dot; same millisecond");
 }
+
+/* --sample-bytes: the flame graph's title and subtitle say the figures are
+ * estimates, and from what sampling.
+ */
+void test_exports_sampled_titles(void)
+{
+	struct profile p;
+	struct report r;
+
+	report_fixture(&r);
+	if (!ASSERT_OK(profile__from_report(&p, &r, METRIC_OUTSTANDING), "exact"))
+		return;
+	ASSERT_STREQ(p.title, "memleakbpf: outstanding bytes of node (4242), leaky (5150)", "exact title");
+	ASSERT_FALSE(strstr(p.subtitle, "sampled"), "exact subtitle");
+	profile__release(&p);
+	r.sample_bytes = 512 * 1024;
+	if (!ASSERT_OK(profile__from_report(&p, &r, METRIC_OUTSTANDING), "sampled"))
+		return;
+	ASSERT_STREQ(p.title, "memleakbpf: estimated outstanding bytes of node (4242), leaky (5150)",
+		     "sampled title");
+	ASSERT_STRCONTAINS(p.subtitle, "report 3, one allocation sampled per 512.0 KiB (--sample-bytes)",
+			   "sampled subtitle");
+	profile__release(&p);
+}

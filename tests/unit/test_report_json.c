@@ -523,3 +523,33 @@ void test_report_json(void)
 	if (test__start_subtest("schema on every object"))
 		test_schema();
 }
+
+/* --sample-bytes: "sampled" is N, and each estimate says so. */
+void test_report_json_sampled(void)
+{
+	struct report r;
+	struct rendered o;
+	json_t *root, *leaky;
+
+	report_fixture(&r);
+	r.sample_bytes = 512 * 1024;
+	r.procs[1].cat[ML_CAT_NATIVE].estimated = true;
+	r.stacks[1].estimated = true;
+	o = render(&r);
+	if (!ASSERT_OK(o.err, "render"))
+		goto out;
+	root = parse(&o);
+	if (!root)
+		goto out;
+	int_is(root, "sampled", 524288, "top");
+	leaky = json_object_get(json_object_get(json_array_get(json_object_get(root, "processes"), 1),
+						"categories"), "native");
+	bool_is(leaky, "estimated", true, "leaky native");
+	bool_is(json_object_get(json_object_get(json_array_get(json_object_get(root, "processes"), 1),
+						"categories"), "mmap"), "estimated", false, "leaky mmap");
+	bool_is(json_array_get(json_object_get(root, "stacks"), 1), "estimated", true, "stack 1");
+	bool_is(json_array_get(json_object_get(root, "stacks"), 2), "estimated", false, "stack 2 (mmap)");
+	json_decref(root);
+out:
+	free(o.buf);
+}

@@ -321,3 +321,37 @@ void test_report_text(void)
 	if (test__start_subtest("hostile names"))
 		test_hostile();
 }
+
+/* --sample-bytes: the header says so, estimates carry a "~", exact
+ * figures (mappings) none.
+ */
+void test_report_text_sampled(void)
+{
+	struct report r;
+	char *out, line[512];
+	size_t len;
+
+	report_fixture(&r);
+	r.sample_bytes = 512 * 1024;
+	r.procs[1].cat[ML_CAT_NATIVE].estimated = true;
+	r.stacks[1].estimated = true;
+	out = render(&r, &len);
+	if (!ASSERT_OK_PTR(out, "render"))
+		return;
+	ASSERT_STRCONTAINS(out, "\n  sampled: one allocation per 512.0 KiB allocated on average "
+			   "(--sample-bytes); heap figures marked ~ are estimates\n", "header");
+	if (ASSERT_OK_PTR(line_with(out, " leaky ", line, sizeof(line)), "process line"))
+		ASSERT_STRCONTAINS(line, "~40.0 KiB ~-4.0K     0 B -1.0M", "native estimated, mmap exact");
+	if (ASSERT_OK_PTR(line_with(out, "#2 ", line, sizeof(line)), "stack line"))
+		ASSERT_STRCONTAINS(line, "#2    ~-4.0K  ~40.0 KiB in ~10 allocs   pid 5150", "stack estimated");
+	if (ASSERT_OK_PTR(line_with(out, "#3 ", line, sizeof(line)), "mapping line"))
+		ASSERT_FALSE(strchr(line, '~'), "a mapping is exact");
+	free(out);
+	report_fixture(&r);
+	out = render(&r, &len);
+	if (ASSERT_OK_PTR(out, "render exact")) {
+		ASSERT_FALSE(strchr(out, '~'), "exact: no ~");
+		ASSERT_FALSE(strstr(out, "sampled"), "exact: no sampling line");
+	}
+	free(out);
+}

@@ -372,3 +372,49 @@ void test_trend(void)
 	if (test__start_subtest("window"))
 		test_window();
 }
+
+/* --sample-bytes: estimates jitter by their sampling error.  A heap of
+ * 100 MiB estimated with N = 512K has a standard error of up to
+ * sqrt(N * 100 MiB) = 7.2 MiB: growth within three of them (of the
+ * difference of two reports) is not a leak, growth beyond is.
+ */
+void test_trend_sampled(void)
+{
+	int64_t noise = 7680 * KiB;	/* sqrt(512K * 100M) = 7.24M, rounded up */
+	struct hist h;
+	struct trend t;
+	int i;
+
+	if (test__start_subtest("growth within the noise is no leak")) {
+		/* +2 MiB a report, 14 MiB over 8 reports: a leak were it exact */
+		hist_init(&h, 8);
+		ramp(&h, ML_CAT_NATIVE, 100 * MiB, 2 * MiB, 0);
+		t = judge(&h);
+		ASSERT_EQ(t.verdict, VERDICT_NATIVE_LEAK, "exact: a leak");
+		for (i = 0; i < h.n; i++)
+			h.s[i].noise[ML_CAT_NATIVE] = noise;
+		t = judge(&h);
+		ASSERT_EQ(t.verdict, VERDICT_NONE, "estimated: within 3 errors of the difference");
+	}
+	if (test__start_subtest("growth beyond the noise is a leak")) {
+		/* +8 MiB a report: 56 MiB net, the low point up 32 MiB; 3 errors
+		 * of the difference: 3 sqrt(2) 7.5M = 32 MiB
+		 */
+		hist_init(&h, 8);
+		ramp(&h, ML_CAT_NATIVE, 100 * MiB, 8 * MiB, 0);
+		for (i = 0; i < h.n; i++)
+			h.s[i].noise[ML_CAT_NATIVE] = noise;
+		t = judge(&h);
+		ASSERT_EQ(t.verdict, VERDICT_NATIVE_LEAK, "leak");
+		ASSERT_DBL_NEAR(t.rate_bytes_per_s, 56.0 * MiB / 70, 1, "rate");
+	}
+	if (test__start_subtest("exact categories keep their thresholds")) {
+		/* the mmap category is exact (noise 0): +1 MiB a report leaks */
+		hist_init(&h, 8);
+		ramp(&h, ML_CAT_MMAP, 10 * MiB, 1 * MiB, 0);
+		for (i = 0; i < h.n; i++)
+			h.s[i].noise[ML_CAT_NATIVE] = noise;
+		t = judge(&h);
+		ASSERT_EQ(t.verdict, VERDICT_MMAP_LEAK, "mmap leak");
+	}
+}

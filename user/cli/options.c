@@ -17,6 +17,7 @@
 #include "cli/cmdline.h"
 #include "cli/options.h"
 #include "util/log.h"
+#include "sample_math.h"
 
 #ifndef MEMLEAKBPF_VERSION
 #define MEMLEAKBPF_VERSION "unknown"
@@ -74,6 +75,8 @@ static const char doc[] =
 "    memleakbpf --top 20 --min-age 30s  # 20 stacks, allocations older than 30s\n"
 "    memleakbpf -- ./cmd args           # start ./cmd args and trace it\n"
 "    memleakbpf --json -d 30s -p 1234   # NDJSON reports for 30s, then exit\n"
+"    memleakbpf -p 1234 --sample-bytes 512K\n"
+"                                       # production: sampled, estimates\n"
 "    memleakbpf -p 1234 --flamegraph leak.svg --pprof leak.pb.gz\n"
 "                                       # exports when Ctrl-C ends the run\n"
 "    memleakbpf diff base.pb.gz new.pb.gz --flamegraph growth.svg\n"
@@ -89,11 +92,9 @@ static const struct argp_option option_table[] = {
 	{ "no-mmap", OPT_NO_MMAP, 0, 0, "Leave out mmap, munmap, mremap and brk", 1 },
 	{ "min-size", OPT_MIN_SIZE, "SIZE", 0, "Only allocations of at least SIZE bytes", 1 },
 	{ "max-size", OPT_MAX_SIZE, "SIZE", 0, "Only allocations of at most SIZE bytes", 1 },
-	/* Hidden until sampling works: parsed, then refused with a clear error
-	 * (main.c), so that scripts written for it fail loudly.
-	 */
-	{ "sample-bytes", OPT_SAMPLE_BYTES, "N", OPTION_HIDDEN,
-	  "Sample one allocation per N bytes allocated on average (0: every allocation)", 1 },
+	{ "sample-bytes", OPT_SAMPLE_BYTES, "N", 0,
+	  "Sample allocations, one per N bytes allocated on average (1K to 1G), and report "
+	  "weighted estimates: for production (default 0: every allocation, exact)", 1 },
 
 	{ 0, 0, 0, 0, "Reports:", 2 },
 	{ "interval", 'i', "DUR", 0, "Print a report every DUR (default 10s)", 2 },
@@ -432,6 +433,12 @@ static error_t parse_end(struct parse_ctx *ctx, struct argp_state *state)
 		ctx->reported = true;
 		return EINVAL;
 	}
+	if (o->no_malloc && o->sample_bytes) {
+		log_error("conflicting options: --sample-bytes and --no-malloc (sampling is of "
+			  "allocator calls)");
+		ctx->reported = true;
+		return EINVAL;
+	}
 	if (o->no_malloc && o->no_mmap) {
 		log_error("conflicting options: --no-malloc and --no-mmap (nothing would be traced)");
 		ctx->reported = true;
@@ -468,8 +475,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return parse_sort_key(arg, &o->sort) ?
 		       bad_value(ctx, "--sort", arg, "expected growth, outstanding, count or age") : 0;
 	case OPT_SAMPLE_BYTES:
-		return parse_size(arg, &o->sample_bytes) ?
-		       bad_value(ctx, "--sample-bytes", arg, "expected a number of bytes like 0, 4096 or 512K") : 0;
+		if (parse_size(arg, &o->sample_bytes) ||
+		    (o->sample_bytes && (o->sample_bytes < ML_SAMPLE_MIN || o->sample_bytes > ML_SAMPLE_MAX)))
+			return bad_value(ctx, "--sample-bytes", arg,
+					 "expected 0 (every allocation) or a size from 1K to 1G, like 512K");
+		return 0;
 	case OPT_NO_MALLOC:
 		o->no_malloc = true;
 		return 0;

@@ -435,9 +435,11 @@ static void builder__init(struct builder *b, const struct report *r)
 		p->sample_type[p->n_sample_type++] = builder__value_type(b, sample_types[i].type,
 									  sample_types[i].unit);
 	p->default_sample_type = builder__string(b, DEFAULT_SAMPLE_TYPE);
-	/* every allocation is traced: one event is one event */
+	/* every allocation traced: one event is one event; sampled, as Go's
+	 * heap profiles: the sampling period, the values already weighted
+	 */
 	p->period_type = builder__value_type(b, "space", "bytes");
-	p->period = 1;
+	p->period = r->sample_bytes ? (int64_t)r->sample_bytes : 1;
 	p->time_nanos = r->start_wall_ns;
 	p->duration_nanos = r->wall_ns - r->start_wall_ns;
 }
@@ -543,7 +545,7 @@ static void builder__comment(struct builder *b, const struct report *r)
 	pb_profile *p = &b->prof;
 	char comment[256];
 
-	p->comment = builder__alloc(b, 2 * sizeof(*p->comment));
+	p->comment = builder__alloc(b, 3 * sizeof(*p->comment));
 	if (!p->comment)
 		return;
 	snprintf(comment, sizeof(comment), "memleakbpf report %d%s: %d stack%s of %d process%s, "
@@ -554,6 +556,12 @@ static void builder__comment(struct builder *b, const struct report *r)
 	if (r->dropped) {
 		snprintf(comment, sizeof(comment), "%" PRIu64 " events dropped: values may be low",
 			 r->dropped);
+		p->comment[p->n_comment++] = builder__string(b, comment);
+	}
+	if (r->sample_bytes) {
+		snprintf(comment, sizeof(comment), "estimates: one allocation sampled per %" PRIu64
+			 " bytes on average (--sample-bytes), each weighted by 1/(1 - e^(-size/%" PRIu64
+			 ")); mappings exact", r->sample_bytes, r->sample_bytes);
 		p->comment[p->n_comment++] = builder__string(b, comment);
 	}
 }

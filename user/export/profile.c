@@ -8,6 +8,7 @@
 #include <time.h>
 #include "export/profile.h"
 #include "util/array.h"
+#include "util/format.h"
 
 static const struct {
 	const char *unit, *title;
@@ -141,7 +142,9 @@ static void make_titles(struct profile *p, const struct report *r)
 	size_t o;
 	int i;
 
-	o = (size_t)snprintf(p->title, sizeof(p->title), "memleakbpf: %s of ", metric_title(p->metric));
+	/* sampled: the heap's figures are estimates, and so is the graph */
+	o = (size_t)snprintf(p->title, sizeof(p->title), "memleakbpf: %s%s of ",
+			     r->sample_bytes ? "estimated " : "", metric_title(p->metric));
 	for (i = 0; i < r->nprocs && o < sizeof(p->title); i++)
 		o += (size_t)snprintf(p->title + o, sizeof(p->title) - o, "%s%s (%d)", i ? ", " : "",
 				      r->procs[i].comm ? r->procs[i].comm : "?", (int)r->procs[i].pid);
@@ -151,8 +154,15 @@ static void make_titles(struct profile *p, const struct report *r)
 		memcpy(p->title + sizeof(p->title) - 4, "...", 4);
 	gmtime_r(&when, &tm);
 	o = strftime(p->subtitle, sizeof(p->subtitle), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	snprintf(p->subtitle + o, sizeof(p->subtitle) - o, ", %.1f s traced, report %d%s",
-		 r->elapsed_s, r->seq, r->final ? " (final)" : "");
+	o += snprintf(p->subtitle + o, sizeof(p->subtitle) - o, ", %.1f s traced, report %d%s",
+		      r->elapsed_s, r->seq, r->final ? " (final)" : "");
+	if (r->sample_bytes && o < sizeof(p->subtitle)) {
+		char n[32];
+
+		format_bytes(n, sizeof(n), r->sample_bytes);
+		snprintf(p->subtitle + o, sizeof(p->subtitle) - o,
+			 ", one allocation sampled per %s (--sample-bytes)", n);
+	}
 }
 
 int profile__from_report(struct profile *p, const struct report *r, enum metric m)

@@ -3,6 +3,7 @@
  * the process table.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report/collect.h"
@@ -13,6 +14,7 @@
 #include "util/array.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/sampling.h"
 
 struct collector {
 	struct collect_config cfg;
@@ -23,6 +25,7 @@ struct collector {
 	int64_t start_wall_ns;		/* CLOCK_REALTIME when tracing began */
 	struct site_prev *prev;		/* outstanding per site at the last report */
 	size_t nprev;
+	struct sampling *sampling;	/* --sample-bytes: how BPF weighed blocks; NULL: off */
 };
 
 struct site_vec {
@@ -53,7 +56,12 @@ struct collector *collector__new(const struct collect_config *cfg, const struct 
 	c->start_wall_ns = c->cfg.realtime_ns() - (int64_t)(c->cfg.monotonic_ns() - cfg->start_ns);
 	c->sym = symbolizer__new();
 	c->history = history__new();
-	if (!c->sym || !c->history) {
+	if (cfg->sample_bytes) {
+		c->sampling = malloc(sizeof(*c->sampling));
+		if (c->sampling)
+			sampling__init(c->sampling, cfg->sample_bytes);
+	}
+	if (!c->sym || !c->history || (cfg->sample_bytes && !c->sampling)) {
 		collector__free(c);
 		return NULL;
 	}
@@ -66,6 +74,7 @@ void collector__free(struct collector *c)
 		return;
 	symbolizer__free(c->sym);
 	history__free(c->history);
+	free(c->sampling);
 	free(c->prev);
 	free(c);
 }
@@ -115,11 +124,35 @@ static int64_t outstanding_blocks(const struct site *v, size_t n)
 	return blocks;
 }
 
+/* --min-age with --sample-bytes: the blocks old enough, weighed as BPF
+ * weighed them, summed in fixed point per site (q[2 j]: bytes, q[2 j + 1]:
+ * allocations) and rounded once.
+ */
+static void weigh_old_block(struct collector *c, int64_t *q, const struct site *v,
+			    const struct site *s, const struct ml_alloc *b)
+{
+	q[2 * (s - v)] += sampling__bytes_q8(c->sampling, b->size);
+	q[2 * (s - v) + 1] += sampling__count_q16(c->sampling, b->size);
+}
+
+static void weighed_totals(int64_t *q, struct site *v, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		if (v[j].key.category != ML_CAT_NATIVE)
+			continue;
+		v[j].outstanding_bytes = sampling__round(q[2 * j], ML_Q_BYTES);
+		v[j].outstanding_count = sampling__round(q[2 * j + 1], ML_Q_COUNT);
+	}
+}
+
 static int measure_ages(struct collector *c, struct site *v, size_t n, uint64_t now)
 {
 	const struct heap_maps *heap = c->src.heap;
 	uint64_t min_age = c->cfg.min_age_ns;
 	struct ml_alloc *vals;
+	int64_t *q = NULL;
 	long nb, i;
 	size_t j;
 
@@ -127,6 +160,14 @@ static int measure_ages(struct collector *c, struct site *v, size_t n, uint64_t 
 	if (nb < 0) {
 		log_error("cannot read the BPF map of outstanding blocks: %s", strerror(-nb));
 		return nb;
+	}
+	if (min_age && c->sampling) {
+		q = calloc(n ? 2 * n : 1, sizeof(*q));
+		if (!q) {
+			free(vals);
+			log_error("out of memory weighing the outstanding blocks");
+			return -ENOMEM;
+		}
 	}
 	if (min_age)
 		for (j = 0; j < n; j++)
@@ -139,13 +180,18 @@ static int measure_ages(struct collector *c, struct site *v, size_t n, uint64_t 
 			continue;
 		if (min_age && vals[i].ts_ns + min_age > now)
 			continue;	/* too young */
-		if (min_age) {
+		if (q) {
+			weigh_old_block(c, q, v, s, &vals[i]);
+		} else if (min_age) {
 			s->outstanding_bytes += vals[i].size;
 			s->outstanding_count++;
 		}
 		if (!s->oldest_ts_ns || vals[i].ts_ns < s->oldest_ts_ns)
 			s->oldest_ts_ns = vals[i].ts_ns;
 	}
+	if (q)
+		weighed_totals(q, v, n);
+	free(q);
 	free(vals);
 	return 0;
 }
@@ -236,6 +282,12 @@ static int report_proc(struct collector *c, const struct proc *p, const struct p
 	for (k = 0; k < ML_CAT_MAX; k++) {
 		pr->cat[k].bytes = tot->bytes[k];
 		pr->cat[k].count = tot->count[k];
+		pr->cat[k].estimated = category_estimated(c->cfg.sample_bytes, k);
+		/* a sum of sampled blocks has variance sum s^2 (1 - p)/p <=
+		 * N sum s (e^-x x / (1 - e^-x) <= 1, x = s/N): at most N bytes
+		 */
+		if (pr->cat[k].estimated && tot->bytes[k] > 0)
+			sample.noise[k] = (int64_t)sqrt((double)c->cfg.sample_bytes * (double)tot->bytes[k]);
 		pr->cat[k].growth_bytes = tot->bytes[k] - (ph->has_last ? ph->last_bytes[k] : 0);
 		pr->has_category[k] = k <= ML_CAT_ALLOCATOR || tot->bytes[k] || tot->count[k];
 		sample.bytes[k] = tot->bytes[k];
@@ -360,6 +412,7 @@ static void build_stack(struct collector *c, const struct site *s, uint64_t now,
 	sr->growth_bytes = s->growth_bytes;
 	sr->total_bytes = s->total_bytes;
 	sr->total_count = s->total_count;
+	sr->estimated = category_estimated(c->cfg.sample_bytes, s->key.category);
 	sr->oldest_age_s = s->oldest_ts_ns && s->outstanding_count ?
 			   (double)(now - s->oldest_ts_ns) / 1e9 : -1;
 	if (s->key.stack_id && heap->stack(heap->ctx, s->key.stack_id, &st) == 0)
@@ -406,6 +459,7 @@ int collector__collect(struct collector *c, bool final, struct report *r)
 	r->sort = c->cfg.sort;
 	r->top = c->cfg.top;
 	r->min_age_ns = c->cfg.min_age_ns;
+	r->sample_bytes = c->cfg.sample_bytes;
 	c->src.heap->drops(c->src.heap->ctx, r->drops);
 	fill_unwind(c, &r->unwind);
 	for (k = 0; k < ML_DROP_MAX; k++)

@@ -34,6 +34,7 @@ struct collect_config {
 	bool list_all_procs;
 	uint64_t start_ns;		/* CLOCK_MONOTONIC when tracing began */
 	enum ml_unwind_mode unwind;	/* how stacks are walked (--unwind) */
+	uint64_t sample_bytes;		/* --sample-bytes N; 0: every allocation */
 	/* Clocks; NULL: the system's (tests set fixed ones). */
 	uint64_t (*monotonic_ns)(void);
 	int64_t (*realtime_ns)(void);

@@ -28,6 +28,11 @@ const char *category_title(unsigned cat)
 	return cat < ML_CAT_MAX ? cat_titles[cat] : "unknown";
 }
 
+bool category_estimated(uint64_t n, unsigned cat)
+{
+	return n && (cat == ML_CAT_NATIVE || cat == ML_CAT_BUFFER);
+}
+
 const char *verdict_key(enum verdict v)
 {
 	switch (v) {

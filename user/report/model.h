@@ -16,6 +16,10 @@
 /* Category names: JSON keys ("native", "mmap", ...) and text headings. */
 const char *category_key(unsigned cat);
 const char *category_title(unsigned cat);
+/* With --sample-bytes N (n > 0), are cat's figures estimates?  Heap
+ * blocks are sampled (native, buffer); mappings are always exact.
+ */
+bool category_estimated(uint64_t n, unsigned cat);
 
 struct frame {
 	uint64_t addr;
@@ -46,6 +50,7 @@ struct stack_report {
 	uint64_t total_bytes;	/* allocated since tracing began */
 	uint64_t total_count;
 	double oldest_age_s;	/* < 0: unknown (ages are taken with --min-age / --sort age) */
+	bool estimated;		/* sampled: bytes and counts are estimates */
 	int nframes;
 	struct frame *frames;	/* leaf first */
 };
@@ -54,6 +59,7 @@ struct category_state {
 	int64_t bytes;
 	int64_t count;
 	int64_t growth_bytes;	/* since the previous report */
+	bool estimated;		/* sampled: estimates */
 };
 
 enum verdict {
@@ -122,6 +128,10 @@ struct report {
 	enum sort_key sort;
 	int top;
 	uint64_t min_age_ns;
+	/* --sample-bytes: one allocation sampled per this many bytes on
+	 * average, heap figures estimated (category_estimated); 0: exact
+	 */
+	uint64_t sample_bytes;
 	bool ages_known;		/* oldest_age_s was measured */
 	int nprocs;
 	struct proc_report *procs;	/* by pid */

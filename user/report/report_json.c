@@ -85,10 +85,11 @@ static json_t *stack_json(const struct stack_report *s)
 
 	for (i = 0; i < s->nframes; i++)
 		json_array_append_new(frames, frame_json(&s->frames[i]));
-	return json_pack("{s:i, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+	return json_pack("{s:i, s:o, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
 			 "pid", s->pid,
 			 "comm", json_str_or_null(s->comm),
 			 "category", category_key(s->category),
+			 "estimated", s->estimated,
 			 "outstanding_bytes", (json_int_t)s->outstanding_bytes,
 			 "outstanding_count", (json_int_t)s->outstanding_count,
 			 "growth_bytes", (json_int_t)s->growth_bytes,
@@ -107,10 +108,11 @@ static json_t *proc_json(const struct proc_report *p)
 		if (!p->has_category[k])
 			continue;
 		json_object_set_new(cats, category_key(k),
-				    json_pack("{s:I, s:I, s:I}",
+				    json_pack("{s:I, s:I, s:I, s:b}",
 					      "bytes", (json_int_t)p->cat[k].bytes,
 					      "count", (json_int_t)p->cat[k].count,
-					      "growth_bytes", (json_int_t)p->cat[k].growth_bytes));
+					      "growth_bytes", (json_int_t)p->cat[k].growth_bytes,
+					      "estimated", p->cat[k].estimated));
 	}
 	obj = json_pack("{s:i, s:o, s:b, s:o, s:o, s:{s:s, s:f, s:i, s:s}}",
 			"pid", p->pid,
@@ -205,7 +207,7 @@ int report__print_json(const struct report *r, FILE *out)
 		json_array_append_new(procs, proc_json(&r->procs[i]));
 	for (i = 0; i < r->nstacks; i++)
 		json_array_append_new(stacks, stack_json(&r->stacks[i]));
-	root = json_pack("{s:s, s:i, s:s, s:i, s:f, s:b, s:I, s:o, s:s, s:i, s:f, s:i, s:o, s:o}",
+	root = json_pack("{s:s, s:i, s:s, s:i, s:f, s:b, s:I, s:o, s:s, s:i, s:f, s:I, s:i, s:o, s:o}",
 			 "type", "report",
 			 "schema", REPORT_JSON_SCHEMA,
 			 "time", when,
@@ -217,6 +219,7 @@ int report__print_json(const struct report *r, FILE *out)
 			 "sort", sort_key_name(r->sort),
 			 "top", r->top,
 			 "min_age_s", r->min_age_ns / 1e9,
+			 "sampled", (json_int_t)r->sample_bytes,
 			 "stacks_total", r->nstacks_total,
 			 "processes", procs,
 			 "stacks", stacks);

@@ -49,6 +49,24 @@ static const char *printable(const char *s, char *buf, size_t len)
 	return buf;
 }
 
+/* Estimates (--sample-bytes) are marked "~". */
+static const char *est(bool estimated)
+{
+	return estimated ? "~" : "";
+}
+
+/* --sample-bytes: what the figures are. */
+static void print_sampling(const struct report *r, FILE *out)
+{
+	char n[32];
+
+	if (!r->sample_bytes)
+		return;
+	format_bytes(n, sizeof(n), r->sample_bytes);
+	fprintf(out, "  sampled: one allocation per %s allocated on average (--sample-bytes); heap "
+		"figures marked ~ are estimates\n", n);
+}
+
 static bool any_has(const struct report *r, unsigned cat)
 {
 	int i;
@@ -278,7 +296,8 @@ static void print_procs(const struct report *r, FILE *out)
 				continue;
 			format_bytes(b, sizeof(b), p->cat[k].bytes > 0 ? p->cat[k].bytes : 0);
 			format_bytes_signed(g, sizeof(g), p->cat[k].growth_bytes);
-			snprintf(cell, sizeof(cell), "%s %s", b, g);
+			snprintf(cell, sizeof(cell), "%s%s %s%s", est(p->cat[k].estimated), b,
+				 est(p->cat[k].estimated), g);
 			fprintf(out, " %-20s", cell);
 		}
 		trend_text(&p->trend, tr, sizeof(tr));
@@ -340,11 +359,12 @@ static void print_stacks(const struct report *r, FILE *out)
 	for (i = 0; i < r->nstacks; i++) {
 		const struct stack_report *s = &r->stacks[i];
 
-		format_bytes_signed(g, sizeof(g), s->growth_bytes);
+		snprintf(g, sizeof(g), "%s", est(s->estimated));
+		format_bytes_signed(g + strlen(g), sizeof(g) - strlen(g), s->growth_bytes);
 		format_bytes(b, sizeof(b), s->outstanding_bytes > 0 ? s->outstanding_bytes : 0);
 		format_count(n, sizeof(n), s->outstanding_count);
-		fprintf(out, "  #%-2d %8s  %s in %s alloc%s", i + 1, g, b, n,
-			s->outstanding_count == 1 ? "" : "s");
+		fprintf(out, "  #%-2d %8s  %s%s in %s%s alloc%s", i + 1, g, est(s->estimated), b,
+			est(s->estimated), n, s->outstanding_count == 1 ? "" : "s");
 		if (s->oldest_age_s >= 0) {
 			format_age(age, sizeof(age), s->oldest_age_s);
 			fprintf(out, ", oldest %s", age);
@@ -370,6 +390,7 @@ void report__print_text(const struct report *r, FILE *out)
 	fprintf(out, "%s  %sreport %d, %.1fs traced\n", when, r->final ? "final " : "", r->seq,
 		r->elapsed_s);
 	print_drops(r, out);
+	print_sampling(r, out);
 	print_unwind(r, out);
 	print_procs(r, out);
 	print_stacks(r, out);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* user/report/trend.c: the per-process leak verdict. */
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,8 @@ struct growth {
 	int rises, intervals;
 	int64_t net, floor_rise;
 	double seconds;
+	/* sampling error of net and of floor_rise (0: exact figures) */
+	double net_noise, floor_noise;
 };
 
 /* The V8 heap is judged by what survives collections: its least size as
@@ -37,10 +40,16 @@ static int64_t value_of(const struct proc_sample *s, unsigned cat)
 	return s->bytes[cat];
 }
 
+/* The standard error of a - b, two estimates with errors ea and eb. */
+static double noise_of(int64_t ea, int64_t eb)
+{
+	return sqrt((double)ea * ea + (double)eb * eb);
+}
+
 static struct growth measure(const struct proc_sample *h, int n, unsigned cat)
 {
 	struct growth g = { .intervals = n - 1 };
-	int64_t min_old = INT64_MAX, min_new = INT64_MAX;
+	int64_t min_old = INT64_MAX, min_new = INT64_MAX, noise_old = 0, noise_new = 0;
 	int i, half = n / 2;
 
 	for (i = 0; i < n; i++) {
@@ -48,13 +57,18 @@ static struct growth measure(const struct proc_sample *h, int n, unsigned cat)
 
 		if (i > 0 && x > value_of(&h[i - 1], cat))
 			g.rises++;
-		if (i < half)
-			min_old = x < min_old ? x : min_old;
-		else
-			min_new = x < min_new ? x : min_new;
+		if (i < half && x < min_old) {
+			min_old = x;
+			noise_old = h[i].noise[cat];
+		} else if (i >= half && x < min_new) {
+			min_new = x;
+			noise_new = h[i].noise[cat];
+		}
 	}
 	g.net = value_of(&h[n - 1], cat) - value_of(&h[0], cat);
 	g.floor_rise = min_new - min_old;
+	g.net_noise = noise_of(h[n - 1].noise[cat], h[0].noise[cat]);
+	g.floor_noise = noise_of(noise_new, noise_old);
 	g.seconds = h[n - 1].t - h[0].t;
 	return g;
 }
@@ -64,7 +78,8 @@ static int leaks(const struct growth *g)
 	/* the low point must rise by more than jitter: a heap that holds
 	 * still moves by some kilobytes from report to report
 	 */
-	return g->net > TREND_MIN_BYTES && g->floor_rise >= TREND_MIN_FLOOR_RISE &&
+	return g->net > TREND_MIN_BYTES + TREND_NOISE_SIGMAS * g->net_noise &&
+	       g->floor_rise >= TREND_MIN_FLOOR_RISE + TREND_NOISE_SIGMAS * g->floor_noise &&
 	       3 * g->rises >= 2 * g->intervals &&
 	       g->seconds > 0;
 }

@@ -23,6 +23,7 @@
 #include "util/array.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/sampling.h"
 
 struct attached_lib {
 	uint64_t dev, inode;
@@ -45,6 +46,8 @@ struct tracer {
 	int *link_fds;				/* uprobe_multi links */
 	size_t nlink_fds, link_fds_cap;
 	bool multi;				/* uprobes go through uprobe_multi links */
+	bool sessions;				/* --sample-bytes: allocators by uprobe sessions */
+	struct sampling sampling;		/* --sample-bytes: its tables */
 	struct attached_lib *attached;	/* (file, pid) pairs with probes */
 	size_t nattached, attached_cap;
 	int nlive_targets;		/* -p / -- CMD: targets still alive */
@@ -63,6 +66,24 @@ static void unwind_blocks(const struct tracer_config *o, size_t *rows, size_t *i
 }
 static void init_heap_maps(struct tracer *t);
 static void continue_held(struct tracer *t);
+
+/* --sample-bytes: the tables for N, and one of the two ways of probing
+ * allocators: a session (entry and return in one program), or an entry
+ * and a return probe.
+ */
+static void configure_sampling(struct tracer *t)
+{
+	struct memleak_bpf *skel = t->skel;
+
+	bpf_program__set_autoload(skel->progs.alloc_session, t->sessions);
+	bpf_program__set_autoload(skel->progs.alloc_enter, !t->sessions);
+	bpf_program__set_autoload(skel->progs.alloc_return, !t->sessions);
+	if (!t->cfg.sample_bytes)
+		return;
+	skel->rodata->sample_bytes = t->sampling.n;
+	memcpy((void *)skel->rodata->sample_thr, t->sampling.thr, sizeof(t->sampling.thr));
+	memcpy((void *)skel->rodata->sample_g, t->sampling.g, sizeof(t->sampling.g));
+}
 
 static void configure(struct tracer *t)
 {
@@ -97,6 +118,7 @@ static void configure(struct tracer *t)
 	if (!o->trace_mmap)
 		for (i = 0; i < sizeof(mapping_only) / sizeof(mapping_only[0]); i++)
 			bpf_program__set_autoload(mapping_only[i], false);
+	configure_sampling(t);
 	if (!o->trace_malloc) {
 		bpf_program__set_autoload(skel->progs.alloc_enter, false);
 		bpf_program__set_autoload(skel->progs.alloc_return, false);
@@ -105,7 +127,8 @@ static void configure(struct tracer *t)
 }
 
 /* Open and load the skeleton; with multi, the uprobe programs are loaded
- * for uprobe_multi links.  Returns 0 or -errno (skel NULL on error).
+ * for uprobe_multi links; with t->sessions, the allocators' for sessions.
+ * Returns 0 or -errno (skel NULL on error).
  */
 static int load_skeleton(struct tracer *t, bool multi)
 {
@@ -134,6 +157,8 @@ static int load_skeleton(struct tracer *t, bool multi)
 		uprobe_multi__prepare(t->skel->progs.anchor_return);
 		uprobe_multi__prepare(t->skel->progs.gc_enter);
 	}
+	if (t->sessions)
+		uprobe_session__prepare(t->skel->progs.alloc_session);
 	err = memleak_bpf__load(t->skel);
 	if (err) {
 		memleak_bpf__destroy(t->skel);
@@ -151,16 +176,34 @@ struct tracer *tracer__open(const struct tracer_config *cfg)
 	if (!t)
 		return NULL;
 	t->cfg = *cfg;
+	sampling__init(&t->sampling, cfg->sample_bytes);
 	/* uprobe_multi (kernel 6.6+) first; one perf-event link per probe
 	 * otherwise.
 	 */
 	t->multi = true;
+	/* --sample-bytes: uprobe sessions (kernel 6.12+) skip the returns of
+	 * unsampled calls; an entry and a return probe each otherwise
+	 * (MEMLEAKBPF_UPROBE_SESSION=0 forces that, for tests and comparisons).
+	 */
+	t->sessions = cfg->sample_bytes && cfg->trace_malloc &&
+		      !(getenv("MEMLEAKBPF_UPROBE_SESSION") &&
+			!strcmp(getenv("MEMLEAKBPF_UPROBE_SESSION"), "0"));
 	err = load_skeleton(t, true);
+	if (err && err != -EPERM && t->sessions) {
+		log_debug("uprobe sessions unavailable (%s): an entry and a return probe per "
+			  "allocator function", strerror(-err));
+		t->sessions = false;
+		err = load_skeleton(t, true);
+	}
 	if (err && err != -EPERM) {
 		log_debug("uprobe_multi unavailable (%s): one link per probe", strerror(-err));
 		t->multi = false;
 		err = load_skeleton(t, false);
 	}
+	if (!err && cfg->sample_bytes)
+		log_info("sampling one allocation per %llu bytes on average%s",
+			 (unsigned long long)cfg->sample_bytes,
+			 t->sessions ? " (uprobe sessions: unsampled calls skip the return probe)" : "");
 	if (err) {
 		if (err == -ENOSYS)
 			log_error("BPF is unavailable on this kernel (the bpf() system call is not implemented)");
@@ -338,13 +381,14 @@ int tracer__attach_tracepoints(struct tracer *t)
 struct probe_set {
 	struct bpf_program *prog;
 	bool retprobe;
+	bool session;
 	size_t n;
 	uint64_t offsets[PLAN_MAX];
 	uint64_t cookies[PLAN_MAX];
 	const char *names[PLAN_MAX];
 };
 
-enum { SET_ALLOC_RET, SET_ANCHOR_RET, SET_ALLOC, SET_FREE, SET_ANCHOR, SET_GC, SET_MAX };
+enum { SET_ALLOC_RET, SET_ANCHOR_RET, SET_ALLOC, SET_FREE, SET_ANCHOR, SET_GC, SET_SESSION, SET_MAX };
 
 static void plan_add(struct probe_set *ps, const char *name, uint64_t offset, uint64_t cookie)
 {
@@ -352,6 +396,20 @@ static void plan_add(struct probe_set *ps, const char *name, uint64_t offset, ui
 	ps->offsets[ps->n] = offset;
 	ps->cookies[ps->n] = cookie;
 	ps->n++;
+}
+
+/* Sessions: the allocators' entry and return probes become one session
+ * per function, where its return probe was planned (an offset where the
+ * return address is at the stack pointer, which hooking the return needs).
+ */
+static void plan_sessions(const struct tracer *t, struct probe_set plan[SET_MAX])
+{
+	plan[SET_SESSION] = plan[SET_ALLOC_RET];
+	plan[SET_SESSION].prog = t->skel->progs.alloc_session;
+	plan[SET_SESSION].retprobe = false;
+	plan[SET_SESSION].session = true;
+	plan[SET_ALLOC_RET].n = 0;
+	plan[SET_ALLOC].n = 0;
 }
 
 static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
@@ -393,6 +451,8 @@ static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
 		plan_add(&plan[SET_ANCHOR_RET], anchor_func_name(fn), f->file_offset, 0);
 		plan_add(&plan[SET_ANCHOR], anchor_func_name(fn), f->file_offset, 0);
 	}
+	if (t->sessions)
+		plan_sessions(t, plan);
 }
 
 static void names_of(const struct probe_set *ps, char *buf, size_t len)
@@ -440,6 +500,12 @@ static int attach_set(struct tracer *t, const struct probe_set *ps, const struct
 
 	if (!ps->n)
 		return 0;
+	if (ps->session) {
+		int fd = uprobe_session__attach(bpf_program__fd(ps->prog), lib->path, ps->offsets,
+						ps->cookies, ps->n, pid);
+
+		return fd < 0 ? refused(ps, lib, -1, fd) : keep_link_fd(t, fd);
+	}
 	if (t->multi) {
 		int fd = uprobe_multi__attach(bpf_program__fd(ps->prog), lib->path, ps->offsets,
 					      ps->cookies, ps->n, pid, ps->retprobe);
@@ -964,6 +1030,15 @@ void tracer__purge_exited(struct tracer *t)
 
 /* ---- the maps, for the collector (struct heap_maps) ---- */
 
+/* --sample-bytes: a site's sums are fixed point (sample_math.h). */
+static void estimates_of(struct ml_stat *st)
+{
+	st->outstanding_bytes = sampling__round(st->outstanding_bytes, ML_Q_BYTES);
+	st->outstanding_count = sampling__round(st->outstanding_count, ML_Q_COUNT);
+	st->total_bytes = sampling__round((int64_t)st->total_bytes, ML_Q_BYTES);
+	st->total_count = sampling__round((int64_t)st->total_count, ML_Q_COUNT);
+}
+
 /* "stats" is per CPU: a site's figures are the sums over CPUs (a block
  * freed on another CPU than it was allocated on leaves one slot negative).
  */
@@ -996,6 +1071,8 @@ static long heap_sites(void *ctx, struct heap_site **out)
 			sites[i].stat.total_bytes += v->total_bytes;
 			sites[i].stat.total_count += v->total_count;
 		}
+		if (t->cfg.sample_bytes)
+			estimates_of(&sites[i].stat);
 	}
 	free(keys);
 	free(vals);

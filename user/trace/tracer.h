@@ -39,6 +39,7 @@ struct tracer_config {
 	uint64_t max_stacks;		/* distinct stacks kept */
 	enum ml_unwind_mode unwind;	/* how stacks are walked */
 	uint64_t unwind_memory;		/* bytes for all CFI tables */
+	uint64_t sample_bytes;		/* --sample-bytes N; 0: every allocation */
 };
 
 struct tracer;

@@ -33,8 +33,13 @@ void uprobe_multi__prepare(struct bpf_program *prog)
 	bpf_program__set_expected_attach_type(prog, ML_BPF_TRACE_UPROBE_MULTI);
 }
 
-int uprobe_multi__attach(int prog_fd, const char *path, const uint64_t *offsets,
-			 const uint64_t *cookies, size_t n, pid_t pid, bool retprobe)
+void uprobe_session__prepare(struct bpf_program *prog)
+{
+	bpf_program__set_expected_attach_type(prog, ML_BPF_TRACE_UPROBE_SESSION);
+}
+
+static int link_create(__u32 attach_type, int prog_fd, const char *path, const uint64_t *offsets,
+		       const uint64_t *cookies, size_t n, pid_t pid, bool retprobe)
 {
 	union {
 		union bpf_attr attr;
@@ -44,7 +49,7 @@ int uprobe_multi__attach(int prog_fd, const char *path, const uint64_t *offsets,
 
 	memset(&u, 0, sizeof(u));
 	u.um.prog_fd = prog_fd;
-	u.um.attach_type = ML_BPF_TRACE_UPROBE_MULTI;
+	u.um.attach_type = attach_type;
 	u.um.path = (__u64)(unsigned long)path;
 	u.um.offsets = (__u64)(unsigned long)offsets;
 	u.um.cookies = (__u64)(unsigned long)cookies;
@@ -53,4 +58,18 @@ int uprobe_multi__attach(int prog_fd, const char *path, const uint64_t *offsets,
 	u.um.pid = pid > 0 ? pid : 0;
 	fd = syscall(SYS_bpf, BPF_LINK_CREATE, &u, sizeof(u));
 	return fd < 0 ? -errno : fd;
+}
+
+int uprobe_multi__attach(int prog_fd, const char *path, const uint64_t *offsets,
+			 const uint64_t *cookies, size_t n, pid_t pid, bool retprobe)
+{
+	return link_create(ML_BPF_TRACE_UPROBE_MULTI, prog_fd, path, offsets, cookies, n, pid,
+			   retprobe);
+}
+
+int uprobe_session__attach(int prog_fd, const char *path, const uint64_t *offsets,
+			   const uint64_t *cookies, size_t n, pid_t pid)
+{
+	return link_create(ML_BPF_TRACE_UPROBE_SESSION, prog_fd, path, offsets, cookies, n, pid,
+			   false);
 }

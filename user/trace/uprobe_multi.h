@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #define ML_BPF_TRACE_UPROBE_MULTI 48	/* enum bpf_attach_type, kernel 6.6 */
+#define ML_BPF_TRACE_UPROBE_SESSION 57	/* kernel 6.12 */
 
 struct bpf_program;
 
@@ -27,5 +28,14 @@ void uprobe_multi__prepare(struct bpf_program *prog);
  */
 int uprobe_multi__attach(int prog_fd, const char *path, const uint64_t *offsets,
 			 const uint64_t *cookies, size_t n, pid_t pid, bool retprobe);
+
+/* Uprobe sessions: one program runs at the entry and, unless the entry
+ * returned 1, at the return of the same call (bpf_session_is_return()
+ * tells which).  The return is hooked where the probe sits: an offset
+ * where the return address is still at the stack pointer.
+ */
+void uprobe_session__prepare(struct bpf_program *prog);
+int uprobe_session__attach(int prog_fd, const char *path, const uint64_t *offsets,
+			   const uint64_t *cookies, size_t n, pid_t pid);
 
 #endif /* UPROBE_MULTI_H */
