@@ -623,8 +623,7 @@ static __always_inline int memo_replays(struct walk_memo *m, __u8 *window, __u64
 	for (i = 0; i < ML_MEMO_READS; i++) {
 		if (i >= n)
 			return 1;
-		*cut = m->off[i];
-		off = *cut & (ML_UNWIND_WINDOW - 1);
+		off = m->off[i] & (ML_UNWIND_WINDOW - 1);	/* map memory: nothing to cut */
 		if (off > ML_UNWIND_WINDOW - 8 || *(__u64 *)(window + off) != m->val[i])
 			return 0;
 	}
