@@ -32,10 +32,11 @@ const volatile __u8 discover_libs = 0;		/* report executable file mappings */
 const volatile __u8 track_mappings = 1;		/* account mmap, munmap, mremap, mprotect, brk */
 const volatile __u64 min_size = 0;
 const volatile __u64 max_size = ~0ULL;
-/* -- CMD: stop a process that maps an executable file the walk has no
- * table for, until user space has built it (ml_ev_file.held)
+/* -- CMD: stop a process that maps an executable file user space has not
+ * looked at yet ("known_files"), until it has: probes on the file if it is
+ * an allocator, its unwind table (ml_ev_file.held)
  */
-const volatile __u8 hold_for_tables = 0;
+const volatile __u8 hold_new_files = 0;
 /* --sample-bytes N: 0, every allocation counted exactly; otherwise one
  * sampled per N bytes on average and weighted (sample_math.h), with the
  * tables user space computed for N.
@@ -72,6 +73,26 @@ struct {
 	__type(key, __u32);			/* tgid */
 	__type(value, __u32);			/* unused */
 } targets SEC(".maps");
+
+/* Executable files user space has looked at (written by it): mapping one
+ * holds no process.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 14);
+	__type(key, struct ml_unwind_file_key);
+	__type(value, __u8);
+} known_files SEC(".maps");
+
+/* Processes stopped by a hold and not continued yet: what user space
+ * continues when it ends, whatever the events it has not read.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 14);
+	__type(key, __u32);			/* tgid */
+	__type(value, __u32);			/* unused */
+} held SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -619,19 +640,27 @@ struct vma_ctx {
 	struct ml_ev_file *file;
 };
 
-/* The file just mapped has no table yet: stop the process before it runs
- * the file's code (its constructors allocate at once), so that none of its
- * stacks is cut short.  The signal takes effect on the way back to user
- * space; user space sends SIGCONT when the table is in.
+/* The file just mapped is new to user space: stop the process before it
+ * runs the file's code (a preloaded or dlopen'ed allocator's constructors
+ * allocate at once, and so does the code that called dlopen), so that
+ * none of its allocations is missed and none of its stacks cut short.
+ * The signal takes effect on the way back to user space; user space sends
+ * SIGCONT once it has attached to the file and built its table.  The
+ * process is in "held" first: nobody is stopped that could be forgotten.
  */
-static __always_inline void hold_until_table(struct ml_ev_file *file)
+static __always_inline void hold_until_known(struct ml_ev_file *file)
 {
 	struct ml_unwind_file_key key = { .dev = file->dev, .inode = file->inode };
+	__u32 pid = bpf_get_current_pid_tgid() >> 32, one = 1;
 
-	if (!hold_for_tables || !file->inode || bpf_map_lookup_elem(&unwind_files, &key))
+	if (!hold_new_files || !file->inode || bpf_map_lookup_elem(&known_files, &key))
+		return;
+	if (bpf_map_update_elem(&held, &pid, &one, BPF_ANY))
 		return;
 	if (!bpf_send_signal(19 /* SIGSTOP */))
 		file->held = 1;
+	else
+		bpf_map_delete_elem(&held, &pid);
 }
 
 static long describe_vma(struct task_struct *task, struct vm_area_struct *vma, void *data)
@@ -691,7 +720,7 @@ static __always_inline int syscall_end(long ret)
 		e->stack_id = 0;
 		e->category = 0;
 		bpf_find_vma(task, ret, describe_vma, &vc, 0);
-		hold_until_table(&e->file);
+		hold_until_known(&e->file);
 		break;
 	}
 	case ML_EV_BRK:
@@ -827,7 +856,7 @@ static __always_inline void emit_mapping(__u32 type, struct task_struct *task, _
 		return;
 	vc.file = &e->file;
 	bpf_find_vma(task, addr, describe_vma, &vc, 0);
-	hold_until_table(&e->file);
+	hold_until_known(&e->file);
 	if (path)
 		bpf_probe_read_kernel_str(e->file.path, sizeof(e->file.path), path);
 	bpf_ringbuf_submit(e, 0);

@@ -187,7 +187,7 @@ struct ml_unwind_proc {		/* "unwind_procs" value, keyed by tgid */
  * that has just started, a library just loaded), through the kernel's own
  * record of the mapping (bpf_find_vma).
  */
-struct ml_unwind_file_key {	/* "unwind_files" key */
+struct ml_unwind_file_key {	/* "unwind_files" and "known_files" key */
 	__u32 dev;		/* the file's device, kernel encoding (major << 20 | minor) */
 	__u32 pad;
 	__u64 inode;
@@ -314,8 +314,9 @@ struct ml_ev_file {		/* EXEC, MAP_EXEC: a mapping of an executable file */
 	__u64 offset;		/* its offset in the file */
 	__u64 inode;		/* 0: no file (or not found) */
 	__u32 dev;		/* the file's device, kernel encoding (major << 20 | minor) */
-	/* 1: the process was stopped (SIGSTOP) because the walk has no table
-	 * for this file yet: user space continues it (SIGCONT) once it has
+	/* 1: the process was stopped (SIGSTOP) because user space has not
+	 * looked at this file yet ("known_files"): it continues the process
+	 * (SIGCONT) once it has attached to the file and built its table
 	 */
 	__u32 held;
 	char path[256];		/* "" when unknown */

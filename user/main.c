@@ -135,6 +135,7 @@ static int attach_targets(struct session *s)
 			err = tracer__add_target(t, s->opts.pids[i]);
 			if (err)
 				return err;
+			tracer__attach_installed(t, s->opts.pids[i]);
 			err = tracer__attach_process(t, s->opts.pids[i]);
 			if (err < 0)
 				return err;
@@ -151,6 +152,8 @@ static int attach_targets(struct session *s)
 		return err < 0 ? err : 0;
 	case MODE_SYSTEM:
 	default:
+		/* a process started later is counted from its first call */
+		tracer__attach_installed(t, -1);
 		return tracer__attach_all_processes(t);
 	}
 }
@@ -394,9 +397,15 @@ static int run_loop(struct session *s)
 
 static void teardown(struct session *s)
 {
+	/* No probe, and no process of CMD stopped by one, from here on. */
+	if (s->tracer)
+		tracer__detach(s->tracer);
 	if (s->child_running) {
-		/* The run ended first (--duration, Ctrl-C): CMD gets SIGTERM. */
+		/* The run ended first (--duration, Ctrl-C): CMD gets SIGTERM,
+		 * and SIGCONT in case a hold stopped it as the probes closed.
+		 */
 		kill(s->child.pid, SIGTERM);
+		kill(s->child.pid, SIGCONT);
 		waitpid(s->child.pid, &s->child_status, 0);
 		s->child_running = false;
 	}

@@ -849,15 +849,11 @@ static int search_list(const char *list, const char *seps, const char *origin, c
 	return -ENOENT;
 }
 
-static const char *const default_dirs =
-	"/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib64:/usr/lib:/lib:/usr/local/lib";
-
 /* Resolve a DT_NEEDED (or LD_PRELOAD) name the way ld.so does: a name
  * with a slash is a path; else DT_RPATH (only when there is no
  * DT_RUNPATH; the executable's RPATH applies to its dependencies too),
  * LD_LIBRARY_PATH (its $ORIGIN is the executable's directory), DT_RUNPATH,
- * then the standard directories.  The ld.so.cache is not read: Debian's
- * standard directories cover it.
+ * then the standard directories (SEARCHPATH_LD_DEFAULT).
  */
 static int find_lib(const char *name, const struct dyn_info *obj, const struct dyn_info *exe,
 		    int machine, char *out, size_t size)
@@ -879,7 +875,7 @@ static int find_lib(const char *name, const struct dyn_info *obj, const struct d
 	    !search_list(obj->runpath, SEARCHPATH_RPATH_SEPS, obj->origin, name, machine, out,
 			 size))
 		return 0;
-	return search_list(default_dirs, ":", NULL, name, machine, out, size);
+	return search_list(SEARCHPATH_LD_DEFAULT, ":", NULL, name, machine, out, size);
 }
 
 /* A command name without a slash, through PATH as execvp would. */

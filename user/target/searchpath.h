@@ -29,6 +29,14 @@
  */
 #define SEARCHPATH_EXEC_DEFAULT "/bin:/usr/bin"
 
+/* The standard directories, where ld.so looks last (Debian's ld.so.conf
+ * for x86-64 and the built-in ones).  The ld.so.cache is not read: these
+ * cover it.
+ */
+#define SEARCHPATH_LD_DEFAULT \
+	"/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib64:/usr/lib:/lib:/usr/local/lib:" \
+	"/usr/local/lib/x86_64-linux-gnu"
+
 /* ld.so's separators: LD_LIBRARY_PATH takes ';' too, DT_RPATH and
  * DT_RUNPATH do not.
  */

@@ -17,7 +17,9 @@
 #include <bpf/bpf.h>
 #include "memleak.skel.h"
 #include "target/allocators.h"
+#include "target/installed.h"
 #include "trace/bpfmaps.h"
+#include "trace/holds.h"
 #include "trace/tracer.h"
 #include "trace/uprobe_multi.h"
 #include "util/array.h"
@@ -51,8 +53,9 @@ struct tracer {
 	struct attached_lib *attached;	/* (file, pid) pairs with probes */
 	size_t nattached, attached_cap;
 	int nlive_targets;		/* -p / -- CMD: targets still alive */
-	pid_t *held;			/* stopped by BPF until their tables are in */
-	size_t nheld, held_cap;
+	bool hold;			/* -- CMD: BPF holds a process mapping a new file */
+	struct holds *holds;		/* those it stopped (NULL without hold) */
+	bool known_full;		/* "known_files" is full (said once) */
 };
 
 static int handle_event(void *ctx, void *data, size_t size);
@@ -65,7 +68,6 @@ static void unwind_blocks(const struct tracer_config *o, size_t *rows, size_t *i
 	unwind_budget_split(o->unwind == ML_UNWIND_FP ? 0 : o->unwind_memory, rows, index);
 }
 static void init_heap_maps(struct tracer *t);
-static void continue_held(struct tracer *t);
 
 /* --sample-bytes: the tables for N, and one of the two ways of probing
  * allocators: a session (entry and return in one program), or an entry
@@ -108,10 +110,7 @@ static void configure(struct tracer *t)
 	bpf_map__set_max_entries(skel->maps.stacks, o->max_stacks);
 	bpf_map__set_max_entries(skel->maps.stats, o->max_stacks * 2);
 	skel->rodata->unwind_mode = o->unwind;
-	/* Only the command's processes are ours to stop: another process's
-	 * parent (a shell) would see it stopped.
-	 */
-	skel->rodata->hold_for_tables = o->mode == MODE_COMMAND && o->unwind != ML_UNWIND_FP;
+	skel->rodata->hold_new_files = t->hold;
 	unwind_blocks(o, &rows, &index);
 	bpf_map__set_max_entries(skel->maps.unwind_rows, rows);
 	bpf_map__set_max_entries(skel->maps.unwind_index, index);
@@ -177,6 +176,19 @@ struct tracer *tracer__open(const struct tracer_config *cfg)
 		return NULL;
 	t->cfg = *cfg;
 	sampling__init(&t->sampling, cfg->sample_bytes);
+	/* Only the command's processes are ours to stop: another process's
+	 * parent (a shell) would see it stopped.  A new file matters to the
+	 * allocator probes, or to the walk by tables.
+	 */
+	t->hold = cfg->mode == MODE_COMMAND && (cfg->trace_malloc || cfg->unwind != ML_UNWIND_FP);
+	if (t->hold) {
+		t->holds = holds__new();	/* before any BPF object: the guard has none */
+		if (!t->holds) {
+			err = -errno;
+			log_error("cannot set up the release of held processes: %s", strerror(-err));
+			goto fail;
+		}
+	}
 	/* uprobe_multi (kernel 6.6+) first; one perf-event link per probe
 	 * otherwise.
 	 */
@@ -213,6 +225,13 @@ struct tracer *tracer__open(const struct tracer_config *cfg)
 		else
 			log_error("cannot load the BPF programs: %s", strerror(-err));
 		goto fail;
+	}
+	if (t->holds) {
+		err = holds__arm(t->holds, bpf_map__fd(t->skel->maps.held));
+		if (err) {
+			log_error("cannot arm the release of held processes: %s", strerror(-err));
+			goto fail;
+		}
 	}
 	t->allocators = allocators__new();
 	t->regions = regions__new();
@@ -287,6 +306,8 @@ static void destroy_links(struct tracer *t)
 	bool started[CLOSERS] = { false };
 	size_t i;
 
+	if (!t->nlinks && !t->nlink_fds)
+		return;
 	for (i = 0; i < CLOSERS; i++) {
 		c[i] = (struct closer){ t, i, CLOSERS };
 		started[i] = pthread_create(&th[i], NULL, close_links, &c[i]) == 0;
@@ -299,14 +320,20 @@ static void destroy_links(struct tracer *t)
 	t->nlinks = t->nlink_fds = 0;
 }
 
+void tracer__detach(struct tracer *t)
+{
+	destroy_links(t);
+	if (t->holds)
+		holds__release_all(t->holds);
+}
+
 void tracer__destroy(struct tracer *t)
 {
 	if (!t)
 		return;
 	/* Links first: no probe outlives us, whatever happened before. */
-	destroy_links(t);
-	continue_held(t);
-	free(t->held);
+	tracer__detach(t);
+	holds__free(t->holds);
 	free(t->links);
 	free(t->link_fds);
 	free(t->attached);
@@ -377,6 +404,7 @@ int tracer__attach_tracepoints(struct tracer *t)
  * looking "inside the allocator").
  */
 #define PLAN_MAX (ML_FN_MAX + ANCHOR_MAX)
+#define INSTALLED_MAX 64	/* allocator libraries attached to in advance */
 
 struct probe_set {
 	struct bpf_program *prog;
@@ -464,8 +492,12 @@ static void names_of(const struct probe_set *ps, char *buf, size_t len)
 		o += snprintf(buf + o, len - o, "%s%s", i ? ", " : "", ps->names[i]);
 }
 
-static int refused(const struct probe_set *ps, const struct allocator_lib *lib, size_t i, int err)
+/* required: an error; else a warning (a file attached to in advance). */
+static int refused(const struct probe_set *ps, const struct allocator_lib *lib, size_t i, int err,
+		   bool required)
 {
+	void (*say)(const char *fmt, ...) = required ? log_error : log_warn;
+	const char *then = required ? "" : "; it is attached to when a process maps it";
 	char names[512];
 
 	if (i == (size_t)-1)
@@ -473,11 +505,11 @@ static int refused(const struct probe_set *ps, const struct allocator_lib *lib, 
 	else
 		snprintf(names, sizeof(names), "%s", ps->names[i]);
 	if (err == -EINVAL || err == -EEXIST || err == -EBUSY)
-		log_error("the kernel refused uprobes on %s in %s (%s): another tool may already "
-			  "hold a uprobe at one of these addresses (see dmesg)",
-			  names, lib->display_path, strerror(-err));
+		say("the kernel refused uprobes on %s in %s (%s): another tool may already "
+		    "hold a uprobe at one of these addresses (see dmesg)%s",
+		    names, lib->display_path, strerror(-err), then);
 	else
-		log_error("cannot attach to %s in %s: %s", names, lib->display_path, strerror(-err));
+		say("cannot attach to %s in %s: %s%s", names, lib->display_path, strerror(-err), then);
 	return err;
 }
 
@@ -492,7 +524,7 @@ static int keep_link_fd(struct tracer *t, int fd)
 }
 
 static int attach_set(struct tracer *t, const struct probe_set *ps, const struct allocator_lib *lib,
-		      pid_t pid)
+		      pid_t pid, bool required)
 {
 	struct bpf_link *link;
 	size_t i;
@@ -504,20 +536,20 @@ static int attach_set(struct tracer *t, const struct probe_set *ps, const struct
 		int fd = uprobe_session__attach(bpf_program__fd(ps->prog), lib->path, ps->offsets,
 						ps->cookies, ps->n, pid);
 
-		return fd < 0 ? refused(ps, lib, -1, fd) : keep_link_fd(t, fd);
+		return fd < 0 ? refused(ps, lib, -1, fd, required) : keep_link_fd(t, fd);
 	}
 	if (t->multi) {
 		int fd = uprobe_multi__attach(bpf_program__fd(ps->prog), lib->path, ps->offsets,
 					      ps->cookies, ps->n, pid, ps->retprobe);
 
-		return fd < 0 ? refused(ps, lib, -1, fd) : keep_link_fd(t, fd);
+		return fd < 0 ? refused(ps, lib, -1, fd, required) : keep_link_fd(t, fd);
 	}
 	for (i = 0; i < ps->n; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ps->retprobe, .bpf_cookie = ps->cookies[i]);
 
 		link = bpf_program__attach_uprobe_opts(ps->prog, pid, lib->path, ps->offsets[i], &uo);
 		if (!link)
-			return refused(ps, lib, i, -errno);
+			return refused(ps, lib, i, -errno, required);
 		err = keep_link(t, link);
 		if (err)
 			return err;
@@ -525,11 +557,23 @@ static int attach_set(struct tracer *t, const struct probe_set *ps, const struct
 	return 0;
 }
 
-static int attach_lib(struct tracer *t, const struct allocator_lib *lib, pid_t pid)
+/* Close the links made since there were nlinks and nfds of them. */
+static void drop_links_since(struct tracer *t, size_t nlinks, size_t nfds)
 {
+	while (t->nlinks > nlinks)
+		bpf_link__destroy(t->links[--t->nlinks]);
+	while (t->nlink_fds > nfds)
+		close(t->link_fds[--t->nlink_fds]);
+}
+
+/* All of a file's probes or none: a file half attached would be attached
+ * again (and count twice) at the next try.
+ */
+static int attach_lib_as(struct tracer *t, const struct allocator_lib *lib, pid_t pid, bool required)
+{
+	size_t i, nlinks = t->nlinks, nfds = t->nlink_fds;
 	struct probe_set plan[SET_MAX];
 	int set, err = 0;
-	size_t i;
 
 	for (i = 0; i < t->nattached; i++) {
 		struct attached_lib *a = &t->attached[i];
@@ -539,14 +583,21 @@ static int attach_lib(struct tracer *t, const struct allocator_lib *lib, pid_t p
 	}
 	plan_lib(t, lib, plan);
 	for (set = 0; set < SET_MAX && !err; set++)
-		err = attach_set(t, &plan[set], lib, pid);
-	if (err)
+		err = attach_set(t, &plan[set], lib, pid, required);
+	if (!err && ARRAY_GROW(t->attached, t->attached_cap, t->nattached + 1))
+		err = -ENOMEM;
+	if (err) {
+		drop_links_since(t, nlinks, nfds);
 		return err;
-	if (ARRAY_GROW(t->attached, t->attached_cap, t->nattached + 1))
-		return -ENOMEM;
+	}
 	t->attached[t->nattached++] = (struct attached_lib){ lib->dev, lib->inode, pid };
 	log_info("attached to %s%s", lib->display_path, pid == -1 ? " (all processes)" : "");
 	return 0;
+}
+
+static int attach_lib(struct tracer *t, const struct allocator_lib *lib, pid_t pid)
+{
+	return attach_lib_as(t, lib, pid, true);
 }
 
 /* The walk learns p's executable mappings as its map says now. */
@@ -560,6 +611,41 @@ static void sync_unwind(struct tracer *t, const struct proc *p)
 	if (err)
 		log_warn("cannot give the unwind tables of pid %d (%s) to BPF: %s; its stacks are "
 			 "walked by frame pointers", p->pid, p->comm, strerror(-err));
+}
+
+/* The kernel's encoding of a device number (what BPF reads of a file). */
+static __u32 kernel_dev(unsigned int major, unsigned int minor)
+{
+	return major << 20 | minor;
+}
+
+/* BPF holds the command's processes for the file no more. */
+static void mark_known(struct tracer *t, __u32 kdev, __u64 inode)
+{
+	struct ml_unwind_file_key key = { .dev = kdev, .inode = inode };
+	__u8 one = 1;
+
+	if (!bpf_map__update_elem(t->skel->maps.known_files, &key, sizeof(key), &one, sizeof(one),
+				  BPF_ANY) || t->known_full)
+		return;
+	t->known_full = true;
+	log_warn("cannot note a file as looked at (%s): the command's processes are stopped a "
+		 "moment at every mapping of a file new since", strerror(errno));
+}
+
+/* Every executable file p maps has been looked at: probes on it if it is
+ * an allocator, its table.
+ */
+static void mark_known_maps(struct tracer *t, const struct proc *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->maps.n; i++) {
+		const struct map_entry *e = &p->maps.v[i];
+
+		if (e->perms[2] == 'x' && map_entry__is_file(e))
+			mark_known(t, kernel_dev(e->dev_major, e->dev_minor), e->inode);
+	}
 }
 
 /* Per-pid probes for -p (the kernel filters them); one system-wide probe
@@ -586,6 +672,8 @@ int tracer__attach_process(struct tracer *t, pid_t pid)
 		if (err)
 			return err;
 	}
+	if (t->hold && n >= 0)
+		mark_known_maps(t, p);
 	for (i = 0; i < n && !libs[i]->is_allocator; i++)
 		;	/* libstdc++ has anchors, not an allocator */
 	if (i < n && p->allocator != libs[i]->display_path) {
@@ -599,24 +687,35 @@ int tracer__attach_process(struct tracer *t, pid_t pid)
 	return n;
 }
 
-/* The tables of what the command maps first, before it runs: its first
- * allocations are walked by them (bpf_find_vma finds its mappings before
- * its own are given to BPF).
+/* What the command maps first, looked at before it runs: the tables (its
+ * first allocations are walked by them: bpf_find_vma finds its mappings
+ * before its own are given to BPF), probes on the allocators, and BPF told
+ * not to hold it for these files.
  */
-static void prepare_command_tables(struct tracer *t, const char *exe_path)
+static int prepare_command_files(struct tracer *t, const char *exe_path)
 {
+	const struct allocator_lib *lib;
 	char (*files)[PATH_MAX];
-	int i, n;
+	struct stat st;
+	int i, n, err = 0;
 
-	if (!t->unwinder)
-		return;
 	files = calloc(32, sizeof(*files));
 	if (!files)
-		return;
+		return -ENOMEM;
 	n = allocators__command_files(exe_path, files, 32);
-	for (i = 0; i < n; i++)
-		unwinder__prepare(t->unwinder, files[i]);
+	for (i = 0; i < n && !err; i++) {
+		if (stat(files[i], &st))
+			continue;
+		if (t->unwinder)
+			unwinder__prepare(t->unwinder, files[i]);
+		lib = allocators__inspect(t->allocators, files[i], NULL);
+		if (lib)
+			err = attach_lib(t, lib, -1);
+		if (!err && t->hold)
+			mark_known(t, kernel_dev(major(st.st_dev), minor(st.st_dev)), st.st_ino);
+	}
 	free(files);
+	return err;
 }
 
 int tracer__attach_command(struct tracer *t, const char *exe_path)
@@ -624,7 +723,6 @@ int tracer__attach_command(struct tracer *t, const char *exe_path)
 	const struct allocator_lib *libs[16];
 	int i, n, err;
 
-	prepare_command_tables(t, exe_path);
 	n = allocators__for_command(t->allocators, exe_path, libs, 16);
 	if (n <= 0) {
 		log_error("no allocator (malloc and free) found for %s", exe_path);
@@ -635,7 +733,30 @@ int tracer__attach_command(struct tracer *t, const char *exe_path)
 		if (err)
 			return err;
 	}
-	return n;
+	err = prepare_command_files(t, exe_path);
+	return err ? err : n;
+}
+
+int tracer__attach_installed(struct tracer *t, pid_t pid)
+{
+	uint64_t t0 = clock_monotonic_ns();
+	const struct allocator_lib *lib;
+	char (*files)[PATH_MAX];
+	int i, n, attached = 0;
+
+	files = calloc(INSTALLED_MAX, sizeof(*files));
+	if (!files)
+		return -ENOMEM;
+	n = installed__allocator_files(NULL, files, INSTALLED_MAX);
+	for (i = 0; i < n; i++) {
+		lib = allocators__inspect(t->allocators, files[i], NULL);
+		if (lib && lib->is_allocator && !attach_lib_as(t, lib, attach_pid_for(t, pid), false))
+			attached++;
+	}
+	free(files);
+	log_info("attached to %d installed allocator libraries in advance (%.1f ms)", attached,
+		 (clock_monotonic_ns() - t0) / 1e6);
+	return attached;
 }
 
 int tracer__attach_all_processes(struct tracer *t)
@@ -742,27 +863,17 @@ static void note_mapping(struct tracer *t, struct proc *p, const struct ml_ev_fi
 	proc__add_mapping(p, &m);
 }
 
-/* BPF stopped pid until the table of a file it mapped is in: continued
+/* BPF stopped pid until we have looked at a file it mapped: continued
  * after the events are applied (tracer__process_events).
  */
 static void note_held(struct tracer *t, const struct ml_event *e)
 {
 	if (!e->file.held)
 		return;
-	if (ARRAY_GROW(t->held, t->held_cap, t->nheld + 1)) {
-		kill(e->pid, SIGCONT);	/* never leave it stopped */
-		return;
-	}
-	t->held[t->nheld++] = e->pid;
-}
-
-static void continue_held(struct tracer *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->nheld; i++)
-		kill(t->held[i], SIGCONT);
-	t->nheld = 0;
+	if (t->holds)
+		holds__note(t->holds, e->pid);
+	else
+		kill(e->pid, SIGCONT);	/* cannot happen: BPF holds only with t->holds */
 }
 
 /* pid has gone: its entry in "unwind_procs" goes, and with it its hold on
@@ -814,6 +925,8 @@ static void on_exit_event(struct tracer *t, const struct ml_event *e)
 					 t->cfg.mode == MODE_SYSTEM);
 
 	release_unwind(t, e->pid);
+	if (t->holds)
+		holds__forget(t->holds, e->pid);
 	if (!p || t->cfg.mode == MODE_SYSTEM)
 		return;
 	t->nlive_targets--;
@@ -934,7 +1047,8 @@ int tracer__process_events(struct tracer *t)
 	int n = ring_buffer__consume(t->rb);
 
 	attach_new_allocators(t);	/* the tables of what was mapped too */
-	continue_held(t);
+	if (t->holds)
+		holds__release(t->holds);
 	return n;
 }
 

@@ -49,6 +49,10 @@ struct tracer;
  */
 struct tracer *tracer__open(const struct tracer_config *cfg);
 void tracer__destroy(struct tracer *t);	/* accepts NULL */
+/* Close every probe and continue every process BPF stopped (-- CMD): done
+ * first when the run ends, before the command is told to end.
+ */
+void tracer__detach(struct tracer *t);
 
 /* A process to trace (-p, or the command's pid before it runs). */
 int tracer__add_target(struct tracer *t, pid_t pid);
@@ -62,6 +66,12 @@ int tracer__attach_process(struct tracer *t, pid_t pid);
 int tracer__attach_command(struct tracer *t, const char *exe_path);
 /* MODE_SYSTEM: every process running now. */
 int tracer__attach_all_processes(struct tracer *t);
+/* The allocator libraries installed in the standard directories (the C
+ * library, jemalloc, tcmalloc, mimalloc), before any process maps them:
+ * for pid (MODE_PIDS), or all processes (-1).  A file the kernel refuses
+ * is a warning.  Returns how many were attached to.
+ */
+int tracer__attach_installed(struct tracer *t, pid_t pid);
 
 /* Apply the events queued, without waiting, then the work they call for
  * (probes on allocators newly mapped).  Returns the number of events
