@@ -45,11 +45,19 @@ static bool cannot_open(int err)
 	return err == -ENOENT || err == -ESRCH || err == -EACCES || err == -EPERM || err == -ENOTDIR;
 }
 
-static void child(int fd, const char *path, const char *fallback)
+static void child(int fd, const char *path, const char *fallback, pid_t parent)
 {
 	struct rlimit lim = { CFI_CHILD_MEMORY, CFI_CHILD_MEMORY };
 	struct cfi_reply r = { 0 };
 
+	/* Nothing of memleakbpf's outlives it here: not its BPF links (fds
+	 * inherited), not the child itself.
+	 */
+	close_range(3, fd - 1, 0);
+	close_range(fd + 1, ~0U, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
 	setrlimit(RLIMIT_AS, &lim);
 	prctl(PR_SET_NAME, CFI_CHILD_COMM);	/* what ps and the tracer see */
 	r.err = cfi_table__build(path, &r.table);
@@ -91,7 +99,7 @@ int cfi_child__build(const char *path, const char *fallback, struct cfi_table *o
 	uint64_t deadline = clock_monotonic_ns() + CFI_CHILD_SECONDS * 1000000000ULL;
 	struct cfi_reply r;
 	int fds[2], err, status;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	memset(out, 0, sizeof(*out));
 	if (pipe2(fds, O_CLOEXEC))
@@ -105,7 +113,7 @@ int cfi_child__build(const char *path, const char *fallback, struct cfi_table *o
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		child(fds[1], path, fallback);
+		child(fds[1], path, fallback, self);
 	}
 	close(fds[1]);
 	err = read_all(fds[0], &r, sizeof(r), deadline);
