@@ -8,7 +8,9 @@
 # (another build, e.g. of an older commit) when it is set.  For each
 # --unwind mode of BENCH_UNWIND ("auto fp") and each binary, median ms of:
 #   -- /bin/true       wall time of `memleakbpf -q -- /bin/true`
-#   -- sh -c           wall time of `memleakbpf -q -- sh -c 'env true'`
+#   -- sh -c           wall time of `memleakbpf -v -- sh -c 'env true'`
+#   hold               the average hold of that run, as memleakbpf says
+#                      (-v; two: env and true are new files)
 #   env true, new      inside `memleakbpf -- bash -c ...`: `env true` the
 #                      first time (env and true are new files: two holds)
 #   env true, again    the same right after (nothing new: no hold)
@@ -40,12 +42,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Wall ms of: memleakbpf -q --unwind MODE -- CMD...
+# Wall ms of: memleakbpf -v --unwind MODE -- CMD... (stderr in $TMP/wall.err)
 wall() {
 	local bin=$1 mode=$2 t0 t1
 	shift 2
 	t0=$EPOCHREALTIME
-	"$bin" -q --unwind "$mode" -- "$@" >/dev/null
+	"$bin" -v --unwind "$mode" -- "$@" >/dev/null 2>"$TMP/wall.err"
 	t1=$EPOCHREALTIME
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }'
 }
@@ -77,7 +79,7 @@ ready() {
 }
 
 median() {
-	[ -e "$1" ] || { echo -; return; }
+	[ -s "$1" ] || { echo -; return; }
 	sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
@@ -90,6 +92,8 @@ for mode in $UNWIND; do
 			bin=${BINS[$b]}
 			wall "$bin" "$mode" /bin/true >>"$TMP/true.$mode.$b"; echo >>"$TMP/true.$mode.$b"
 			wall "$bin" "$mode" sh -c 'env true' >>"$TMP/sh.$mode.$b"; echo >>"$TMP/sh.$mode.$b"
+			sed -n 's/.*held [0-9]* times.*: \([0-9.]*\) ms on average.*/\1/p' "$TMP/wall.err" \
+				>>"$TMP/hold.$mode.$b"
 			read -r new again < <(inner "$bin" "$mode")
 			echo "$new" >>"$TMP/new.$mode.$b"
 			echo "$again" >>"$TMP/again.$mode.$b"
@@ -101,12 +105,12 @@ for mode in $UNWIND; do
 done
 
 printf "median ms of %d rounds\n" "$ROUNDS"
-printf "| %-6s | %-28s | %12s | %12s | %15s | %17s | %10s | %10s |\n" \
-	unwind binary "-- /bin/true" "-- sh -c" "env true, new" "env true, again" "ready, all" "ready, -p"
+printf "| %-6s | %-28s | %12s | %12s | %6s | %15s | %17s | %10s | %10s |\n" \
+	unwind binary "-- /bin/true" "-- sh -c" hold "env true, new" "env true, again" "ready, all" "ready, -p"
 for mode in $UNWIND; do
 	for b in "${!BINS[@]}"; do
-		printf "| %-6s | %-28s | %12s | %12s | %15s | %17s | %10s | %10s |\n" "$mode" "${BINS[$b]}" \
-			"$(median "$TMP/true.$mode.$b")" "$(median "$TMP/sh.$mode.$b")" \
+		printf "| %-6s | %-28s | %12s | %12s | %6s | %15s | %17s | %10s | %10s |\n" "$mode" "${BINS[$b]}" \
+			"$(median "$TMP/true.$mode.$b")" "$(median "$TMP/sh.$mode.$b")" "$(median "$TMP/hold.$mode.$b")" \
 			"$(median "$TMP/new.$mode.$b")" "$(median "$TMP/again.$mode.$b")" \
 			"$(median "$TMP/all.$mode.$b")" "$(median "$TMP/pid.$mode.$b")"
 	done

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include "trace/holds.h"
 #include "util/array.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #ifndef SYS_pidfd_open
@@ -27,8 +28,14 @@ struct holds {
 	int held_fd;		/* the "held" map (the skeleton's); -1 until armed */
 	int guard_sock;		/* to the guard: the map, then 'q' at a clean end */
 	pid_t guard;
-	pid_t *pids;		/* noted, not released yet */
+	struct hold *v;		/* noted, not released yet */
 	size_t n, cap;
+	uint64_t count, total_ns, max_ns;	/* holds released, how long */
+};
+
+struct hold {
+	pid_t pid;
+	uint64_t since_ns;	/* CLOCK_MONOTONIC */
 };
 
 /* Continue every process in the map and empty it. */
@@ -178,25 +185,31 @@ int holds__arm(struct holds *h, int held_fd)
 	return err;
 }
 
-void holds__note(struct holds *h, pid_t pid)
+void holds__note(struct holds *h, pid_t pid, uint64_t since_ns)
 {
-	if (ARRAY_GROW(h->pids, h->cap, h->n + 1)) {
+	if (ARRAY_GROW(h->v, h->cap, h->n + 1)) {
 		kill(pid, SIGCONT);	/* never leave it stopped */
 		return;
 	}
-	h->pids[h->n++] = pid;
+	h->v[h->n++] = (struct hold){ pid, since_ns };
 }
 
 void holds__release(struct holds *h)
 {
+	uint64_t now = clock_monotonic_ns(), d;
 	__u32 key;
 	size_t i;
 
 	for (i = 0; i < h->n; i++) {
-		key = h->pids[i];
+		key = h->v[i].pid;
 		if (h->held_fd >= 0)
 			bpf_map_delete_elem(h->held_fd, &key);
-		kill(h->pids[i], SIGCONT);
+		kill(key, SIGCONT);
+		d = now > h->v[i].since_ns ? now - h->v[i].since_ns : 0;
+		h->count++;
+		h->total_ns += d;
+		if (d > h->max_ns)
+			h->max_ns = d;
 	}
 	h->n = 0;
 }
@@ -221,6 +234,10 @@ void holds__free(struct holds *h)
 	if (!h)
 		return;
 	holds__release_all(h);
+	if (h->count)
+		log_info("processes held %llu times while a new file was looked at: %.2f ms on "
+			 "average, %.2f ms at most", (unsigned long long)h->count,
+			 h->total_ns / 1e6 / h->count, h->max_ns / 1e6);
 	if (h->guard_sock >= 0) {
 		/* a clean end: the guard has nothing left to do */
 		if (send(h->guard_sock, "q", 1, MSG_NOSIGNAL) != 1)
@@ -229,6 +246,6 @@ void holds__free(struct holds *h)
 		while (waitpid(h->guard, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
-	free(h->pids);
+	free(h->v);
 	free(h);
 }

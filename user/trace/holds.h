@@ -11,6 +11,7 @@
 #ifndef HOLDS_H
 #define HOLDS_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 struct holds;
@@ -21,15 +22,17 @@ struct holds;
 struct holds *holds__new(void);
 /* The "held" map, once loaded: given to the guard.  0 or -errno. */
 int holds__arm(struct holds *h, int held_fd);
-/* pid was stopped (an event said so). */
-void holds__note(struct holds *h, pid_t pid);
+/* pid was stopped at since_ns (CLOCK_MONOTONIC; an event said so). */
+void holds__note(struct holds *h, pid_t pid, uint64_t since_ns);
 /* Continue the processes noted. */
 void holds__release(struct holds *h);
 /* Continue every process in the map, noted or not. */
 void holds__release_all(struct holds *h);
 /* pid has exited: its entry goes, if it had one. */
 void holds__forget(struct holds *h, pid_t pid);
-/* release_all, then end the guard (a clean end).  Accepts NULL. */
+/* release_all, say (-v) how many holds there were and how long they
+ * lasted, then end the guard (a clean end).  Accepts NULL.
+ */
 void holds__free(struct holds *h);
 
 #endif /* HOLDS_H */

@@ -871,7 +871,7 @@ static void note_held(struct tracer *t, const struct ml_event *e)
 	if (!e->file.held)
 		return;
 	if (t->holds)
-		holds__note(t->holds, e->pid);
+		holds__note(t->holds, e->pid, e->ts_ns);
 	else
 		kill(e->pid, SIGCONT);	/* cannot happen: BPF holds only with t->holds */
 }
