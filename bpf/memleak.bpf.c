@@ -33,8 +33,9 @@ const volatile __u8 track_mappings = 1;		/* account mmap, munmap, mremap, mprote
 const volatile __u64 min_size = 0;
 const volatile __u64 max_size = ~0ULL;
 /* -- CMD: stop a process that maps an executable file user space has not
- * looked at yet ("known_files"), until it has: probes on the file if it is
- * an allocator, its unwind table (ml_ev_file.held)
+ * looked at yet ("known_files"), or whose table is not in (never built, or
+ * released since), until it has: probes on the file if it is an allocator,
+ * its unwind table (ml_ev_file.held)
  */
 const volatile __u8 hold_new_files = 0;
 /* --sample-bytes N: 0, every allocation counted exactly; otherwise one
@@ -653,7 +654,10 @@ static __always_inline void hold_until_known(struct ml_ev_file *file)
 	struct ml_unwind_file_key key = { .dev = file->dev, .inode = file->inode };
 	__u32 pid = bpf_get_current_pid_tgid() >> 32, one = 1;
 
-	if (!hold_new_files || !file->inode || bpf_map_lookup_elem(&known_files, &key))
+	if (!hold_new_files || !file->inode)
+		return;
+	if (bpf_map_lookup_elem(&known_files, &key) &&
+	    (unwind_mode == ML_UNWIND_FP || bpf_map_lookup_elem(&unwind_files, &key)))
 		return;
 	if (bpf_map_update_elem(&held, &pid, &one, BPF_ANY))
 		return;
