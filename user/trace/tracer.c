@@ -687,27 +687,48 @@ int tracer__attach_process(struct tracer *t, pid_t pid)
 	return n;
 }
 
-/* What the command maps first, looked at before it runs: the tables (its
- * first allocations are walked by them: bpf_find_vma finds its mappings
- * before its own are given to BPF), probes on the allocators, and BPF told
- * not to hold it for these files.
+/* The files the command maps first (at most 32), as ld.so will find them:
+ * looked at before it runs.  NULL without memory.
  */
-static int prepare_command_files(struct tracer *t, const char *exe_path)
+static char (*command_files(const char *exe_path, int *n))[PATH_MAX]
 {
-	const struct allocator_lib *lib;
+	char (*files)[PATH_MAX] = calloc(32, sizeof(*files));
+
+	*n = files ? allocators__command_files(exe_path, files, 32) : 0;
+	return files;
+}
+
+int tracer__attach_command(struct tracer *t, const char *exe_path)
+{
+	const struct allocator_lib *libs[16], *lib;
 	char (*files)[PATH_MAX];
 	struct stat st;
-	int i, n, err = 0;
+	int i, n, nfiles, err = 0;
 
-	files = calloc(32, sizeof(*files));
+	files = command_files(exe_path, &nfiles);
 	if (!files)
 		return -ENOMEM;
-	n = allocators__command_files(exe_path, files, 32);
-	for (i = 0; i < n && !err; i++) {
+	/* The tables first: their builder (a child of ours) allocates a lot,
+	 * and would hit every probe placed on the C library.  The command's
+	 * first allocations are walked by them (bpf_find_vma finds its
+	 * mappings before its own are given to BPF).
+	 */
+	for (i = 0; i < nfiles && t->unwinder; i++)
+		unwinder__prepare(t->unwinder, files[i]);
+	n = allocators__for_command(t->allocators, exe_path, libs, 16);
+	if (n <= 0) {
+		log_error("no allocator (malloc and free) found for %s", exe_path);
+		free(files);
+		return -ENOENT;
+	}
+	for (i = 0; i < n && !err; i++)
+		err = attach_lib(t, libs[i], -1);
+	/* Every file of the first ones looked at: BPF holds the command for
+	 * none of them.
+	 */
+	for (i = 0; i < nfiles && !err; i++) {
 		if (stat(files[i], &st))
 			continue;
-		if (t->unwinder)
-			unwinder__prepare(t->unwinder, files[i]);
 		lib = allocators__inspect(t->allocators, files[i], NULL);
 		if (lib)
 			err = attach_lib(t, lib, -1);
@@ -715,25 +736,6 @@ static int prepare_command_files(struct tracer *t, const char *exe_path)
 			mark_known(t, kernel_dev(major(st.st_dev), minor(st.st_dev)), st.st_ino);
 	}
 	free(files);
-	return err;
-}
-
-int tracer__attach_command(struct tracer *t, const char *exe_path)
-{
-	const struct allocator_lib *libs[16];
-	int i, n, err;
-
-	n = allocators__for_command(t->allocators, exe_path, libs, 16);
-	if (n <= 0) {
-		log_error("no allocator (malloc and free) found for %s", exe_path);
-		return -ENOENT;
-	}
-	for (i = 0; i < n; i++) {
-		err = attach_lib(t, libs[i], -1);
-		if (err)
-			return err;
-	}
-	err = prepare_command_files(t, exe_path);
 	return err ? err : n;
 }
 
