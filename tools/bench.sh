@@ -330,12 +330,13 @@ fi
 FLOOR_OFFSETS=
 
 # "offset kind" of every uprobe behind one link's fdinfo: a perf-event
-# link (offset:, event_type:) or a uprobe_multi link (a table of cookie,
-# offset, ref_ctr_offset rows).
+# link (offset:, event_type:) or a uprobe_multi link (link_type
+# uprobe_multi or uretprobe_multi, a table of cookie, offset,
+# ref_ctr_offset rows).
 link_offsets() {
 	awk '/^offset:/ { off = $2 } /^event_type:/ { ev = $2 }
-	     /^link_type:/ { multi = ($2 == "uprobe_multi") }
-	     multi && /^[0-9]+[ \t]+0x/ { print $2, "uprobe_multi" }
+	     /^link_type:/ { multi = ($2 ~ /^u(ret)?probe_multi$/) ? $2 : "" }
+	     multi != "" && /^[0-9]+[ \t]+0x/ { print $2, multi }
 	     END { if (ev ~ /^u(ret)?probe$/) print off, ev }' "$1" 2>/dev/null
 }
 
