@@ -2,13 +2,19 @@
  * them, past the entry when that is cheaper (jemalloc's malloc: entry and
  * return probes at the ja at +7, not on the cmp at +0).  The links memleakbpf
  * holds are at those offsets, -v lists them, every allocation function of
- * alloc_funcs counts its exact bytes through them, and the program exits 0.
+ * alloc_funcs counts its exact bytes through them, with its caller named,
+ * and the program exits 0.  Then again with another tool's return probe
+ * (a tracefs uretprobe) on malloc's first byte of a private copy of
+ * jemalloc: it swaps the return address before our entry probe reads it
+ * (bpf/uretprobe.bpf.h).
  *
  * LD_PRELOAD is set for memleakbpf's own command line, as README says: the
  * allocator is attached before the command starts.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <signal.h>
 #include "e2e.h"
@@ -85,12 +91,50 @@ static bool listed(const char *err, const char *path, const char *fn, const char
 	return end && memmem(at, end - at, want, strlen(want));
 }
 
-static void check_placed(const char *lib_path)
+#define TRACEFS "/sys/kernel/tracing"
+#define OTHER_EVENT "memleakbpf_test/other_malloc_return"
+
+/* Appended (opened without O_TRUNC, which would drop every event). */
+static bool tracefs_write(const char *file, const char *line)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = write(fd, line, strlen(line));
+	close(fd);
+	return n == (ssize_t)strlen(line);
+}
+
+static void other_uretprobe_remove(void)
+{
+	tracefs_write("events/" OTHER_EVENT "/enable", "0\n");
+	tracefs_write("uprobe_events", "-:" OTHER_EVENT "\n");
+}
+
+/* Another tool's return probe at offset of path: a tracefs uretprobe
+ * (one a run that crashed left behind goes first).
+ */
+static bool other_uretprobe(const char *path, uint64_t offset)
+{
+	char line[PATH_MAX + 96];
+
+	other_uretprobe_remove();
+	snprintf(line, sizeof(line), "r:%s %s:0x%" PRIx64 "\n", OTHER_EVENT, path, offset);
+	return tracefs_write("uprobe_events", line) &&
+	       tracefs_write("events/" OTHER_EVENT "/enable", "1\n");
+}
+
+static void check_placed(const char *lib_path, bool other, const char *unwind)
 {
 	const char *wrapper = "read go; \"$0\"; echo \"workload exit status $?\" >&2";
 	char prog[PATH_MAX];
-	const char *args[] = { "-v", "--json", "--top", "1000", "--interval", "1h", "--", "/bin/sh",
-			       "-c", wrapper, prog, NULL };
+	const char *args[] = { "-v", "--json", "--top", "1000", "--interval", "1h", "--unwind", unwind,
+			       "--", "/bin/sh", "-c", wrapper, prog, NULL };
 	struct allocators *a = allocators__new();
 	const struct allocator_lib *lib = a ? allocators__inspect(a, lib_path, NULL) : NULL;
 	const char *old = getenv("LD_PRELOAD");
@@ -110,6 +154,8 @@ static void check_placed(const char *lib_path)
 	/* what this test is about: the probes are not at malloc's first byte */
 	if (!ASSERT_GT(m->probe_delta, 0, "malloc's probes moved") ||
 	    !ASSERT_TRUE(m->emulated, "emulated there"))
+		goto out;
+	if (other && !ASSERT_TRUE(other_uretprobe(real, m->file_offset), "a tracefs uretprobe"))
 		goto out;
 	setenv("LD_PRELOAD", lib_path, 1);
 	t = ml_tracer_start(args);
@@ -165,6 +211,8 @@ static void check_placed(const char *lib_path)
 		  3000 + 1000 + 1234 + 700 + 4000 + 512 + 1536 + 5000 + 3000 + 2222, "under main");
 	ASSERT_EQ(site_count(final, pid, "main"), 12, "blocks under main");
 out:
+	if (other)
+		other_uretprobe_remove();
 	if (t && !stopped)
 		ml_tracer_stop(t, SIGINT, &final);
 	json_decref(final);
@@ -175,10 +223,23 @@ out:
 
 void test_e2e_placement_preloaded(void)
 {
+	static const char *const walks[] = { "auto", "fp" };
+	char copy[PATH_MAX], name[96];
+	size_t i;
+
 	if (!test__require_root())
 		return;
 	if (test__start_subtest("jemalloc"))
-		check_placed(LIBDIR "libjemalloc.so.2");
+		check_placed(LIBDIR "libjemalloc.so.2", false, "auto");
 	if (test__start_subtest("tcmalloc"))
-		check_placed(LIBDIR "libtcmalloc_minimal.so.4");
+		check_placed(LIBDIR "libtcmalloc_minimal.so.4", false, "auto");
+	/* a private copy: the other probe touches no other process */
+	for (i = 0; i < sizeof(walks) / sizeof(walks[0]); i++) {
+		snprintf(name, sizeof(name), "another tool's return probe on malloc's first byte, "
+			 "--unwind %s", walks[i]);
+		if (test__start_subtest(name) &&
+		    ASSERT_OK_PTR(realpath(".output/fixtures/jemalloc/libjemalloc.so.2", copy),
+				  "the copy of jemalloc"))
+			check_placed(copy, true, walks[i]);
+	}
 }
