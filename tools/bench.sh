@@ -18,10 +18,11 @@
 # private copy of libc so that no other tracer on the machine probes it)
 # with glibc's malloc and with a private copy of Debian's jemalloc
 # preloaded, 1 and 2 threads: the median ns per malloc/free pair per
-# thread, and its ratio to the floor of the same column.  Then Debian's
-# redis-server (jemalloc) filled by redis-benchmark SET: the median
-# throughput traced against untraced (kept), the server loading the
-# private libc and jemalloc through LD_LIBRARY_PATH.
+# thread, and the median of each round's ratio to the floor of the same
+# column.  Then Debian's redis-server (jemalloc) filled by redis-benchmark
+# SET: the median of each round's throughput traced against untraced
+# (kept; untraced runs before and after the traced ones), the server
+# loading the private libc and jemalloc through LD_LIBRARY_PATH.
 #
 # When memleakbpf misses the churn target, one more run of the floor and of
 # memleakbpf (glibc, 1 thread), with kernel.bpf_stats_enabled on (restored
@@ -206,7 +207,11 @@ else
 	echo "redis left out (BENCH_REDIS_REQUESTS=0, or redis-server, redis-cli, redis-benchmark missing)"
 fi
 
+# RUNS[mode,column]: one figure per round, in round order.  The redis
+# column's reference (REF) is the mean of an untraced run before and one
+# after the traced ones of the round.
 declare -A RUNS MED
+REF=
 echo "memleakbpf bench: malloc(64)/free pairs, $DEPTH frames deep, private libc and jemalloc in $OUT/lib, --unwind $UNWIND"
 echo "rounds $ROUNDS; pairs per thread: $NONE_PAIRS untraced, $PAIRS traced; redis-benchmark SET: $REDIS_REQUESTS requests, 100-byte values"
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -222,11 +227,19 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	done
 	if [ $REDIS = 1 ]; then
 		line="round $r redis SET/s:"
-		for m in $MODES; do
+		for m in $MODES untraced; do
 			[ "$m" = sampled ] && [ $SAMPLED_OK = 0 ] && continue
 			run_redis "$m"
-			RUNS[$m,redis]="${RUNS[$m,redis]:-} $RPS"
 			line="$line $m $RPS"
+			if [ "$m" != untraced ]; then
+				RUNS[$m,redis]="${RUNS[$m,redis]:-} $RPS"
+			elif [ -z "${before:-}" ]; then
+				before=$RPS
+			else
+				RUNS[untraced,redis]="${RUNS[untraced,redis]:-} $before $RPS"
+				REF="$REF $(awk -v a="$before" -v b="$RPS" 'BEGIN { print (a + b) / 2 }')"
+				before=
+			fi
 		done
 		echo "$line" >&2
 	fi
@@ -241,8 +254,12 @@ done
 
 # ---- the table (Markdown) ----
 
+# The median over rounds of $1[r] / $2[r] (two lists of figures, one per
+# round): each round's figures were measured minutes apart at most, which
+# the machine's drift over the whole run does not touch.
 ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+	paste -d' ' <(echo "$1" | tr ' ' '\n' | grep .) <(echo "$2" | tr ' ' '\n' | grep .) |
+		awk '{ print $1 / $2 }' | median | awk '{ printf "%.2f", $1 }'
 }
 
 echo
@@ -266,7 +283,7 @@ for m in $MODES; do
 		elif [ "$m" = untraced ]; then
 			row="$row $(printf '%.1f' "${MED[$m,$c]}") ns |"
 		else
-			row="$row $(printf '%.0f' "${MED[$m,$c]}") ns $(ratio "${MED[$m,$c]}" "${MED[floor,$c]}")x |"
+			row="$row $(printf '%.0f' "${MED[$m,$c]}") ns $(ratio "${RUNS[$m,$c]}" "${RUNS[floor,$c]}")x |"
 		fi
 	done
 	if [ $REDIS = 1 ]; then
@@ -275,13 +292,14 @@ for m in $MODES; do
 		elif [ "$m" = untraced ]; then
 			row="$row $(printf '%.0f' "${MED[$m,redis]}")/s |"
 		else
-			row="$row $(ratio "${MED[$m,redis]}" "${MED[untraced,redis]}") |"
+			row="$row $(ratio "${RUNS[$m,redis]}" "$REF") |"
 		fi
 	fi
 	echo "$row"
 done
-echo "(ns per malloc/free pair per thread and its ratio to the floor of the column; redis:"
-echo " requests per second untraced, then traced/untraced; medians of $ROUNDS rounds)"
+echo "(ns per malloc/free pair per thread, median of $ROUNDS rounds, and the median of each"
+echo " round's ratio to its floor; redis: requests per second untraced, then the median of"
+echo " each round's traced/untraced, untraced measured before and after the traced runs)"
 
 # ---- the targets ----
 
@@ -294,7 +312,7 @@ echo
 FULL_MISSED=0
 line="targets: memleakbpf <= ${TARGET_FULL}x floor:"
 for c in $COLS; do
-	x=$(ratio "${MED[full,$c]}" "${MED[floor,$c]}")
+	x=$(ratio "${RUNS[full,$c]}" "${RUNS[floor,$c]}")
 	v=$(verdict "$x" "<=" "$TARGET_FULL")
 	[ "$v" = missed ] && FULL_MISSED=1
 	line="$line ${c/:/ }t ${x}x $v,"
@@ -303,7 +321,7 @@ echo "${line%,}"
 line="         sampled <= ${TARGET_SAMPLED}x the entry-only floor:"
 for c in $COLS; do
 	if [ $SAMPLED_OK = 1 ]; then
-		x=$(ratio "${MED[sampled,$c]}" "${MED[entry,$c]}")
+		x=$(ratio "${RUNS[sampled,$c]}" "${RUNS[entry,$c]}")
 		line="$line ${c/:/ }t ${x}x $(verdict "$x" "<=" "$TARGET_SAMPLED"),"
 	else
 		line="$line ${c/:/ }t n/a,"
@@ -311,10 +329,10 @@ for c in $COLS; do
 done
 echo "${line%,}"
 if [ $REDIS = 1 ]; then
-	x=$(ratio "${MED[full,redis]}" "${MED[untraced,redis]}")
+	x=$(ratio "${RUNS[full,redis]}" "$REF")
 	line="         redis throughput kept >= $TARGET_REDIS_FULL (memleakbpf): $x $(verdict "$x" ">=" "$TARGET_REDIS_FULL");"
 	if [ $SAMPLED_OK = 1 ]; then
-		x=$(ratio "${MED[sampled,redis]}" "${MED[untraced,redis]}")
+		x=$(ratio "${RUNS[sampled,redis]}" "$REF")
 		line="$line >= $TARGET_REDIS_SAMPLED (sampled): $x $(verdict "$x" ">=" "$TARGET_REDIS_SAMPLED")"
 	else
 		line="$line >= $TARGET_REDIS_SAMPLED (sampled): n/a"
