@@ -566,14 +566,18 @@ static int attach_set(struct tracer *t, const struct probe_set *ps, const struct
 static int attach_lib(struct tracer *t, const struct allocator_lib *lib, pid_t pid)
 {
 	struct probe_set plan[SET_MAX];
+	bool listed = false;	/* for another pid (-p) */
 	int set, err = 0;
 	size_t i;
 
 	for (i = 0; i < t->nattached; i++) {
 		struct attached_lib *a = &t->attached[i];
 
-		if (a->dev == lib->dev && a->inode == lib->inode && (a->pid == -1 || a->pid == pid))
+		if (a->dev != lib->dev || a->inode != lib->inode)
+			continue;
+		if (a->pid == -1 || a->pid == pid)
 			return 0;
+		listed = true;
 	}
 	plan_lib(t, lib, plan);
 	for (set = 0; set < SET_MAX && !err; set++)
@@ -584,7 +588,8 @@ static int attach_lib(struct tracer *t, const struct allocator_lib *lib, pid_t p
 		return -ENOMEM;
 	t->attached[t->nattached++] = (struct attached_lib){ lib->dev, lib->inode, pid };
 	log_info("attached to %s%s", lib->display_path, pid == -1 ? " (all processes)" : "");
-	list_probes(t, lib);
+	if (!listed)
+		list_probes(t, lib);
 	return 0;
 }
 
