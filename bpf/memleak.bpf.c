@@ -359,16 +359,6 @@ static __always_inline int sample_take(struct ml_thread *t, __u64 size)
 	return 1;
 }
 
-/* Where the kernel sends a call whose return a uprobe took (the return
- * address it put in place of the caller's): the process's uprobe area.
- */
-static __always_inline __u64 uprobe_trampoline(void)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
-}
-
 /* Is a call (of fn) or a syscall whose return address would sit at frame
  * inside the unsampled call in flight?  Below its return address, with
  * that address still in place (once it returned, the next call from its

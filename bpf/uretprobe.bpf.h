@@ -12,6 +12,16 @@
 #ifndef URETPROBE_BPF_H
 #define URETPROBE_BPF_H
 
+/* Where the kernel sends a call whose return a uprobe took (the return
+ * address it put in place of the caller's): the process's uprobe area.
+ */
+static __always_inline __u64 uprobe_trampoline(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+}
+
 /* ra, read at ra_at; the caller's own return address if ra is the
  * trampoline put there by a return probe hit in this same call.
  */
@@ -19,9 +29,8 @@ static __always_inline __u64 uretprobe_original(__u64 ra, __u64 ra_at)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct return_instance *ri;
-	__u64 tramp;
+	__u64 tramp = uprobe_trampoline();
 
-	tramp = BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
 	if (!tramp || tramp != ra)
 		return ra;
 	ri = BPF_CORE_READ(task, utask, return_instances);

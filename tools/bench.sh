@@ -12,8 +12,11 @@
 #               entry and return, free entry (tools/bench/floor.c), at the
 #               offsets memleakbpf chooses (user/target/allocators.c)
 #   full        memleakbpf -q --interval 1h -- CMD
-#   sampled     the same with --sample-bytes 512K (n/a when memleakbpf
-#               refuses the option)
+#   sampled     the same with --sample-bytes BENCH_SAMPLE (n/a when
+#               memleakbpf refuses the option): uprobe sessions, unsampled
+#               calls skip their return probe
+#   sampled-rp  the same with entry and return probes, no sessions (what
+#               kernels before 6.12 get): only with BENCH_SAMPLED_RP=1
 # Columns: a malloc(64)/free churn (tools/bench/churn.c, linked against a
 # private copy of libc so that no other tracer on the machine probes it)
 # with glibc's malloc and with a private copy of Debian's jemalloc
@@ -33,7 +36,8 @@
 # below the loop (4), BENCH_THREADS ("1 2"), BENCH_ALLOCATORS ("glibc
 # jemalloc"), BENCH_REDIS_REQUESTS (40000; 0 leaves redis out),
 # BENCH_PROFILE (auto: only when the target is missed; 1 always, 0 never),
-# BENCH_UNWIND (auto: how memleakbpf walks stacks, --unwind).
+# BENCH_UNWIND (auto: how memleakbpf walks stacks, --unwind), BENCH_SAMPLE
+# (512K; 0 leaves the sampled rows out), BENCH_SAMPLED_RP (0).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -51,7 +55,8 @@ ALLOCATORS=${BENCH_ALLOCATORS:-glibc jemalloc}
 REDIS_REQUESTS=${BENCH_REDIS_REQUESTS:-40000}
 PROFILE=${BENCH_PROFILE:-auto}
 UNWIND=${BENCH_UNWIND:-auto}
-SAMPLE=512K
+SAMPLE=${BENCH_SAMPLE:-512K}
+SAMPLED_RP=${BENCH_SAMPLED_RP:-0}
 TARGET_FULL=1.3		# memleakbpf / floor
 TARGET_SAMPLED=1.1	# sampled / entry-only floor
 TARGET_REDIS_FULL=0.45	# redis throughput kept
@@ -60,12 +65,14 @@ REDIS_SERVER=/usr/bin/redis-server
 REDIS_CLI=/usr/bin/redis-cli
 REDIS_BENCHMARK=/usr/bin/redis-benchmark
 MODES="untraced entry floor full sampled"
+[ "$SAMPLED_RP" = 1 ] && MODES="$MODES sampled-rp"
 declare -A LABEL=(
 	[untraced]="untraced"
 	[entry]="floor, entry probes only"
 	[floor]="floor: malloc entry+return, free"
 	[full]="memleakbpf"
 	[sampled]="memleakbpf --sample-bytes $SAMPLE"
+	[sampled-rp]="memleakbpf --sample-bytes $SAMPLE, no sessions"
 )
 
 make -s memleakbpf "$OUT/churn" "$OUT/floor" "$JEMALLOC"
@@ -92,7 +99,10 @@ trap 'exit 130' INT TERM
 # Does this memleakbpf take --sample-bytes?  (It refuses it, before
 # loading anything, in versions without sampling.)
 SAMPLED_OK=1
-if ! ./memleakbpf -q --sample-bytes "$SAMPLE" --interval 1h -- /bin/true >/dev/null 2>"$TMP/log"; then
+if [ "$SAMPLE" = 0 ]; then
+	SAMPLED_OK=0
+	echo "sampled rows n/a: BENCH_SAMPLE=0"
+elif ! ./memleakbpf -q --sample-bytes "$SAMPLE" --interval 1h -- /bin/true >/dev/null 2>"$TMP/log"; then
 	SAMPLED_OK=0
 	echo "sampled rows n/a: $(head -n 1 "$TMP/log")"
 fi
@@ -106,6 +116,8 @@ tracer_cmd() {
 	floor)    TRACER=("$FLOOR" --) ;;
 	full)     TRACER=(./memleakbpf -q --unwind "$UNWIND" --interval 1h --) ;;
 	sampled)  TRACER=(./memleakbpf -q --unwind "$UNWIND" --interval 1h --sample-bytes "$SAMPLE" --) ;;
+	sampled-rp) TRACER=(env MEMLEAKBPF_UPROBE_SESSION=0 ./memleakbpf -q --unwind "$UNWIND"
+			    --interval 1h --sample-bytes "$SAMPLE" --) ;;
 	esac
 }
 
@@ -218,7 +230,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	for c in $COLS; do
 		line="round $r ${c/:/ } thr:"
 		for m in $MODES; do
-			[ "$m" = sampled ] && [ $SAMPLED_OK = 0 ] && continue
+			[ "${m#sampled}" != "$m" ] && [ $SAMPLED_OK = 0 ] && continue
 			v=$(run_churn "$m" "${c%:*}" "${c#*:}")
 			RUNS[$m,$c]="${RUNS[$m,$c]:-} $v"
 			line="$line $m $v"
@@ -228,7 +240,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	if [ $REDIS = 1 ]; then
 		line="round $r redis SET/s:"
 		for m in $MODES untraced; do
-			[ "$m" = sampled ] && [ $SAMPLED_OK = 0 ] && continue
+			[ "${m#sampled}" != "$m" ] && [ $SAMPLED_OK = 0 ] && continue
 			run_redis "$m"
 			line="$line $m $RPS"
 			if [ "$m" != untraced ]; then
