@@ -364,8 +364,10 @@ static __always_inline int sample_take(struct ml_thread *t, __u64 size)
  * that address still in place (once it returned, the next call from its
  * caller overwrites it); at the same place only a tail call made by it
  * (reallocarray -> realloc, new[] -> new): another function, same address.
- * Another tracer's return probe on the call (another memleakbpf) puts the
- * uprobe trampoline there instead, after our entry program has run.
+ * Another tracer's return probe on a call puts the uprobe trampoline there
+ * instead, before our entry program runs or after: both sides compare the
+ * address it keeps (bpf/uretprobe.bpf.h); one it no longer finds counts as
+ * the same.
  */
 static __always_inline int in_unsampled(struct ml_thread *t, __u64 frame, __u32 fn)
 {
@@ -375,6 +377,7 @@ static __always_inline int in_unsampled(struct ml_thread *t, __u64 frame, __u32 
 		return 0;
 	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)t->u_frame))
 		return 0;
+	ra = uretprobe_original(ra, t->u_frame);
 	return ra == t->u_ra || ra == uprobe_trampoline();
 }
 
@@ -418,6 +421,7 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, const int session)
 		t->depth = 0;
 		t->u_func = fn;
 		t->u_frame = bpf_probe_read_user(&t->u_ra, sizeof(t->u_ra), (void *)frame) ? 0 : frame;
+		t->u_ra = uretprobe_original(t->u_ra, frame);
 		return 1;
 	}
 	t->u_frame = 0;
