@@ -381,23 +381,15 @@ static __always_inline int sample_take(struct ml_thread *t, __u64 size)
 	return 1;
 }
 
-/* Where the kernel sends a call whose return a uprobe took (the return
- * address it put in place of the caller's): the process's uprobe area.
- */
-static __always_inline __u64 uprobe_trampoline(void)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
-}
-
 /* Is a call (of fn) or a syscall whose return address would sit at frame
  * inside the unsampled call in flight?  Below its return address, with
  * that address still in place (once it returned, the next call from its
  * caller overwrites it); at the same place only a tail call made by it
  * (reallocarray -> realloc, new[] -> new): another function, same address.
- * Another tracer's return probe on the call (another memleakbpf) puts the
- * uprobe trampoline there instead, after our entry program has run.
+ * Another tracer's return probe on a call puts the uprobe trampoline there
+ * instead, before our entry program runs or after: both sides compare the
+ * address it keeps (bpf/uretprobe.bpf.h); one it no longer finds counts as
+ * the same.
  */
 static __always_inline int in_unsampled(struct ml_thread *t, __u64 frame, __u32 fn)
 {
@@ -407,6 +399,7 @@ static __always_inline int in_unsampled(struct ml_thread *t, __u64 frame, __u32 
 		return 0;
 	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)t->u_frame))
 		return 0;
+	ra = uretprobe_original(ra, t->u_frame);
 	return ra == t->u_ra || ra == uprobe_trampoline();
 }
 
@@ -450,6 +443,7 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, const int session)
 		t->depth = 0;
 		t->u_func = fn;
 		t->u_frame = bpf_probe_read_user(&t->u_ra, sizeof(t->u_ra), (void *)frame) ? 0 : frame;
+		t->u_ra = uretprobe_original(t->u_ra, frame);
 		return 1;
 	}
 	t->u_frame = 0;

@@ -135,6 +135,7 @@ static __always_inline void walk_window(struct walk *w)
 	}
 }
 
+#include "uretprobe.bpf.h"
 #include "unwind.bpf.h"
 
 /* The stack is built here before it is hashed: too big for the BPF stack. */
@@ -176,8 +177,10 @@ static __always_inline __u64 capture_stack(__u64 ip, __u64 sp, __u64 fp, __u64 r
 	/* Near the top of a stack the window may run past its end: then
 	 * every frame is read on its own.
 	 */
-	if (!bpf_probe_read_user(sc->window, ML_STACK_WINDOW, (void *)sp))
+	if (!bpf_probe_read_user(sc->window, ML_STACK_WINDOW, (void *)sp)) {
 		w.window = sc->window;
+		uretprobe_restore(sc->window, sp, ra_at);
+	}
 	if (unwind_mode != ML_UNWIND_FP) {
 		/* without its mappings (a process just started) the walk
 		 * finds each through the kernel

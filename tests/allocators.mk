@@ -4,10 +4,14 @@
 #   myalloc_user             linked with it, DT_RUNPATH=$ORIGIN
 #   myalloc_user_rpath       linked with it, DT_RPATH=<absolute dir>
 #   myalloc_user_norpath     linked with it, found through LD_LIBRARY_PATH
+#   jemalloc/libjemalloc.so.2, libstdcxx/libstdc++.so.6  private copies of
+#                            Debian's, for a probe of another tool
+#                            (test_e2e_placement.c)
 ALLOC_FIX_DIR := $(OUTPUT)/fixtures
 ALLOC_FIXTURES := $(ALLOC_FIX_DIR)/static_alloc $(ALLOC_FIX_DIR)/libmyalloc.so \
 		  $(ALLOC_FIX_DIR)/myalloc_user $(ALLOC_FIX_DIR)/myalloc_user_rpath \
-		  $(ALLOC_FIX_DIR)/myalloc_user_norpath
+		  $(ALLOC_FIX_DIR)/myalloc_user_norpath $(ALLOC_FIX_DIR)/jemalloc/libjemalloc.so.2 \
+		  $(ALLOC_FIX_DIR)/libstdcxx/libstdc++.so.6
 
 # Order-only: built with the runner, never linked into it ($^).
 $(OUTPUT)/test_runner: | $(ALLOC_FIXTURES)
@@ -29,3 +33,11 @@ $(ALLOC_FIX_DIR)/myalloc_user_rpath: tests/fixtures/myalloc_user.c $(ALLOC_FIX_D
 
 $(ALLOC_FIX_DIR)/myalloc_user_norpath: tests/fixtures/myalloc_user.c $(ALLOC_FIX_DIR)/libmyalloc.so
 	$(CC) -O1 -g $< -L$(ALLOC_FIX_DIR) -lmyalloc -o $@
+
+$(ALLOC_FIX_DIR)/jemalloc/libjemalloc.so.2: /usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+	mkdir -p $(@D)
+	cp -L $< $@.tmp && mv $@.tmp $@
+
+$(ALLOC_FIX_DIR)/libstdcxx/libstdc++.so.6: /usr/lib/x86_64-linux-gnu/libstdc++.so.6
+	mkdir -p $(@D)
+	cp -L $< $@.tmp && mv $@.tmp $@

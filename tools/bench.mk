@@ -2,11 +2,15 @@
 #   .output/bench/lib/libc.so.6  a private copy of libc: probes on it touch
 #                                no other process, and no other tracer's
 #                                probes on the system libc touch the benchmark
+#   .output/bench/lib/libjemalloc.so.2  a private copy of Debian's jemalloc,
+#                                preloaded (LD_PRELOAD) into churn, found by
+#                                redis-server through LD_LIBRARY_PATH
 #   .output/bench/churn          the workload, loading that copy (DT_RPATH)
 #   .output/bench/floor          empty BPF programs where memleakbpf probes
 BENCH_DIR  := $(OUTPUT)/bench
 BENCH_LIBC := $(BENCH_DIR)/lib/libc.so.6
-BENCH_BINS := $(BENCH_DIR)/churn $(BENCH_DIR)/floor
+BENCH_JEMALLOC := $(BENCH_DIR)/lib/libjemalloc.so.2
+BENCH_BINS := $(BENCH_DIR)/churn $(BENCH_DIR)/floor $(BENCH_JEMALLOC)
 
 bench: $(BENCH_BINS)
 
@@ -16,6 +20,9 @@ $(BENCH_DIR) $(BENCH_DIR)/lib:
 # The system's libc, resolved the way ld.so resolves DT_NEEDED libc.so.6.
 $(BENCH_LIBC): /lib/x86_64-linux-gnu/libc.so.6 | $(BENCH_DIR)/lib
 	cp -L /lib/x86_64-linux-gnu/libc.so.6 $@.tmp && mv $@.tmp $@
+
+$(BENCH_JEMALLOC): /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 | $(BENCH_DIR)/lib
+	cp -L $< $@.tmp && mv $@.tmp $@
 
 # Like tests/workloads: frame pointers, real frames.  DT_RPATH (not RUNPATH)
 # with an absolute directory: ld.so loads the copy whatever LD_LIBRARY_PATH says.

@@ -1,51 +1,93 @@
 #!/bin/bash
 # tools/bench.sh: what memleakbpf costs a program that allocates, against
 # the cost of the probes alone.  A benchmark, not a test: it exits 0 whether
-# or not the target is met.
+# or not the targets are met.
 #
-# For 1 and 2 threads, rounds alternate three ways of running the same
-# malloc(64)/free churn (tools/bench/churn.c, linked against a private copy
-# of libc so that no other tracer on the machine probes it):
-#   none        nothing attached
-#   floor       empty BPF programs on memleakbpf's probe points
-#               (tools/bench/floor.c: malloc entry and return, free entry)
-#   memleakbpf  ./memleakbpf -q --interval 1h -- churn
-#   sampled     the same with --sample-bytes BENCH_SAMPLE (uprobe sessions)
-#   sampled-rp  ... with entry and return probes (no sessions), the fallback
-# and the table gives the median ns per malloc/free pair of each.  When
-# memleakbpf is above TARGET x the floor, one more run of each, with
-# kernel.bpf_stats_enabled on (restored afterwards), gives ns per run of
-# every BPF program that ran.
+# One table, every figure from this run; rounds alternate every way of
+# running, so that the machine's drift spreads over all of them:
+#   untraced    nothing attached
+#   entry       empty BPF programs at memleakbpf's malloc entry and free
+#               entry, no return probe (tools/bench/floor.c -e)
+#   floor       empty BPF programs at memleakbpf's probe points: malloc
+#               entry and return, free entry (tools/bench/floor.c), at the
+#               offsets memleakbpf chooses (user/target/allocators.c)
+#   full        memleakbpf -q --interval 1h -- CMD
+#   sampled     the same with --sample-bytes BENCH_SAMPLE (n/a when
+#               memleakbpf refuses the option): uprobe sessions, unsampled
+#               calls skip their return probe
+#   sampled-rp  the same with entry and return probes, no sessions (what
+#               kernels before 6.12 get): only with BENCH_SAMPLED_RP=1
+# Columns: a malloc(64)/free churn (tools/bench/churn.c, linked against a
+# private copy of libc so that no other tracer on the machine probes it)
+# with glibc's malloc and with a private copy of Debian's jemalloc
+# preloaded, 1 and 2 threads: the median ns per malloc/free pair per
+# thread, and the median of each round's ratio to the floor of the same
+# column.  Then Debian's redis-server (jemalloc) filled by redis-benchmark
+# SET: the median of each round's throughput traced against untraced
+# (kept; untraced runs before and after the traced ones), the server
+# loading the private libc and jemalloc through LD_LIBRARY_PATH.
 #
-# Environment: BENCH_ROUNDS (5), BENCH_PAIRS per thread under probes
+# When memleakbpf misses the churn target, one more run of the floor and of
+# memleakbpf (glibc, 1 thread), with kernel.bpf_stats_enabled on (restored
+# afterwards), gives ns per run of every BPF program that ran.
+#
+# Environment: BENCH_ROUNDS (3), BENCH_PAIRS per thread under probes
 # (200000), BENCH_NONE_PAIRS without them (5000000), BENCH_DEPTH frames
-# below the loop (4), BENCH_THREADS ("1 2"), BENCH_PROFILE (auto: only
-# when the target is missed; 1 always, 0 never), BENCH_UNWIND (auto: how
-# memleakbpf walks stacks, --unwind), BENCH_SAMPLE (512K; 0: leave the
-# sampled modes out).
+# below the loop (4), BENCH_THREADS ("1 2"), BENCH_ALLOCATORS ("glibc
+# jemalloc"), BENCH_REDIS_REQUESTS (40000; 0 leaves redis out),
+# BENCH_PROFILE (auto: only when the target is missed; 1 always, 0 never),
+# BENCH_UNWIND (auto: how memleakbpf walks stacks, --unwind), BENCH_SAMPLE
+# (512K; 0 leaves the sampled rows out), BENCH_SAMPLED_RP (0).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 OUT=.output/bench
+LIB=$PWD/$OUT/lib
 CHURN=$PWD/$OUT/churn
 FLOOR=$PWD/$OUT/floor
-ROUNDS=${BENCH_ROUNDS:-5}
+JEMALLOC=$LIB/libjemalloc.so.2
+ROUNDS=${BENCH_ROUNDS:-3}
 PAIRS=${BENCH_PAIRS:-200000}
 NONE_PAIRS=${BENCH_NONE_PAIRS:-5000000}
 DEPTH=${BENCH_DEPTH:-4}
 THREADS=${BENCH_THREADS:-1 2}
+ALLOCATORS=${BENCH_ALLOCATORS:-glibc jemalloc}
+REDIS_REQUESTS=${BENCH_REDIS_REQUESTS:-40000}
 PROFILE=${BENCH_PROFILE:-auto}
 UNWIND=${BENCH_UNWIND:-auto}
-TARGET=1.3
 SAMPLE=${BENCH_SAMPLE:-512K}
-MODES="none floor memleakbpf"
-[ "$SAMPLE" = 0 ] || MODES="$MODES sampled sampled-rp"
+SAMPLED_RP=${BENCH_SAMPLED_RP:-0}
+TARGET_FULL=1.3		# memleakbpf / floor
+TARGET_SAMPLED=1.1	# sampled / entry-only floor
+TARGET_REDIS_FULL=0.45	# redis throughput kept
+TARGET_REDIS_SAMPLED=0.6
+REDIS_SERVER=/usr/bin/redis-server
+REDIS_CLI=/usr/bin/redis-cli
+REDIS_BENCHMARK=/usr/bin/redis-benchmark
+MODES="untraced entry floor full sampled"
+[ "$SAMPLED_RP" = 1 ] && MODES="$MODES sampled-rp"
+declare -A LABEL=(
+	[untraced]="untraced"
+	[entry]="floor, entry probes only"
+	[floor]="floor: malloc entry+return, free"
+	[full]="memleakbpf"
+	[sampled]="memleakbpf --sample-bytes $SAMPLE"
+	[sampled-rp]="memleakbpf --sample-bytes $SAMPLE, no sessions"
+)
 
-make -s memleakbpf "$OUT/churn" "$OUT/floor"
+make -s memleakbpf "$OUT/churn" "$OUT/floor" "$JEMALLOC"
 
 TMP=$(mktemp -d /tmp/memleakbpf-bench.XXXXXX)
 STATS_BEFORE=
+SERVER_PID=
+REDIS_PORT=
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
+	if [ -n "$SERVER_PID" ]; then
+		"$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 ||
+			kill "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+	fi
 	if [ -n "$STATS_BEFORE" ]; then
 		sysctl -q -w kernel.bpf_stats_enabled="$STATS_BEFORE" || true
 	fi
@@ -54,32 +96,108 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The command line of one run of churn under mode $1 with $2 threads;
-# extra arguments go to churn.
-run_cmd() {
-	local mode=$1 threads=$2
-	shift 2
-	case $mode in
-	none)       echo "$CHURN" -n "$NONE_PAIRS" -t "$threads" -d "$DEPTH" "$@" ;;
-	floor)      echo "$FLOOR" -- "$CHURN" -n "$PAIRS" -t "$threads" -d "$DEPTH" "$@" ;;
-	memleakbpf) echo ./memleakbpf -q --unwind "$UNWIND" --interval 1h -- "$CHURN" -n "$PAIRS" -t "$threads" -d "$DEPTH" "$@" ;;
-	sampled)    echo ./memleakbpf -q --unwind "$UNWIND" --sample-bytes "$SAMPLE" --interval 1h -- "$CHURN" -n "$PAIRS" -t "$threads" -d "$DEPTH" "$@" ;;
-	sampled-rp) echo env MEMLEAKBPF_UPROBE_SESSION=0 ./memleakbpf -q --unwind "$UNWIND" --sample-bytes "$SAMPLE" --interval 1h -- "$CHURN" -n "$PAIRS" -t "$threads" -d "$DEPTH" "$@" ;;
+# Does this memleakbpf take --sample-bytes?  (It refuses it, before
+# loading anything, in versions without sampling.)
+SAMPLED_OK=1
+if [ "$SAMPLE" = 0 ]; then
+	SAMPLED_OK=0
+	echo "sampled rows n/a: BENCH_SAMPLE=0"
+elif ! ./memleakbpf -q --sample-bytes "$SAMPLE" --interval 1h -- /bin/true >/dev/null 2>"$TMP/log"; then
+	SAMPLED_OK=0
+	echo "sampled rows n/a: $(head -n 1 "$TMP/log")"
+fi
+
+# TRACER: the command line that runs a command under mode $1 (the
+# command follows it).
+tracer_cmd() {
+	case $1 in
+	untraced) TRACER=() ;;
+	entry)    TRACER=("$FLOOR" -e --) ;;
+	floor)    TRACER=("$FLOOR" --) ;;
+	full)     TRACER=(./memleakbpf -q --unwind "$UNWIND" --interval 1h --) ;;
+	sampled)  TRACER=(./memleakbpf -q --unwind "$UNWIND" --interval 1h --sample-bytes "$SAMPLE" --) ;;
+	sampled-rp) TRACER=(env MEMLEAKBPF_UPROBE_SESSION=0 ./memleakbpf -q --unwind "$UNWIND"
+			    --interval 1h --sample-bytes "$SAMPLE" --) ;;
 	esac
+}
+
+# CMD: one run of churn, mode $1, allocator $2, $3 threads; extra
+# arguments go to churn.  jemalloc is preloaded into the tracer too, which
+# finds it there (as a user would run it) and attaches before churn starts.
+churn_cmd() {
+	local mode=$1 alloc=$2 threads=$3 pairs=$PAIRS
+	shift 3
+	[ "$mode" = untraced ] && pairs=$NONE_PAIRS
+	tracer_cmd "$mode"
+	CMD=(env)
+	[ "$alloc" = jemalloc ] && CMD+=("LD_PRELOAD=$JEMALLOC")
+	CMD+=("${TRACER[@]}" "$CHURN" -n "$pairs" -t "$threads" -d "$DEPTH" "$@")
 }
 
 # One run: prints churn's ns per pair.  memleakbpf's report (stdout) is
 # thrown away; it is written after churn has measured and exited.
-run_one() {
-	local mode=$1 threads=$2 fig=$TMP/figure log=$TMP/log
+run_churn() {
+	local fig=$TMP/figure log=$TMP/log
 	rm -f "$fig"
-	# shellcheck disable=SC2046 # run_cmd's words are the command line
-	if ! $(run_cmd "$mode" "$threads" -o "$fig") >/dev/null 2>"$log" || [ ! -s "$fig" ]; then
-		echo "bench: $mode with $threads thread(s) failed:" >&2
+	churn_cmd "$@" -o "$fig"
+	if ! "${CMD[@]}" >/dev/null 2>"$log" || [ ! -s "$fig" ]; then
+		echo "bench: churn $* failed:" >&2
 		cat "$log" >&2
 		exit 1
 	fi
 	awk '$1 == "ns_per_pair" { print $2 }' "$fig"
+}
+
+# ---- redis ----
+
+port_in_use() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+free_port() {
+	local p i
+	for ((i = 0; i < 100; i++)); do
+		p=$((20000 + RANDOM % 20000))
+		if ! port_in_use "$p"; then
+			echo "$p"
+			return
+		fi
+	done
+	echo "bench: no free port for redis-server" >&2
+	exit 1
+}
+
+# One redis-server under mode $1, filled by redis-benchmark SET: its
+# requests per second in RPS.  Not in a subshell: the server's pid is
+# known to cleanup.
+run_redis() {
+	local mode=$1 log=$TMP/redis.log i rps
+	REDIS_PORT=$(free_port)
+	tracer_cmd "$mode"
+	env LD_LIBRARY_PATH="$LIB" "${TRACER[@]}" "$REDIS_SERVER" --port "$REDIS_PORT" \
+		--bind 127.0.0.1 --save "" --appendonly no --logfile "" >/dev/null 2>"$log" &
+	SERVER_PID=$!
+	for ((i = 0; i < 300; i++)); do
+		"$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break
+		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			echo "bench: redis-server under $mode did not start:" >&2
+			cat "$log" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+	rps=$("$REDIS_BENCHMARK" -h 127.0.0.1 -p "$REDIS_PORT" -t set -n "$REDIS_REQUESTS" \
+		-r 100000 -d 100 -q 2>/dev/null | tr '\r' '\n' |
+		awk '/^SET: .* requests per second/ { v = $2 } END { print v }')
+	"$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+	wait "$SERVER_PID" || true
+	SERVER_PID=
+	if [ -z "$rps" ]; then
+		echo "bench: redis-benchmark under $mode gave no figure:" >&2
+		cat "$log" >&2
+		exit 1
+	fi
+	RPS=$rps
 }
 
 median() {
@@ -87,54 +205,151 @@ median() {
 		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+COLS=
+for a in $ALLOCATORS; do
+	for t in $THREADS; do
+		COLS="$COLS $a:$t"
+	done
+done
+REDIS=0
+if [ "$REDIS_REQUESTS" -gt 0 ] && [ -x "$REDIS_SERVER" ] && [ -x "$REDIS_BENCHMARK" ] &&
+   [ -x "$REDIS_CLI" ]; then
+	REDIS=1
+else
+	echo "redis left out (BENCH_REDIS_REQUESTS=0, or redis-server, redis-cli, redis-benchmark missing)"
+fi
+
+# RUNS[mode,column]: one figure per round, in round order.  The redis
+# column's reference (REF) is the mean of an untraced run before and one
+# after the traced ones of the round.
 declare -A RUNS MED
-echo "memleakbpf bench: malloc(64)/free pairs, $DEPTH frames deep, private libc $OUT/lib/libc.so.6, --unwind $UNWIND"
-echo "rounds $ROUNDS; pairs per thread: $NONE_PAIRS without probes, $PAIRS with"
-for t in $THREADS; do
-	for ((r = 1; r <= ROUNDS; r++)); do
-		line="threads $t round $r:"
+REF=
+echo "memleakbpf bench: malloc(64)/free pairs, $DEPTH frames deep, private libc and jemalloc in $OUT/lib, --unwind $UNWIND"
+echo "rounds $ROUNDS; pairs per thread: $NONE_PAIRS untraced, $PAIRS traced; redis-benchmark SET: $REDIS_REQUESTS requests, 100-byte values"
+for ((r = 1; r <= ROUNDS; r++)); do
+	for c in $COLS; do
+		line="round $r ${c/:/ } thr:"
 		for m in $MODES; do
-			v=$(run_one "$m" "$t")
-			RUNS[$m,$t]="${RUNS[$m,$t]:-} $v"
+			[ "${m#sampled}" != "$m" ] && [ $SAMPLED_OK = 0 ] && continue
+			v=$(run_churn "$m" "${c%:*}" "${c#*:}")
+			RUNS[$m,$c]="${RUNS[$m,$c]:-} $v"
 			line="$line $m $v"
 		done
 		echo "$line" >&2
 	done
-	for m in $MODES; do
-		MED[$m,$t]=$(echo "${RUNS[$m,$t]}" | median)
+	if [ $REDIS = 1 ]; then
+		line="round $r redis SET/s:"
+		for m in $MODES untraced; do
+			[ "${m#sampled}" != "$m" ] && [ $SAMPLED_OK = 0 ] && continue
+			run_redis "$m"
+			line="$line $m $RPS"
+			if [ "$m" != untraced ]; then
+				RUNS[$m,redis]="${RUNS[$m,redis]:-} $RPS"
+			elif [ -z "${before:-}" ]; then
+				before=$RPS
+			else
+				RUNS[untraced,redis]="${RUNS[untraced,redis]:-} $before $RPS"
+				REF="$REF $(awk -v a="$before" -v b="$RPS" 'BEGIN { print (a + b) / 2 }')"
+				before=
+			fi
+		done
+		echo "$line" >&2
+	fi
+done
+for m in $MODES; do
+	for c in $COLS redis; do
+		if [ -n "${RUNS[$m,$c]:-}" ]; then
+			MED[$m,$c]=$(echo "${RUNS[$m,$c]}" | median)
+		fi
 	done
 done
 
+# ---- the table (Markdown) ----
+
+# The median over rounds of $1[r] / $2[r] (two lists of figures, one per
+# round): each round's figures were measured minutes apart at most, which
+# the machine's drift over the whole run does not touch.
+ratio() {
+	paste -d' ' <(echo "$1" | tr ' ' '\n' | grep .) <(echo "$2" | tr ' ' '\n' | grep .) |
+		awk '{ print $1 / $2 }' | median | awk '{ printf "%.2f", $1 }'
+}
+
 echo
-printf '%-8s %12s %12s %14s %16s %12s\n' threads "none ns" "floor ns" "memleakbpf ns" "memleakbpf/floor" "floor/none"
-missed=0
-for t in $THREADS; do
-	ratio=$(awk -v a="${MED[memleakbpf,$t]}" -v b="${MED[floor,$t]}" 'BEGIN { printf "%.2f", a / b }')
-	fratio=$(awk -v a="${MED[floor,$t]}" -v b="${MED[none,$t]}" 'BEGIN { printf "%.0f", a / b }')
-	printf '%-8s %12.1f %12.1f %14.1f %15sx %11sx\n' "$t" "${MED[none,$t]}" "${MED[floor,$t]}" \
-		"${MED[memleakbpf,$t]}" "$ratio" "$fratio"
-	if awk -v r="$ratio" -v m="$TARGET" 'BEGIN { exit !(r > m) }'; then
-		missed=1
+header="| |"
+rule="| --- |"
+for c in $COLS; do
+	header="$header ${c%:*} ${c#*:} thr |"
+	rule="$rule --- |"
+done
+if [ $REDIS = 1 ]; then
+	header="$header redis SET kept |"
+	rule="$rule --- |"
+fi
+echo "$header"
+echo "$rule"
+for m in $MODES; do
+	row="| ${LABEL[$m]} |"
+	for c in $COLS; do
+		if [ -z "${MED[$m,$c]:-}" ]; then
+			row="$row n/a |"
+		elif [ "$m" = untraced ]; then
+			row="$row $(printf '%.1f' "${MED[$m,$c]}") ns |"
+		else
+			row="$row $(printf '%.0f' "${MED[$m,$c]}") ns $(ratio "${RUNS[$m,$c]}" "${RUNS[floor,$c]}")x |"
+		fi
+	done
+	if [ $REDIS = 1 ]; then
+		if [ -z "${MED[$m,redis]:-}" ]; then
+			row="$row n/a |"
+		elif [ "$m" = untraced ]; then
+			row="$row $(printf '%.0f' "${MED[$m,redis]}")/s |"
+		else
+			row="$row $(ratio "${RUNS[$m,redis]}" "$REF") |"
+		fi
+	fi
+	echo "$row"
+done
+echo "(ns per malloc/free pair per thread, median of $ROUNDS rounds, and the median of each"
+echo " round's ratio to its floor; redis: requests per second untraced, then the median of"
+echo " each round's traced/untraced, untraced measured before and after the traced runs)"
+
+# ---- the targets ----
+
+# "met" or "missed": is $1 $2 $3 (awk comparison)?
+verdict() {
+	if awk -v a="$1" -v b="$3" "BEGIN { exit !(a $2 b) }"; then echo met; else echo missed; fi
+}
+
+echo
+FULL_MISSED=0
+line="targets: memleakbpf <= ${TARGET_FULL}x floor:"
+for c in $COLS; do
+	x=$(ratio "${RUNS[full,$c]}" "${RUNS[floor,$c]}")
+	v=$(verdict "$x" "<=" "$TARGET_FULL")
+	[ "$v" = missed ] && FULL_MISSED=1
+	line="$line ${c/:/ }t ${x}x $v,"
+done
+echo "${line%,}"
+line="         sampled <= ${TARGET_SAMPLED}x the entry-only floor:"
+for c in $COLS; do
+	if [ $SAMPLED_OK = 1 ]; then
+		x=$(ratio "${RUNS[sampled,$c]}" "${RUNS[entry,$c]}")
+		line="$line ${c/:/ }t ${x}x $(verdict "$x" "<=" "$TARGET_SAMPLED"),"
+	else
+		line="$line ${c/:/ }t n/a,"
 	fi
 done
-echo "(ns per malloc/free pair, per thread, median of $ROUNDS)"
-if [ "$SAMPLE" != 0 ]; then
-	echo
-	printf '%-8s %14s %16s %14s %16s %16s\n' threads "sampled ns" "sampled/floor" "sampled-rp ns" \
-		"sampled-rp/floor" "sampled/none"
-	for t in $THREADS; do
-		printf '%-8s %14.1f %15sx %14.1f %15sx %15sx\n' "$t" "${MED[sampled,$t]}" \
-			"$(awk -v a="${MED[sampled,$t]}" -v b="${MED[floor,$t]}" 'BEGIN { printf "%.2f", a / b }')" \
-			"${MED[sampled-rp,$t]}" \
-			"$(awk -v a="${MED[sampled-rp,$t]}" -v b="${MED[floor,$t]}" 'BEGIN { printf "%.2f", a / b }')" \
-			"$(awk -v a="${MED[sampled,$t]}" -v b="${MED[none,$t]}" 'BEGIN { printf "%.0f", a / b }')"
-	done
-	echo "(--sample-bytes $SAMPLE: sessions skip the return probe of unsampled calls; -rp: entry and return probes)"
-fi
-if [ $missed = 0 ]; then
-	echo "target ${TARGET}x: met"
-else
-	echo "target ${TARGET}x: missed"
+echo "${line%,}"
+if [ $REDIS = 1 ]; then
+	x=$(ratio "${RUNS[full,redis]}" "$REF")
+	line="         redis throughput kept >= $TARGET_REDIS_FULL (memleakbpf): $x $(verdict "$x" ">=" "$TARGET_REDIS_FULL");"
+	if [ $SAMPLED_OK = 1 ]; then
+		x=$(ratio "${RUNS[sampled,redis]}" "$REF")
+		line="$line >= $TARGET_REDIS_SAMPLED (sampled): $x $(verdict "$x" ">=" "$TARGET_REDIS_SAMPLED")"
+	else
+		line="$line >= $TARGET_REDIS_SAMPLED (sampled): n/a"
+	fi
+	echo "$line"
 fi
 
 # ---- where the BPF time goes ----
@@ -145,12 +360,13 @@ fi
 FLOOR_OFFSETS=
 
 # "offset kind" of every uprobe behind one link's fdinfo: a perf-event
-# link (offset:, event_type:) or a uprobe_multi link (a table of cookie,
-# offset, ref_ctr_offset rows).
+# link (offset:, event_type:) or a uprobe_multi link (link_type
+# uprobe_multi or uretprobe_multi, a table of cookie, offset,
+# ref_ctr_offset rows).
 link_offsets() {
 	awk '/^offset:/ { off = $2 } /^event_type:/ { ev = $2 }
-	     /^link_type:/ { multi = ($2 == "uprobe_multi") }
-	     multi && /^[0-9]+[ \t]+0x/ { print $2, "uprobe_multi" }
+	     /^link_type:/ { multi = ($2 ~ /^u(ret)?probe_multi$/) ? $2 : "" }
+	     multi != "" && /^[0-9]+[ \t]+0x/ { print $2, multi }
 	     END { if (ev ~ /^u(ret)?probe$/) print off, ev }' "$1" 2>/dev/null
 }
 
@@ -173,19 +389,19 @@ prog_stats() {
 		END { printf "  %d probes%s: %s\n", NR, n ? ", at the floor'"'"'s offsets" : "", s }'
 }
 
-# One run of $1 under bpf stats: churn holds on after measuring, while the
-# counters of the process holding the programs are read.
+# One run of $1 (glibc, 1 thread) under bpf stats: churn holds on after
+# measuring, while the counters of the process holding the programs are read.
 profile_one() {
 	local mode=$1 fig=$TMP/figure log=$TMP/log pid i
 	rm -f "$fig"
-	# shellcheck disable=SC2046
-	$(run_cmd "$mode" 1 -o "$fig" -s 2) >/dev/null 2>"$log" &
+	churn_cmd "$mode" glibc 1 -o "$fig" -s 2
+	"${CMD[@]}" >/dev/null 2>"$log" &
 	pid=$!
 	for ((i = 0; i < 600; i++)); do
 		[ -s "$fig" ] && break
 		sleep 0.1
 	done
-	echo "$mode (1 thread, ns/pair under bpf stats $(awk '{ print $2 }' "$fig" 2>/dev/null)):"
+	echo "$mode (glibc, 1 thread, ns/pair under bpf stats $(awk '{ print $2 }' "$fig" 2>/dev/null)):"
 	prog_stats "$pid" || true
 	if [ "$mode" = floor ]; then
 		FLOOR_OFFSETS=$(for f in /proc/"$pid"/fdinfo/*; do link_offsets "$f"; done |
@@ -194,13 +410,13 @@ profile_one() {
 	wait "$pid" || true
 }
 
-if [ "$PROFILE" = 1 ] || { [ "$PROFILE" = auto ] && [ $missed = 1 ]; }; then
+if [ "$PROFILE" = 1 ] || { [ "$PROFILE" = auto ] && [ $FULL_MISSED = 1 ]; }; then
 	echo
 	echo "per-program cost (kernel.bpf_stats_enabled=1 for these runs only; stats add ~20-40 ns per run):"
 	STATS_BEFORE=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -q -w kernel.bpf_stats_enabled=1
 	profile_one floor
-	profile_one memleakbpf
+	profile_one full
 	sysctl -q -w kernel.bpf_stats_enabled="$STATS_BEFORE"
 	STATS_BEFORE=
 fi

@@ -1,4 +1,4 @@
-/* tests/unit/test_probeplace.c: where an entry uprobe goes, on hand-written code.
+/* tests/unit/test_probeplace.c: where a uprobe goes, on hand-written code.
  *
  * The byte arrays are real x86-64 encodings (checked with objdump); the
  * emulated set is the one measured on kernel 6.18 (see user/target/probeplace.c).
@@ -15,16 +15,23 @@
 #define LIBC_PATH "/lib/x86_64-linux-gnu/libc.so.6"
 #define VADDR 0x401000ULL
 
-static struct place_result place(const uint8_t *code, size_t size, unsigned nargs,
-				 unsigned max_scan, int *err)
+static struct place_result place_req(const uint8_t *code, size_t size, unsigned nargs,
+				     unsigned max_scan, int keep_sp, int *err)
 {
 	struct place_request req = {
 		.code = code, .size = size, .vaddr = VADDR, .nargs = nargs, .max_scan = max_scan,
+		.keep_sp = keep_sp,
 	};
 	struct place_result res = { 0 };
 
 	*err = probe_place(&req, &res);
 	return res;
+}
+
+static struct place_result place(const uint8_t *code, size_t size, unsigned nargs,
+				 unsigned max_scan, int *err)
+{
+	return place_req(code, size, nargs, max_scan, 0, err);
 }
 
 #define EMULATED(name, want, ...) do {						\
@@ -115,6 +122,9 @@ void test_probeplace_prologues(void)
 	PLACE("push mem, push imm before candidate", 1, 0, 8, 16, "push",
 	      0xff, 0x35, 0x00, 0x00, 0x00, 0x00, 0x6a, 0x00, 0x55, 0xc3);
 	PLACE("pushw imm first", 1, 0, 0, 0, "push", 0x66, 0x6a, 0x00, 0x55, 0xc3);
+	/* rbp is the caller's frame chain, which a walk by frame pointers starts from */
+	PLACE("mov rsp,rbp; push", 0, 0, 0, 0, "mov", 0x48, 0x89, 0xe5, 0x53, 0xc3);
+	PLACE("mov rdi,rbp; push", 1, 0, 0, 0, "mov", 0x48, 0x89, 0xfd, 0x53, 0xc3);
 	/* endbr64 is single-stepped and changes nothing the probe reads */
 	PLACE("endbr64; push", 1, 0, 4, 0, "push", 0xf3, 0x0f, 0x1e, 0xfa, 0x55, 0xc3);
 	PLACE("endbr64; test; je", 1, 0, 7, 0, "je",
@@ -130,6 +140,12 @@ void test_probeplace_prologues(void)
 	PLACE("max_scan reached", 1, 2, 0, 0, "test", 0x48, 0x85, 0xff, 0x48, 0x85, 0xf6, 0x55);
 	PLACE("max_scan enough", 1, 3, 6, 0, "push", 0x48, 0x85, 0xff, 0x48, 0x85, 0xf6, 0x55);
 
+	if (test__start_subtest("why: the frame pointer")) {
+		const uint8_t c[] = { 0x48, 0x89, 0xe5, 0x53, 0xc3 };
+		int err;
+
+		ASSERT_STRCONTAINS(place(c, sizeof(c), 0, 0, &err).why, "frame pointer", "rbp");
+	}
 	if (test__start_subtest("why says what stopped")) {
 		const uint8_t fr[] = { 0x48, 0x85, 0xff, 0x74, 0x05, 0xc3 };
 		const uint8_t mv[] = { 0x48, 0x89, 0xf7, 0x55, 0xc3 };
@@ -151,6 +167,43 @@ void test_probeplace_prologues(void)
 		ASSERT_OK(probe_place(&req, &res), "no code");
 		ASSERT_EQ(res.offset, 0, "no code: entry");
 		ASSERT_STREQ(res.insn, "", "no code: insn");
+	}
+}
+
+/* keep_sp: a return probe goes there too, so rsp must be as at the entry. */
+#define PLACE_RET(name, nargs, want_off, want_insn, ...) do {			\
+	const uint8_t ___c[] = { __VA_ARGS__ };					\
+	int ___err;								\
+	if (test__start_subtest(name)) {					\
+		struct place_result ___r = place_req(___c, sizeof(___c), nargs, 0, 1, &___err); \
+		ASSERT_OK(___err, "probe_place");				\
+		ASSERT_EQ(___r.offset, want_off, "offset");			\
+		ASSERT_EQ(___r.sp_adjust, 0, "sp_adjust");			\
+		ASSERT_STREQ(___r.insn, want_insn, "insn");			\
+	}									\
+} while (0)
+
+void test_probeplace_keep_sp(void)
+{
+	/* jemalloc's malloc: cmp $0x1000,%rdi; ja rel32 */
+	PLACE_RET("cmp; ja", 1, 7, "ja",
+		  0x48, 0x81, 0xff, 0x00, 0x10, 0x00, 0x00, 0x0f, 0x87, 0x93, 0x00, 0x00, 0x00, 0xc3);
+	/* a push at the offset has not run yet when the breakpoint is hit */
+	PLACE_RET("push first", 1, 0, "push", 0x41, 0x54, 0x55, 0xc3);
+	PLACE_RET("endbr64; test; mov; push", 1, 12, "push",
+		  0xf3, 0x0f, 0x1e, 0xfa, 0x48, 0x85, 0xff, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x53, 0xc3);
+	/* without keep_sp the push after push $0 is chosen (sp_adjust 8): not with it */
+	PLACE_RET("push imm before candidate", 1, 0, "push", 0x6a, 0x00, 0x55, 0xc3);
+	PLACE_RET("push mem before candidate", 1, 0, "push",
+		  0xff, 0x35, 0x00, 0x00, 0x00, 0x00, 0x55, 0xc3);
+	PLACE_RET("endbr64; sub 8,rsp; call", 1, 0, "endbr64",
+		  0xf3, 0x0f, 0x1e, 0xfa, 0x48, 0x83, 0xec, 0x08, 0xe8, 0x00, 0x00, 0x00, 0x00, 0xc3);
+	PLACE_RET("store to the stack first", 0, 0, "mov", 0x48, 0x89, 0x04, 0x24, 0x55, 0xc3);
+	if (test__start_subtest("why: a push")) {
+		const uint8_t c[] = { 0x6a, 0x00, 0x55, 0xc3 };
+		int err;
+
+		ASSERT_STRCONTAINS(place_req(c, sizeof(c), 1, 0, 1, &err).why, "push", "push");
 	}
 }
 

@@ -2,15 +2,18 @@
 /* tools/bench/floor.c: the benchmark's floor: what memleakbpf's probes cost
  * with nothing behind them.
  *
- * Usage: floor [-v] -- CMD [ARG...]
+ * Usage: floor [-e] [-v] -- CMD [ARG...]
  *
  * Finds CMD's allocators the way `memleakbpf -- CMD` does
  * (allocators__for_command), attaches the empty programs of floor.bpf.c
  * where memleakbpf attaches its own, with the same kinds, order and pid
- * (-1): malloc's return probe then its entry probe, both at the function's
- * first byte, then free's entry probe at file_offset + probe_delta.  Then it
- * runs CMD, waits for it, detaches (every probe is fd-based: it goes when
- * this process exits, however it exits) and exits with CMD's status.
+ * (-1): malloc's return probe then its entry probe, then free's entry
+ * probe, each at the offset memleakbpf uses (file_offset + probe_delta,
+ * chosen by allocators.c for both).  Files without malloc and free
+ * (libstdc++) are left out.  -e: no return probe (the entry-only floor,
+ * what a call costs whose return is not probed).  Then it runs CMD, waits
+ * for it, detaches (every probe is fd-based: it goes when this process
+ * exits, however it exits) and exits with CMD's status.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -34,6 +37,7 @@ struct floor {
 	int link_fds[MAX_LINKS];	/* uprobe_multi links, as memleakbpf makes them */
 	int nlink_fds;
 	bool multi;
+	bool entry_only;
 	bool verbose;
 };
 
@@ -79,13 +83,14 @@ static int attach_lib(struct floor *f, const struct allocator_lib *lib)
 	const struct alloc_func *m = &lib->fn[ML_FN_MALLOC], *fr = &lib->fn[ML_FN_FREE];
 	int err = 0;
 
-	if (!m->present || !fr->present) {
-		fprintf(stderr, "floor: %s has no malloc or free\n", lib->display_path);
-		return -ENOENT;
-	}
-	err = attach_at(f, f->skel->progs.floor_return, lib, "malloc", m->file_offset, true);
+	if (!lib->is_allocator)
+		return 0;
+	if (!f->entry_only)
+		err = attach_at(f, f->skel->progs.floor_return, lib, "malloc",
+				m->file_offset + m->probe_delta, true);
 	if (!err)
-		err = attach_at(f, f->skel->progs.floor_enter, lib, "malloc", m->file_offset, false);
+		err = attach_at(f, f->skel->progs.floor_enter, lib, "malloc",
+				m->file_offset + m->probe_delta, false);
 	if (!err)
 		err = attach_at(f, f->skel->progs.floor_free, lib, "free",
 				fr->file_offset + fr->probe_delta, false);
@@ -107,6 +112,10 @@ static int attach_command(struct floor *f, const char *cmd)
 	}
 	for (i = 0; i < n && !err; i++)
 		err = attach_lib(f, libs[i]);
+	if (!err && f->nlinks + f->nlink_fds == 0) {
+		fprintf(stderr, "floor: no malloc and free found for '%s'\n", cmd);
+		err = -ENOENT;
+	}
 	allocators__free(a);
 	return err;
 }
@@ -138,15 +147,18 @@ int main(int argc, char **argv)
 	struct floor f = { 0 };
 	int c, i, err, ret = 1;
 
-	while ((c = getopt(argc, argv, "+v")) != -1) {
-		if (c != 'v') {
-			fprintf(stderr, "usage: floor [-v] -- CMD [ARG...]\n");
+	while ((c = getopt(argc, argv, "+ev")) != -1) {
+		if (c == 'e') {
+			f.entry_only = true;
+		} else if (c == 'v') {
+			f.verbose = true;
+		} else {
+			fprintf(stderr, "usage: floor [-e] [-v] -- CMD [ARG...]\n");
 			return 2;
 		}
-		f.verbose = true;
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: floor [-v] -- CMD [ARG...]\n");
+		fprintf(stderr, "usage: floor [-e] [-v] -- CMD [ARG...]\n");
 		return 2;
 	}
 	/* The same kind of link memleakbpf uses: uprobe_multi where the

@@ -103,7 +103,7 @@ static const struct argp_option option_table[] = {
 	{ "min-age", OPT_MIN_AGE, "DUR", 0, "Count only allocations at least DUR old", 2 },
 	{ "sort", OPT_SORT, "KEY", 0, "growth (default), outstanding, count or age", 2 },
 	{ "json", OPT_JSON, 0, 0, "NDJSON on stdout, one object per report", 2 },
-	{ "verbose", 'v', 0, 0, "More commentary on stderr (repeatable)", 2 },
+	{ "verbose", 'v', 0, 0, "More commentary on stderr, with where each probe went (repeatable)", 2 },
 	{ "quiet", 'q', 0, 0, "Less commentary on stderr", 2 },
 
 	{ 0, 0, 0, 0, "Exports, written when the run ends:", 3 },

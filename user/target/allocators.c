@@ -357,11 +357,13 @@ static int segment_of(Elf *elf, uint64_t vaddr, GElf_Phdr *out)
 	return -1;
 }
 
-/* Locate one function and choose its probe offset.  The function's bytes
- * come from the file, up to CODE_MAX, or to the segment's end when st_size
- * is 0 (hand-written assembly often has none).
+/* Locate one function and choose its probe offset (keep_sp: it has a
+ * return probe too).  The function's bytes come from the file, up to
+ * CODE_MAX, or to the segment's end when st_size is 0 (hand-written
+ * assembly often has none).
  */
-static void fill_func(Elf *elf, int fd, const GElf_Sym *sym, unsigned nargs, struct alloc_func *f)
+static void fill_func(Elf *elf, int fd, const GElf_Sym *sym, unsigned nargs, bool keep_sp,
+		      struct alloc_func *f)
 {
 	struct place_request req = { 0 };
 	struct place_result res = { 0 };
@@ -375,6 +377,7 @@ static void fill_func(Elf *elf, int fd, const GElf_Sym *sym, unsigned nargs, str
 	f->present = 1;
 	f->file_offset = ph.p_offset + (sym->st_value - ph.p_vaddr);
 	f->size = sym->st_size;
+	f->insn = "";
 	avail = ph.p_filesz - (sym->st_value - ph.p_vaddr);
 	want = sym->st_size ? sym->st_size : avail;
 	if (want > avail)
@@ -388,10 +391,13 @@ static void fill_func(Elf *elf, int fd, const GElf_Sym *sym, unsigned nargs, str
 	req.size = (size_t)got;
 	req.vaddr = sym->st_value;
 	req.nargs = nargs;
+	req.keep_sp = keep_sp;
 	if (probe_place(&req, &res) == 0 && res.offset < (uint64_t)got) {
 		f->probe_delta = res.offset;
 		f->sp_adjust = res.sp_adjust;
+		f->insn = res.insn;
 	}
+	f->emulated = probe_insn_is_emulated(code + f->probe_delta, (size_t)got - f->probe_delta);
 }
 
 /* Functions at the same offset (glibc: aligned_alloc is memalign) are
@@ -492,19 +498,20 @@ static struct allocator_lib *lib_build(Elf *elf, int fd, const char *path,
 	for (i = 0; i < ML_FN_MAX; i++) {
 		lib->fn[i].alias_of = -1;
 		if (picks[i].found)
-			fill_func(elf, fd, &picks[i].sym, fn_table[i].nargs, &lib->fn[i]);
+			fill_func(elf, fd, &picks[i].sym, fn_table[i].nargs, !ML_FN_IS_RELEASE(i),
+				  &lib->fn[i]);
 	}
 	for (i = 0; i < ANCHOR_MAX; i++) {
 		lib->anchor[i].alias_of = -1;
 		if (lib->is_libc && picks[PICK_ANCHOR + i].found)
-			fill_func(elf, fd, &picks[PICK_ANCHOR + i].sym, 0, &lib->anchor[i]);
+			fill_func(elf, fd, &picks[PICK_ANCHOR + i].sym, 0, true, &lib->anchor[i]);
 	}
 	lib->is_allocator = lib->fn[ML_FN_MALLOC].present && lib->fn[ML_FN_FREE].present;
 	lib->is_node = is_node && lib->fn[ML_FN_NODE_AB_ALLOCATE].present;
 	for (i = 0; i < ML_GC_MAX && lib->is_node; i++) {
 		lib->gc[i].alias_of = -1;
 		if (picks[PICK_GC + i].found)
-			fill_func(elf, fd, &picks[PICK_GC + i].sym, 0, &lib->gc[i]);
+			fill_func(elf, fd, &picks[PICK_GC + i].sym, 0, false, &lib->gc[i]);
 	}
 	if (lib->is_node)
 		fill_v8_pages(elf, &ranges, lib);

@@ -38,12 +38,21 @@ enum anchor_fn {
 	ANCHOR_MAX
 };
 
+/* Where a function's probes go (probe_place()): its entry probe, and its
+ * return probe when it has one (every function but the release functions,
+ * ML_FN_IS_RELEASE, and V8's collectors), both at file_offset + probe_delta.
+ * With a return probe, rsp is as at the function's entry there: sp_adjust
+ * is 0.
+ */
 struct alloc_func {
 	int present;
 	uint64_t file_offset;	/* of the function's first byte */
 	uint64_t size;		/* st_size */
-	uint32_t probe_delta;	/* entry probe at file_offset + probe_delta */
+	uint32_t probe_delta;	/* the probes at file_offset + probe_delta */
 	uint8_t sp_adjust;	/* bytes pushed before the probe (ML_COOKIE) */
+	bool emulated;		/* the kernel emulates the instruction there (else
+				 * it single-steps it, ~10 us a hit) */
+	const char *insn;	/* its mnemonic ("ja", "push"), static; "" if unread */
 	int alias_of;		/* >= 0: same address as that enum ml_func: attach once */
 };
 

@@ -1,4 +1,4 @@
-/* user/target/probeplace.c: choose a cheap entry-uprobe offset with capstone.
+/* user/target/probeplace.c: choose a cheap uprobe offset with capstone.
  *
  * What the x86-64 kernel emulates at a uprobe (arch/x86/kernel/uprobes.c,
  * arch_uprobe_analyze_insn: branch_setup_xol_ops, push_setup_xol_ops), and
@@ -186,6 +186,12 @@ static int is_sp(unsigned reg)
 	       reg == X86_REG_SPL;
 }
 
+static int is_bp(unsigned reg)
+{
+	return reg == X86_REG_RBP || reg == X86_REG_EBP || reg == X86_REG_BP ||
+	       reg == X86_REG_BPL;
+}
+
 static int in_group(const cs_insn *in, unsigned grp)
 {
 	uint8_t i;
@@ -239,6 +245,9 @@ static const char *stop_reason(csh h, const cs_insn *in, unsigned nargs)
 			return "an argument register is written first";
 		if (is_sp(wr[i]) && !is_push8(in))
 			return "the stack pointer is changed other than by push first";
+		/* a walk by frame pointers starts from the caller's rbp */
+		if (is_bp(wr[i]))
+			return "the frame pointer is written first";
 	}
 	/* The return address must still be at sp + sp_adjust. */
 	for (i = 0; i < x->op_count; i++)
@@ -261,8 +270,9 @@ static int is_candidate(const cs_insn *in)
 }
 
 /* Walk from the entry to the first emulated instruction that every call
- * reaches with the arguments and the return address intact.  Returns the
- * entry's mnemonic, for a later fallback.
+ * reaches with the arguments and the return address intact (with keep_sp,
+ * the stack pointer too).  Returns the entry's mnemonic, for a later
+ * fallback.
  */
 static const char *find_candidate(csh h, cs_insn *in, const struct place_request *req,
 				  struct place_result *out)
@@ -297,6 +307,10 @@ static const char *find_candidate(csh h, cs_insn *in, const struct place_request
 		if (why)
 			break;
 		why = "no emulated instruction within max_scan instructions";
+		if (is_push8(in) && req->keep_sp) {
+			why = "a push comes first (a return probe needs rsp as at the entry)";
+			break;
+		}
 		if (is_push8(in))
 			pushed += 8;
 		if (pushed > UINT8_MAX - 8) {

@@ -1,4 +1,4 @@
-/* user/target/probeplace.h: where to put an entry uprobe so that it is cheap.
+/* user/target/probeplace.h: where to put a function's uprobes so that they are cheap.
  *
  * On x86-64 the kernel emulates a few instructions at a uprobe (branches,
  * calls, push of a register, nops, ...) and single-steps every other one out
@@ -11,9 +11,17 @@
  *     so it is reached exactly once per call;
  *   - no branch anywhere in the function lands inside (0, offset];
  *   - the instructions before it write none of the argument registers the
- *     probe reads, and touch the stack pointer only by push (counted in
+ *     probe reads, nor the frame pointer (the caller's frame chain), nor
+ *     memory, and touch the stack pointer only by push (counted in
  *     sp_adjust, so that the return address can still be found).
  * Otherwise it answers offset 0.
+ *
+ * A return probe (uretprobe) replaces the return address at [rsp] when its
+ * breakpoint is hit, so it may only sit where rsp is still as at the entry:
+ * keep_sp asks for that (no push before the offset either; sp_adjust is 0).
+ * A function with both probes puts them at that one offset: they share one
+ * breakpoint, and an offset past a single-stepped first instruction (e.g.
+ * jemalloc's malloc: cmp $0x1000,%rdi; ja) saves the single-step of both.
  */
 #ifndef PROBEPLACE_H
 #define PROBEPLACE_H
@@ -27,6 +35,7 @@ struct place_request {
 	uint64_t vaddr;		/* the function's address, for branch targets */
 	unsigned nargs;		/* integer argument registers read: rdi, rsi, rdx, rcx, r8, r9 */
 	unsigned max_scan;	/* instructions to look at before giving up; 0 = 16 */
+	int keep_sp;		/* a return probe goes there too: no push before it */
 };
 
 struct place_result {

@@ -455,32 +455,70 @@ static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
 	plan[SET_GC].prog = skel->progs.gc_enter;
 	for (fn = 0; fn < ML_GC_MAX; fn++)
 		if (lib->gc[fn].present)
-			plan_add(&plan[SET_GC], v8_gc_function_name(fn), lib->gc[fn].file_offset, fn);
+			plan_add(&plan[SET_GC], v8_gc_function_name(fn),
+				 lib->gc[fn].file_offset + lib->gc[fn].probe_delta, fn);
 	for (fn = 0; fn < ML_FN_MAX && t->cfg.trace_malloc; fn++) {
 		const struct alloc_func *f = &lib->fn[fn];
 
 		if (!f->present || f->alias_of >= 0)
 			continue;
 		if (ML_FN_IS_RELEASE(fn)) {
-			/* No return probe: the entry may sit where it is cheap. */
 			plan_add(&plan[SET_FREE], alloc_func_name(fn), f->file_offset + f->probe_delta,
 				 ML_COOKIE(fn, f->sp_adjust));
 			continue;
 		}
-		/* At the first byte: the return probe's breakpoint is there anyway. */
-		plan_add(&plan[SET_ALLOC_RET], alloc_func_name(fn), f->file_offset, ML_COOKIE(fn, 0));
-		plan_add(&plan[SET_ALLOC], alloc_func_name(fn), f->file_offset, ML_COOKIE(fn, 0));
+		/* Both at one breakpoint, where rsp is as at the entry (the
+		 * return probe hijacks [rsp]; allocators.h).
+		 */
+		plan_add(&plan[SET_ALLOC_RET], alloc_func_name(fn), f->file_offset + f->probe_delta,
+			 ML_COOKIE(fn, f->sp_adjust));
+		plan_add(&plan[SET_ALLOC], alloc_func_name(fn), f->file_offset + f->probe_delta,
+			 ML_COOKIE(fn, f->sp_adjust));
 	}
 	for (fn = 0; fn < ANCHOR_MAX; fn++) {
 		const struct alloc_func *f = &lib->anchor[fn];
 
 		if (!f->present || f->alias_of >= 0)
 			continue;
-		plan_add(&plan[SET_ANCHOR_RET], anchor_func_name(fn), f->file_offset, 0);
-		plan_add(&plan[SET_ANCHOR], anchor_func_name(fn), f->file_offset, 0);
+		/* anchor_enter takes the return address at rsp: sp_adjust is 0 */
+		plan_add(&plan[SET_ANCHOR_RET], anchor_func_name(fn), f->file_offset + f->probe_delta, 0);
+		plan_add(&plan[SET_ANCHOR], anchor_func_name(fn), f->file_offset + f->probe_delta, 0);
 	}
 	if (t->sessions)
 		plan_sessions(t, plan);
+}
+
+/* -v: where each probe of lib went, and whether the kernel emulates the
+ * instruction there or single-steps it (~10 us a hit).
+ */
+static void list_probe(const char *name, const char *kind, const struct alloc_func *f)
+{
+	log_info("  %-24s %-12s +%-4u %-8s %s", name, kind, f->probe_delta,
+		 f->insn[0] ? f->insn : "?", f->emulated ? "emulated" : "single-stepped");
+}
+
+static void list_probes(const struct tracer *t, const struct allocator_lib *lib)
+{
+	int fn;
+
+	if (log_verbosity < 1)
+		return;
+	log_info("  %-24s %-12s %-5s %-8s %s", "function", "probes", "at", "insn", "kernel");
+	for (fn = 0; fn < ML_FN_MAX && t->cfg.trace_malloc; fn++) {
+		const struct alloc_func *f = &lib->fn[fn];
+
+		if (f->present && f->alias_of < 0)
+			list_probe(alloc_func_name(fn), ML_FN_IS_RELEASE(fn) ? "entry" : "entry+return",
+				   f);
+		else if (f->present)
+			log_info("  %-24s as %s", alloc_func_name(fn), alloc_func_name(f->alias_of));
+	}
+	for (fn = 0; fn < ANCHOR_MAX; fn++)
+		if (lib->anchor[fn].present && lib->anchor[fn].alias_of < 0)
+			list_probe(anchor_func_name(fn), "entry+return", &lib->anchor[fn]);
+	for (fn = 0; fn < ML_GC_MAX; fn++)
+		if (lib->gc[fn].present)
+			list_probe(v8_gc_function_name(fn), "entry", &lib->gc[fn]);
 }
 
 static void names_of(const struct probe_set *ps, char *buf, size_t len)
@@ -573,13 +611,17 @@ static int attach_lib_as(struct tracer *t, const struct allocator_lib *lib, pid_
 {
 	size_t i, nlinks = t->nlinks, nfds = t->nlink_fds;
 	struct probe_set plan[SET_MAX];
+	bool listed = false;	/* for another pid (-p) */
 	int set, err = 0;
 
 	for (i = 0; i < t->nattached; i++) {
 		struct attached_lib *a = &t->attached[i];
 
-		if (a->dev == lib->dev && a->inode == lib->inode && (a->pid == -1 || a->pid == pid))
+		if (a->dev != lib->dev || a->inode != lib->inode)
+			continue;
+		if (a->pid == -1 || a->pid == pid)
 			return 0;
+		listed = true;
 	}
 	plan_lib(t, lib, plan);
 	for (set = 0; set < SET_MAX && !err; set++)
@@ -592,6 +634,8 @@ static int attach_lib_as(struct tracer *t, const struct allocator_lib *lib, pid_
 	}
 	t->attached[t->nattached++] = (struct attached_lib){ lib->dev, lib->inode, pid };
 	log_info("attached to %s%s", lib->display_path, pid == -1 ? " (all processes)" : "");
+	if (!listed)
+		list_probes(t, lib);
 	return 0;
 }
 

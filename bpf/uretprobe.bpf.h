@@ -1,0 +1,65 @@
+/* bpf/uretprobe.bpf.h: a return address that another return probe holds.
+ *
+ * When a return probe's breakpoint is hit, the kernel replaces the return
+ * address at [rsp] with its trampoline (the first slot of the process's
+ * uprobe area) and keeps the original in the task's newest return
+ * instance.  memleakbpf's entry and return probes of a function share one
+ * breakpoint, where the entry program runs before the swap; but another
+ * tool's return probe at an earlier offset of the same function (its first
+ * byte, where ours may not be: user/target/probeplace.c) has swapped it
+ * already when our entry program reads the caller.  (With the same offset,
+ * a return probe of a call in flight deeper down swaps it later.)
+ */
+#ifndef URETPROBE_BPF_H
+#define URETPROBE_BPF_H
+
+/* Where the kernel sends a call whose return a uprobe took (the return
+ * address it put in place of the caller's): the process's uprobe area.
+ */
+static __always_inline __u64 uprobe_trampoline(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+}
+
+#define URETPROBE_SCAN 8	/* return instances looked at: probed calls in flight */
+
+/* ra, read at ra_at; the caller's own return address if ra is the
+ * trampoline a return probe put there: from the task's newest return
+ * instance for ra_at (newer ones may be for calls deeper down).
+ */
+static __always_inline __u64 uretprobe_original(__u64 ra, __u64 ra_at)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct return_instance *ri;
+	__u64 tramp = uprobe_trampoline();
+	int i;
+
+	if (!tramp || tramp != ra)
+		return ra;
+	ri = BPF_CORE_READ(task, utask, return_instances);
+	for (i = 0; i < URETPROBE_SCAN; i++) {
+		if (!ri)
+			break;
+		if (BPF_CORE_READ(ri, stack) == ra_at)
+			return BPF_CORE_READ(ri, orig_ret_vaddr);
+		ri = BPF_CORE_READ(ri, next);
+	}
+	return ra;
+}
+
+/* The same in window, a copy of the stack from sp on, before any walk
+ * reads it (once per stack, outside the walk's loop).
+ */
+static __always_inline void uretprobe_restore(__u8 *window, __u64 sp, __u64 ra_at)
+{
+	__u64 off = ra_at - sp, *slot;
+
+	if (off > ML_STACK_WINDOW - 8)
+		return;
+	slot = (__u64 *)(window + (off & (ML_STACK_WINDOW - 1) & ~7ULL));
+	*slot = uretprobe_original(*slot, ra_at);
+}
+
+#endif /* URETPROBE_BPF_H */
