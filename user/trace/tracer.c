@@ -508,8 +508,8 @@ static void list_probes(const struct tracer *t, const struct allocator_lib *lib)
 		const struct alloc_func *f = &lib->fn[fn];
 
 		if (f->present && f->alias_of < 0)
-			list_probe(alloc_func_name(fn), ML_FN_IS_RELEASE(fn) ? "entry" : "entry+return",
-				   f);
+			list_probe(alloc_func_name(fn), ML_FN_IS_RELEASE(fn) ? "entry" :
+				   t->sessions ? "session" : "entry+return", f);
 		else if (f->present)
 			log_info("  %-24s as %s", alloc_func_name(fn), alloc_func_name(f->alias_of));
 	}
