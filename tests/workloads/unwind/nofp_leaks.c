@@ -21,13 +21,15 @@
  *                             size, so that malloc is entered from the same
  *                             place with the same registers each time and
  *                             only a return address further up differs
- *   repeat_leaf   40 x 64 B   one stack forty times in a row
+ *   repeat_leaf   40 x 64 B   one stack forty times in a row (at "again",
+ *                             once memleakbpf has reported: walks by the
+ *                             process's own mappings, which can replay)
  * It says "ready", reads "go" with fgets (stdin's own buffer, allocated in
  * wait_for_go), then commands with getline (read_command keeps a 120 B
  * line buffer):
  *   load   dlopen libnofp_plugin.so (beside it, by DT_RUNPATH $ORIGIN) and
  *          call its plugin_run: 2 x 700 B in plugin_store right away
- *   again  call its plugin_again: 2 x 900 B in plugin_late
+ *   again  call its plugin_again: 2 x 900 B in plugin_late; then repeat_leaf
  *   q      exit
  * answering "done CMD" on stderr.
  */
@@ -318,7 +320,6 @@ int main(void)
 	run_threads();
 	run_glibc_set();
 	run_twins();
-	run_repeat();
 	say("ready");
 	wait_for_go();
 	say("done go");
@@ -327,9 +328,10 @@ int main(void)
 			break;
 		if (!strcmp(command, "load"))
 			load_plugin();
-		else if (!strcmp(command, "again"))
+		else if (!strcmp(command, "again")) {
 			call_plugin_again();
-		else
+			run_repeat();	/* memleakbpf knows every mapping by now */
+		} else
 			continue;
 		snprintf(msg, sizeof(msg), "done %s", command);
 		say(msg);
