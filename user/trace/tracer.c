@@ -709,14 +709,18 @@ int tracer__attach_process(struct tracer *t, pid_t pid)
 	if (!p)
 		return -ENOMEM;
 	proc__set_rescan(p, false);
-	sync_unwind(t, p);
+	/* A process gone by now (its exec and exit in one batch of events)
+	 * is only named: nothing to attach or walk for it.
+	 */
+	if (!p->exited)
+		sync_unwind(t, p);
 	n = allocators__for_process(t->allocators, pid, &p->maps, libs, 16);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !p->exited; i++) {
 		err = attach_lib(t, libs[i], attach_pid_for(t, pid));
 		if (err)
 			return err;
 	}
-	if (t->hold && n >= 0)
+	if (t->hold && n >= 0 && !p->exited)
 		mark_known_maps(t, p);
 	for (i = 0; i < n && !libs[i]->is_allocator; i++)
 		;	/* libstdc++ has anchors, not an allocator */
@@ -1081,9 +1085,9 @@ static void attach_new_allocators(struct tracer *t)
 	size_t i;
 
 	for (i = 0; (p = proctable__at(t->procs, i)); i++) {
-		if (p->exited || !p->rescan_allocators)
-			continue;
-		if (tracer__attach_process(t, p->pid) < 0 && kill(p->pid, 0) == 0)
+		if (!p->rescan_allocators)
+			continue;	/* an exited process is still named */
+		if (tracer__attach_process(t, p->pid) < 0 && !p->exited && kill(p->pid, 0) == 0)
 			log_warn("could not attach to the allocator of pid %d (%s)", p->pid, p->comm);
 	}
 }
