@@ -95,6 +95,16 @@ struct {
 	__type(value, __u32);			/* unused */
 } held SEC(".maps");
 
+/* Node.js: Buffer bytes per process (struct ml_node_mem), kept here so
+ * that a collection's event can say what they were at that moment.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 14);
+	__type(key, __u32);			/* tgid */
+	__type(value, struct ml_node_mem);
+} node_mem SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22);
@@ -252,11 +262,41 @@ static __always_inline __u64 block_count(__u64 bytes, __u64 size)
 	return sample_bytes ? ml_sample_count_q16(bytes, size) : 1;
 }
 
+/* A Buffer block of pid came (delta > 0) or went, weighed as its site
+ * counts it: its running total, and the low point after a full collection.
+ */
+static __always_inline void node_buffer_add(__u32 pid, __s64 delta)
+{
+	static const struct ml_node_mem zero;
+	struct ml_node_mem *m = bpf_map_lookup_elem(&node_mem, &pid);
+	long err;
+	__s64 now;
+
+	if (!m) {
+		err = bpf_map_update_elem(&node_mem, &pid, &zero, BPF_NOEXIST);
+		if (err && err != -17 /* EEXIST */) {
+			count_drop(ML_DROP_STATS);
+			return;
+		}
+		m = bpf_map_lookup_elem(&node_mem, &pid);
+		if (!m)
+			return;
+	}
+	__sync_fetch_and_add(&m->buffer_bytes, delta);
+	if (delta < 0 && m->low_open) {
+		now = m->buffer_bytes;
+		if (now < m->buffer_low)
+			m->buffer_low = now;	/* racy, at worst a little high */
+	}
+}
+
 static __always_inline void stat_sub(struct ml_alloc *a)
 {
 	struct ml_stat *st = bpf_map_lookup_elem(&stats, &a->key);
 	__u64 bytes;
 
+	if (a->key.category == ML_CAT_BUFFER)
+		node_buffer_add(a->key.pid, -(__s64)block_bytes(a->size));
 	if (!st)
 		return;
 	bytes = block_bytes(a->size);
@@ -297,6 +337,8 @@ static __always_inline void record_block(__u32 pid, __u64 addr, struct ml_thread
 		count_drop(ML_DROP_ALLOCS);
 		return;
 	}
+	if (a.key.category == ML_CAT_BUFFER)
+		node_buffer_add(pid, block_bytes(a.size));
 	st = stat_get(&a.key);
 	if (!st)
 		return;
@@ -887,6 +929,7 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 {
 	__u64 start_code = BPF_CORE_READ(task, mm, start_code), ip;
 	struct pt_regs *regs;
+	__u32 tgid;
 
 	if (!traced(task->tgid))
 		return 0;
@@ -896,6 +939,8 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 	 * the executable's code; its path is not in bprm (bprm->interp is a
 	 * script's), user space knows the file by device and inode.
 	 */
+	tgid = task->tgid;
+	bpf_map_delete_elem(&node_mem, &tgid);	/* the old image's Buffers are gone */
 	emit_mapping(ML_EV_EXEC, task, start_code, BPF_CORE_READ(bprm, filename));
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (!regs)
@@ -910,12 +955,15 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(process_exit, struct task_struct *task)
 {
 	struct ml_event *e;
+	__u32 tgid;
 
 	/* The group is gone when its live count has dropped to zero. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
 	if (!traced(task->tgid))
 		return 0;
+	tgid = task->tgid;
+	bpf_map_delete_elem(&node_mem, &tgid);
 	e = task_event(ML_EV_EXIT, task);
 	if (e)
 		bpf_ringbuf_submit(e, 0);
@@ -925,13 +973,16 @@ int BPF_PROG(process_exit, struct task_struct *task)
 /* ---- V8 ---- */
 
 /* A V8 collector begins: an event in order with the mapping events, so
- * that user space counts collections per interval and reads the V8 heap's
- * size at each (the growth that survives collections).
+ * that user space counts collections per interval.  It carries the Buffer
+ * low point since the last full collection ended; a full one ends that
+ * watch.  (Until the next full collection, Buffers never fall below what
+ * the last one left alive: scavenges free only younger ones.)
  */
 SEC("uprobe")
 int gc_enter(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct ml_node_mem *m;
 	struct ml_event *e;
 
 	if (!traced(pid))
@@ -940,6 +991,75 @@ int gc_enter(struct pt_regs *ctx)
 	if (!e)
 		return 0;
 	e->gc.kind = bpf_get_attach_cookie(ctx);
+	e->gc.buffer_low = -1;
+	m = bpf_map_lookup_elem(&node_mem, &pid);
+	if (m) {
+		e->gc.buffer_bytes = m->buffer_bytes;
+		if (m->low_open)
+			e->gc.buffer_low = m->buffer_low;
+		if (e->gc.kind == ML_GC_FULL)
+			m->low_open = 0;
+		m->live_wanted = 0;
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* The full collector returned: what survived it.  Buffers are watched from
+ * here to the next collection for their low point, and V8's own count of
+ * its live old generation comes next (gc_full_live).
+ */
+SEC("uretprobe")
+int gc_full_end(struct pt_regs *ctx)
+{
+	static const struct ml_node_mem zero;
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct ml_node_mem *m;
+	struct ml_event *e;
+
+	if (!traced(pid))
+		return 0;
+	m = bpf_map_lookup_elem(&node_mem, &pid);
+	if (!m) {
+		bpf_map_update_elem(&node_mem, &pid, &zero, BPF_NOEXIST);
+		m = bpf_map_lookup_elem(&node_mem, &pid);
+	}
+	e = task_event(ML_EV_GC, bpf_get_current_task_btf());
+	if (!e)
+		return 0;
+	e->gc.kind = ML_GC_FULL;
+	e->gc.after = 1;
+	if (m) {
+		e->gc.buffer_bytes = m->buffer_bytes;
+		m->buffer_low = m->buffer_bytes;
+		m->low_open = 1;
+		m->live_wanted = 1;
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* MemoryController<V8HeapTrait>::CalculateAllocationLimit(heap,
+ * current_size, ...): after a full collection (its first call since one
+ * ended), current_size is the live size of V8's old generation.  V8 also
+ * calls it after some scavenges: those calls are not wanted.
+ */
+SEC("uprobe")
+int gc_full_live(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct ml_node_mem *m = bpf_map_lookup_elem(&node_mem, &pid);
+	struct ml_event *e;
+
+	if (!m || !m->live_wanted)
+		return 0;
+	m->live_wanted = 0;
+	e = task_event(ML_EV_GC, bpf_get_current_task_btf());
+	if (!e)
+		return 0;
+	e->gc.kind = ML_GC_FULL;
+	e->gc.after = 2;
+	e->gc.v8_live = PT_REGS_PARM2(ctx);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

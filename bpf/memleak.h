@@ -71,7 +71,10 @@ enum ml_func {
 #define ML_FN_IS_BUFFER(fn) ((fn) == ML_FN_NODE_AB_ALLOCATE || (fn) == ML_FN_NODE_AB_ALLOCATE_UNINIT)
 
 /* V8 garbage collections, counted at the collectors' entry points (the
- * cookie of a gc_enter probe).
+ * cookie of a gc_enter probe).  The end of a full collection is its
+ * collector's return (gc_full_end); then V8 sets the next one's limit from
+ * the live size of its old generation, argument 1 of
+ * MemoryController<V8HeapTrait>::CalculateAllocationLimit (gc_full_live).
  */
 enum ml_gc_kind {
 	ML_GC_SCAVENGE = 0,	/* ScavengerCollector::CollectGarbage: young generation */
@@ -252,6 +255,21 @@ struct ml_stat {		/* "stats" value, updated atomically */
 	__u64 total_count;
 };
 
+/* "node_mem" value, keyed by pid: a Node.js process's Buffer bytes (blocks
+ * of category buffer outstanding, weighed as "stats" weighs them: with
+ * --sample-bytes, estimated bytes in Q8), and their low point from the end
+ * of the last full collection to the beginning of the next, which
+ * collections' events carry (the ArrayBuffers a full collection found dead
+ * are freed by a V8 worker thread, a little after it, or at the next
+ * collection).
+ */
+struct ml_node_mem {
+	__s64 buffer_bytes;
+	__s64 buffer_low;
+	__u32 low_open;		/* 1: buffer_low is being followed */
+	__u32 live_wanted;	/* 1: a full collection ended, V8's count of what survived is next */
+};
+
 struct ml_alloc_key {		/* "allocs" key */
 	__u32 pid;
 	__u32 pad;
@@ -291,7 +309,7 @@ enum ml_event_type {
 	ML_EV_FORK,		/* fork: pid forked a traced child */
 	ML_EV_MAP_EXEC,		/* file: pid mapped an executable file; path =
 				 * the file when known (the interpreter at exec) */
-	ML_EV_GC,		/* gc: a V8 garbage collection began */
+	ML_EV_GC,		/* gc: a V8 garbage collection began, or a full one ended */
 };
 
 struct ml_ev_mapping {		/* MMAP, MUNMAP, MREMAP, MPROTECT */
@@ -327,9 +345,20 @@ struct ml_ev_fork {		/* FORK */
 	__u32 pad;
 };
 
-struct ml_ev_gc {		/* GC */
+/* GC: a collection began (after == 0; kind: which collector); a full one
+ * ended (after == 1, kind ML_GC_FULL: the return of its collector); V8
+ * counted what survived it (after == 2, kind ML_GC_FULL: v8_live).
+ */
+struct ml_ev_gc {
 	__u32 kind;		/* enum ml_gc_kind */
-	__u32 pad;
+	__u32 after;
+	__s64 buffer_bytes;	/* began, ended: the process's Buffer bytes now (struct ml_node_mem) */
+	/* began: the least Buffer bytes since the last full collection
+	 * ended, until now (-1: not followed: none ended since the previous
+	 * full one began); otherwise 0
+	 */
+	__s64 buffer_low;
+	__u64 v8_live;		/* after == 2: V8's live old generation, in bytes */
 };
 
 struct ml_event {

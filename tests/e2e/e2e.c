@@ -1,6 +1,8 @@
 /* tests/e2e/e2e.c: see e2e.h. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "e2e.h"
 
 json_t *run_workload(struct ml_run *r, const char *workload, const char *const *extra)
@@ -71,4 +73,57 @@ bool stepper_step(struct ml_tracer *t, char c)
 	snprintf(done, sizeof(done), "done %c", c);
 	return ASSERT_OK(ml_tracer_send(t, cmd), "send step") &&
 	       ASSERT_TRUE(ml_tracer_wait_stderr(t, done), done);
+}
+
+/* ---- watchdog ---- */
+
+#define WATCHDOG_PIDS 8
+
+static volatile sig_atomic_t watchdog_fired;
+static volatile pid_t watchdog_pids[WATCHDOG_PIDS];
+
+static void watchdog_bite(int sig)
+{
+	int i;
+
+	(void)sig;
+	watchdog_fired = 1;
+	for (i = 0; i < WATCHDOG_PIDS; i++)
+		if (watchdog_pids[i] > 0)
+			kill(watchdog_pids[i], SIGKILL);
+}
+
+void watchdog_arm(unsigned seconds)
+{
+	struct sigaction sa = { .sa_handler = watchdog_bite };	/* no SA_RESTART */
+	int i;
+
+	watchdog_fired = 0;
+	for (i = 0; i < WATCHDOG_PIDS; i++)
+		watchdog_pids[i] = -1;
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(seconds);
+}
+
+void watchdog_add(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < WATCHDOG_PIDS; i++) {
+		if (watchdog_pids[i] <= 0) {
+			watchdog_pids[i] = pid;
+			return;
+		}
+	}
+}
+
+bool watchdog_disarm(void)
+{
+	int i;
+
+	alarm(0);
+	for (i = 0; i < WATCHDOG_PIDS; i++)
+		watchdog_pids[i] = -1;
+	signal(SIGALRM, SIG_DFL);
+	return watchdog_fired;
 }

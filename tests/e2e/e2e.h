@@ -22,4 +22,12 @@ struct ml_tracer *stepper_start(const char *const *extra);
 /* Send a step (A, B, O, Y, F) and wait for its "done". */
 bool stepper_step(struct ml_tracer *t, char c);
 
+/* A bound on a whole test: after seconds, the pids added are killed
+ * (SIGKILL), which ends any wait on them.  One at a time.
+ */
+void watchdog_arm(unsigned seconds);
+void watchdog_add(pid_t pid);
+/* Disarm; true when it fired. */
+bool watchdog_disarm(void);
+
 #endif

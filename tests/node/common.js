@@ -4,21 +4,25 @@
  * A script calls serve() with its "request" handler; the handler runs on a
  * timer (`every` ms, `perTick` requests each time).  The protocol, on
  * stdin and stderr, one line each:
- *   at start          stderr "ready pid=N"
+ *   at start          stderr "ready pid=N script=NAME.js"
  *   "m" or "m TAG"    stderr "mem {json}" or "mem TAG {json}": the
  *                     process.memoryUsage() of that moment, taken and
  *                     written synchronously, and in "gc" the collections
  *                     node itself has seen so far ({"minor": scavenges,
  *                     "major": mark-compacts}, from perf_hooks: told a
  *                     little after each collection, so they may lag by one)
+ *   "go"              start the requests, when NODE_TEST_GO=wait held them
  *   "q", or EOF       exit 0
  * A script exits by itself (0) after LIFETIME_MS whoever is listening, and
- * may say more (e.g. "filled") with say().
+ * may say more (e.g. "filled") with say().  Environment: NODE_TEST_LIFETIME_S
+ * sets that lifetime (default 60); NODE_TEST_GO=wait holds the requests
+ * until "go" (a tracer attaches to an idle process first).
  */
 const fs = require('fs');
+const path = require('path');
 const { PerformanceObserver, constants } = require('perf_hooks');
 
-const LIFETIME_MS = 60 * 1000;
+const LIFETIME_MS = (+process.env.NODE_TEST_LIFETIME_S || 60) * 1000;
 
 function say(line) {
   fs.writeSync(2, line + '\n');	/* one write: whole lines on a shared pipe */
@@ -43,11 +47,15 @@ function reportMemory(tag) {
   say('mem ' + (tag ? tag + ' ' : '') + JSON.stringify(mem));
 }
 
+let go = null;	/* starts the requests, when they wait for "go" */
+
 function command(line) {
   const cmd = line.trim();
 
   if (cmd === 'q')
     process.exit(0);
+  if (cmd === 'go' && go)
+    go();
   if (cmd === 'm' || cmd.startsWith('m '))
     reportMemory(cmd.slice(2).trim());
 }
@@ -74,16 +82,22 @@ function serve({ every = 10, perTick = 1, request }) {
   let next = 0, pending = '';
 
   new PerformanceObserver(countCollections).observe({ entryTypes: ['gc'] });
-  if (request) {
+  go = () => {
+    go = null;
     setInterval(() => {
       for (let i = 0; i < perTick; i++)
         request(next++);
     }, every);
-  }
+  };
+  if (!request)
+    go = null;
+  else if (process.env.NODE_TEST_GO !== 'wait')
+    go();
   setTimeout(() => {
     say('lifetime over: exiting');
     process.exit(0);
   }, LIFETIME_MS);
+  say('ready pid=' + process.pid + ' script=' + path.basename(require.main.filename));
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk) => {
     let nl;
@@ -101,7 +115,6 @@ function serve({ every = 10, perTick = 1, request }) {
       command(pending);
     process.exit(0);
   });
-  say('ready pid=' + process.pid);
 }
 
 module.exports = { serve, say, reportMemory, parseRequest };

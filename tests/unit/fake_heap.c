@@ -65,6 +65,16 @@ static void fake_unwind_counts(void *ctx, uint64_t counts[ML_UW_MAX])
 	memcpy(counts, h->unwind, sizeof(h->unwind));
 }
 
+static int fake_node_mem(void *ctx, uint32_t pid, struct ml_node_mem *out)
+{
+	struct fake_heap *h = ctx;
+
+	if (!h->node_mem_pid || h->node_mem_pid != pid)
+		return -ENOENT;
+	*out = h->node_mem;
+	return 0;
+}
+
 void fake_heap__init(struct fake_heap *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -75,6 +85,7 @@ void fake_heap__init(struct fake_heap *h)
 		.stack = fake_stack,
 		.drops = fake_drops,
 		.unwind_counts = fake_unwind_counts,
+		.node_mem = fake_node_mem,
 	};
 }
 

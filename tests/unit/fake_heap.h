@@ -1,6 +1,7 @@
 /* tests/unit/fake_heap.h: a struct heap_maps fed by the test, standing in
  * for the BPF maps: sites (the "stats" map, already summed over CPUs),
- * outstanding blocks ("allocs"), stacks and drop counters.
+ * outstanding blocks ("allocs"), stacks, drop counters and a Node.js
+ * process's Buffer total ("node_mem").
  */
 #ifndef FAKE_HEAP_H
 #define FAKE_HEAP_H
@@ -22,6 +23,9 @@ struct fake_heap {
 	int nstacks;
 	uint64_t drops[ML_DROP_MAX];
 	uint64_t unwind[ML_UW_MAX];
+	/* "node_mem": one entry, of node_mem_pid when it is not 0 */
+	uint32_t node_mem_pid;
+	struct ml_node_mem node_mem;
 	int fail;		/* nonzero: sites() and blocks() return it */
 };
 

@@ -78,12 +78,19 @@ static void fixture_procs(void)
 	node->gc_total[ML_GC_SCAVENGE] = 40;
 	node->gc_total[ML_GC_MINOR_MC] = 1;
 	node->gc_total[ML_GC_FULL] = 5;
+	/* three full collections, Buffers up 78 MB in 40 s: 1,950,000 B/s */
+	node->full.n = 3;
+	node->full.v[0] = (struct gc_full){ 10.5, 3, 30, 31457280, 41943040, 40000000 };
+	node->full.v[1] = (struct gc_full){ 30.0, 4, 36, 31719424, 42205184, 79000000 };
+	node->full.v[2] = (struct gc_full){ 50.5, 5, 41, 31457280, 41943040, 118000000 };
+	node->gc_wait = (struct gc_wait){ 75.0, 20971520, -262144 };
 	node->trend.verdict = VERDICT_OFF_HEAP_LEAK;
 	node->trend.rate_bytes_per_s = 1950000;
 	node->trend.reports = 3;
+	node->trend.collections = 3;
 	strcpy(node->trend.evidence,
-	       "off-heap (Buffer) grew in 2 of 2 intervals, +37.2M over 20s (+111.6M/min), "
-	       "low point up 19502080 bytes; other categories grow too");
+	       "off-heap (Buffer) after full collections: 38.1 \u2192 75.3 \u2192 112.5 MiB over 3 "
+	       "collections in 40s (+111.6M/min); native heap grows too");
 
 	leaky->pid = 5150;
 	leaky->comm = "leaky";

@@ -379,7 +379,13 @@ void test_collect_gc(void)
 	gc.gc.kind = ML_GC_FULL;
 	node_tracker__on_gc(b.node, &gc);
 	node_tracker__on_gc(b.node, &gc);
-	gc.gc.kind = ML_GC_SCAVENGE;
+	/* the second full collection ends 25 s after tracing began */
+	gc.ts_ns = 35 * SEC;
+	gc.gc = (struct ml_ev_gc){ .kind = ML_GC_FULL, .after = 1, .buffer_bytes = 7000000 };
+	node_tracker__on_gc(b.node, &gc);
+	gc.gc = (struct ml_ev_gc){ .kind = ML_GC_FULL, .after = 2, .v8_live = 3000000 };
+	node_tracker__on_gc(b.node, &gc);
+	gc.gc = (struct ml_ev_gc){ .kind = ML_GC_SCAVENGE, .buffer_low = 6000000 };
 	node_tracker__on_gc(b.node, &gc);
 	if (!bench_collect(&b))
 		goto out;
@@ -388,6 +394,15 @@ void test_collect_gc(void)
 		ASSERT_EQ(p->gc[ML_GC_FULL], 2, "full");
 		ASSERT_EQ(p->gc[ML_GC_SCAVENGE], 1, "scavenges");
 		ASSERT_EQ(p->gc_total[ML_GC_FULL], 2, "full since start");
+	}
+	if (test__start_subtest("what survived a full collection") && ASSERT_OK_PTR(p, "process") &&
+	    ASSERT_EQ(p->full.n, 1, "one ended")) {
+		ASSERT_DBL_NEAR(p->full.v[0].t, 25.0, 1e-9, "seconds since tracing began");
+		ASSERT_EQ(p->full.v[0].full_total, 2, "the second");
+		ASSERT_EQ(p->full.v[0].scavenges_total, 0, "no scavenge before it");
+		ASSERT_EQ(p->full.v[0].v8_live, 3000000, "V8's count");
+		ASSERT_EQ(p->full.v[0].v8_heap, 0, "no V8 heap mapped");
+		ASSERT_EQ(p->full.v[0].buffer, 6000000, "Buffers at their least since");
 	}
 	if (!bench_collect(&b))
 		goto out;

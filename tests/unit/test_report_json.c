@@ -159,6 +159,57 @@ static void check_cat(json_t *cats, const char *key, const struct category_state
 	int_is(o, "growth_bytes", c->growth_bytes, key);
 }
 
+/* gc: the collections, and what survived the last full ones. */
+static void check_gc(json_t *gc, const struct proc_report *p)
+{
+	json_t *after, *f;
+	int i;
+
+	if (!gc)
+		return;
+	int_is(gc, "scavenges", 12, "gc");
+	int_is(gc, "full", 2, "gc");
+	int_is(gc, "scavenges_total", 41, "gc: both young collectors");
+	int_is(gc, "full_total", 5, "gc");
+	ASSERT_EQ(json_object_size(gc), 5, "gc: fields");
+	after = get(gc, "after_full", JSON_ARRAY, "gc");
+	if (!after || !ASSERT_EQ(json_array_size(after), 3, "after_full: entries"))
+		return;
+	for (i = 0; i < 3; i++) {
+		f = json_array_get(after, i);
+		real_is(f, "elapsed_s", p->full.v[i].t, "after_full");
+		int_is(f, "full_total", p->full.v[i].full_total, "after_full");
+		int_is(f, "scavenges_total", p->full.v[i].scavenges_total, "after_full");
+		int_is(f, "v8_live_bytes", p->full.v[i].v8_live, "after_full");
+		int_is(f, "v8_heap_bytes", p->full.v[i].v8_heap, "after_full");
+		int_is(f, "buffer_bytes", p->full.v[i].buffer, "after_full");
+		ASSERT_EQ(json_object_size(f), 6, "after_full: fields");
+	}
+	int_is(json_array_get(after, 2), "buffer_bytes", 118000000, "after_full: the last");
+}
+
+/* V8's live count not known: null, as everything unknown. */
+static void test_live_unknown(void)
+{
+	struct report r;
+	struct rendered o;
+	json_error_t e;
+	json_t *root, *after;
+
+	report_fixture(&r);
+	r.procs[0].full.v[1].v8_live = -1;
+	o = render(&r);
+	root = o.err ? NULL : json_loadb(o.buf, o.len, 0, &e);
+	free(o.buf);
+	if (!ASSERT_OK_PTR(root, "json"))
+		return;
+	after = json_object_get(json_object_get(json_array_get(json_object_get(root, "processes"), 0), "gc"),
+				"after_full");
+	ASSERT_TRUE(json_is_null(json_object_get(json_array_get(after, 1), "v8_live_bytes")), "null");
+	ASSERT_TRUE(json_is_integer(json_object_get(json_array_get(after, 0), "v8_live_bytes")), "the others known");
+	json_decref(root);
+}
+
 static void check_procs(json_t *root, const struct report *r)
 {
 	json_t *procs = get(root, "processes", JSON_ARRAY, "top"), *p, *cats, *trend;
@@ -186,6 +237,7 @@ static void check_procs(json_t *root, const struct report *r)
 		real_is(trend, "rate_bytes_per_s", 1950000, "node trend");
 		str_is(trend, "evidence", r->procs[0].trend.evidence, "node trend");
 	}
+	check_gc(get(p, "gc", JSON_OBJECT, "node"), &r->procs[0]);
 
 	p = json_array_get(procs, 1);
 	int_is(p, "pid", 5150, "leaky");
@@ -520,6 +572,8 @@ void test_report_json(void)
 		test_empty();
 	if (test__start_subtest("golden"))
 		test_golden();
+	if (test__start_subtest("V8's live count unknown"))
+		test_live_unknown();
 	if (test__start_subtest("schema on every object"))
 		test_schema();
 }

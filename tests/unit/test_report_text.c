@@ -178,9 +178,37 @@ static void test_procs(void)
 	}
 	if (ASSERT_OK_PTR(line_with(out, "4242 node", line, sizeof(line)), "live process")) {
 		ASSERT_TRUE(!strstr(line, "(exited)"), "live is not exited");
-		ASSERT_STRCONTAINS(line, "off-heap leak? +111.6M/min", "trend");
+		ASSERT_STRCONTAINS(line, "off-heap leak? +111.6M/min over 3 full collections", "trend");
 		ASSERT_STRCONTAINS(line, "190.2 MiB +19.6M", "buffer column");
 	}
+	if (ASSERT_OK_PTR(line_with(out, "evidence:", line, sizeof(line)), "evidence"))
+		ASSERT_STREQ(line, "          evidence: off-heap (Buffer) after full collections: 38.1 \u2192 "
+			     "75.3 \u2192 112.5 MiB over 3 collections in 40s (+111.6M/min); native heap grows too",
+			     "evidence, arrows as UTF-8");
+	if (ASSERT_OK_PTR(line_with(out, "V8 collections", line, sizeof(line)), "collections"))
+		ASSERT_STREQ(line, "          V8 collections: 12 scavenges, 2 full in the interval (41, 5 since "
+			     "start); after the last full, at 50s: V8 heap 30.0 MiB live (40.0 MiB committed), "
+			     "Buffers 112.5 MiB", "what survived the last full collection");
+	if (ASSERT_OK_PTR(line_with(out, "no full collection in", line, sizeof(line)), "the wait")) {
+		ASSERT_STREQ(line, "          no full collection in 75s while off-heap (Buffer) grew +20.0M:",
+			     "how long, what grew");
+		ASSERT_STRCONTAINS(out, "kill -USR1 4242 opens node's inspector", "how, without a restart");
+		ASSERT_STRCONTAINS(out, "--heapsnapshot-signal=SIGUSR2, kill -USR2 4242 writes a heap snapshot",
+				   "or by a snapshot");
+	}
+	report_fixture(&r);
+	r.procs[0].gc_wait.v8_heap_growth = 17 * 1024 * 1024;
+	free(out);
+	out = render(&r, &len);
+	if (!out)
+		return;
+	ASSERT_STRCONTAINS(out, "while off-heap (Buffer) grew +20.0M and the V8 heap +17.0M:\n", "both grew");
+	r.procs[0].gc_wait.seconds = 0;
+	free(out);
+	out = render(&r, &len);
+	if (!out)
+		return;
+	ASSERT_FALSE(strstr(out, "no full collection in"), "not waiting: nothing said");
 	if (ASSERT_OK_PTR(line_with(out, "PID", line, sizeof(line)), "table header")) {
 		ASSERT_STRCONTAINS(line, "COMM", "comm column");
 		ASSERT_STRCONTAINS(line, "native heap", "native column");

@@ -297,15 +297,26 @@ static int report_proc(struct collector *c, const struct proc *p, const struct p
 	ph->stacks.frame_pointers += tot->stacks.frame_pointers;
 	pr->stacks = ph->stacks;
 	pr->is_node = node_tracker__of(c->src.node, p) != NULL;
-	node_tracker__end_interval(c->src.node, p->pid, &gc);
+	node_tracker__end_interval(c->src.node, p->pid, c->src.heap, &gc);
 	for (k = 0; k < ML_GC_MAX; k++) {
 		pr->gc[k] = gc.gc[k];
 		pr->gc_total[k] = gc.gc_total[k];
 		sample.gc[k] = (uint32_t)gc.gc[k];
 	}
-	sample.v8_floor = gc.v8_floor;
+	for (k = 0; k < gc.nfull && k < GC_FULL_KEEP; k++)
+		pr->full.v[pr->full.n++] = (struct gc_full){
+			.t = (double)((int64_t)(gc.full[k].ts_ns - c->cfg.start_ns)) / 1e9,
+			.full_total = gc.full[k].full_total,
+			.scavenges_total = gc.full[k].scavenges_total,
+			.v8_live = gc.full[k].v8_live,
+			.v8_heap = gc.full[k].v8_heap,
+			.buffer = gc.full[k].buffer,
+			.buffer_noise = c->cfg.sample_bytes && gc.full[k].buffer > 0 ?
+					(int64_t)sqrt((double)c->cfg.sample_bytes * (double)gc.full[k].buffer) : 0,
+		};
 	proc_history__push(ph, &sample);
-	trend_judge(ph->samples, ph->nsamples, &pr->trend);
+	trend_judge(ph->samples, ph->nsamples, pr->is_node ? &pr->full : NULL, &pr->trend);
+	trend_gc_wait(ph->samples, ph->nsamples, pr->is_node ? &pr->full : NULL, &pr->gc_wait);
 	return pr->comm ? 0 : -ENOMEM;
 }
 

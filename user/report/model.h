@@ -77,7 +77,36 @@ struct trend {
 	enum verdict verdict;
 	double rate_bytes_per_s;	/* of the growing category; 0 otherwise */
 	int reports;			/* reports the verdict looked at */
+	int collections;		/* full collections a V8 heap or Buffer leak rests on; 0: other verdicts */
 	char evidence[320];		/* in words: what the verdict rests on */
+};
+
+/* Node.js: a process right after a full V8 collection, what survived it. */
+struct gc_full {
+	double t;			/* seconds since tracing began */
+	uint64_t full_total;		/* full collections since tracing began, this one included */
+	uint64_t scavenges_total;	/* young-generation collections since tracing began */
+	int64_t v8_live;		/* V8's live old generation: the V8 heap's verdict is judged on it */
+	int64_t v8_heap;		/* the committed V8 heap */
+	int64_t buffer;			/* Buffer bytes (their low point as dead ones were freed) */
+	int64_t buffer_noise;		/* --sample-bytes: bound on buffer's standard error (0: exact) */
+};
+
+#define GC_FULL_KEEP 8
+
+/* The last full collections of a Node.js process, oldest first. */
+struct gc_history {
+	int n;
+	struct gc_full v[GC_FULL_KEEP];
+};
+
+/* Node.js: V8 has run no full collection for a long time while Buffers or
+ * its heap grew, so their verdicts wait (see trend.h).
+ */
+struct gc_wait {
+	double seconds;			/* without a full collection; 0: not waiting */
+	int64_t buffer_growth;		/* over those seconds */
+	int64_t v8_heap_growth;
 };
 
 /* How the stacks of a process were walked: counted over its sites. */
@@ -98,6 +127,8 @@ struct proc_report {
 	bool is_node;			/* runs Node.js: gc is meaningful */
 	uint64_t gc[ML_GC_MAX];		/* V8 collections in the interval */
 	uint64_t gc_total[ML_GC_MAX];	/* ... since tracing began */
+	struct gc_history full;		/* the last full collections */
+	struct gc_wait gc_wait;
 	struct proc_stacks stacks;
 };
 

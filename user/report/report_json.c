@@ -99,6 +99,23 @@ static json_t *stack_json(const struct stack_report *s)
 			 "frames", frames);
 }
 
+/* What survived the last full collections, oldest first. */
+static json_t *after_full_json(const struct gc_history *h)
+{
+	json_t *arr = json_array();
+	int i;
+
+	for (i = 0; arr && i < h->n; i++)
+		json_array_append_new(arr, json_pack("{s:f, s:I, s:I, s:o, s:I, s:I}",
+			"elapsed_s", h->v[i].t,
+			"full_total", (json_int_t)h->v[i].full_total,
+			"scavenges_total", (json_int_t)h->v[i].scavenges_total,
+			"v8_live_bytes", h->v[i].v8_live >= 0 ? json_integer(h->v[i].v8_live) : json_null(),
+			"v8_heap_bytes", (json_int_t)h->v[i].v8_heap,
+			"buffer_bytes", (json_int_t)h->v[i].buffer));
+	return arr;
+}
+
 static json_t *proc_json(const struct proc_report *p)
 {
 	json_t *cats = json_object(), *obj;
@@ -133,12 +150,13 @@ static json_t *proc_json(const struct proc_report *p)
 	if (obj && p->is_node) {
 		/* scavenges: the young generation, by either collector */
 		json_object_set_new(obj, "runtime", json_string("node"));
-		json_object_set_new(obj, "gc", json_pack("{s:I, s:I, s:I, s:I}",
+		json_object_set_new(obj, "gc", json_pack("{s:I, s:I, s:I, s:I, s:o}",
 			"scavenges", (json_int_t)(p->gc[ML_GC_SCAVENGE] + p->gc[ML_GC_MINOR_MC]),
 			"full", (json_int_t)p->gc[ML_GC_FULL],
 			"scavenges_total",
 			(json_int_t)(p->gc_total[ML_GC_SCAVENGE] + p->gc_total[ML_GC_MINOR_MC]),
-			"full_total", (json_int_t)p->gc_total[ML_GC_FULL]));
+			"full_total", (json_int_t)p->gc_total[ML_GC_FULL],
+			"after_full", after_full_json(&p->full)));
 	}
 	return obj;
 }

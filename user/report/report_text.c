@@ -197,7 +197,11 @@ static void trend_text(const struct trend *t, char *buf, size_t len)
 		return;
 	default:
 		format_bytes_signed(rate, sizeof(rate), (int64_t)(t->rate_bytes_per_s * 60));
-		snprintf(buf, len, "%s? %s/min over %d reports", verdict_key(t->verdict), rate, t->reports);
+		if (t->collections)
+			snprintf(buf, len, "%s? %s/min over %d full collections", verdict_key(t->verdict), rate,
+				 t->collections);
+		else
+			snprintf(buf, len, "%s? %s/min over %d reports", verdict_key(t->verdict), rate, t->reports);
 		/* "native-leak?" reads better as "native leak?"; only the last
 		 * dash goes, so "off-heap leak?" keeps the one of "off-heap"
 		 */
@@ -236,23 +240,67 @@ static int cmp_proc_growth(const void *pa, const void *pb)
 	return a->pid - b->pid;
 }
 
+/* A Node.js process has had no full collection for a while, and Buffers
+ * or its heap grew: its verdict waits for V8.  Say so, and how to have
+ * one now, without a restart.
+ */
+static void print_gc_wait(const struct proc_report *p, FILE *out)
+{
+	const struct gc_wait *w = &p->gc_wait;
+	char buf[32], v8[32], grew[128];
+
+	if (w->seconds <= 0)
+		return;
+	format_bytes_signed(buf, sizeof(buf), w->buffer_growth);
+	format_bytes_signed(v8, sizeof(v8), w->v8_heap_growth);
+	if (w->buffer_growth > 0 && w->v8_heap_growth > 0)
+		snprintf(grew, sizeof(grew), "off-heap (Buffer) grew %s and the V8 heap %s", buf, v8);
+	else if (w->buffer_growth > 0)
+		snprintf(grew, sizeof(grew), "off-heap (Buffer) grew %s", buf);
+	else
+		snprintf(grew, sizeof(grew), "the V8 heap grew %s", v8);
+	fprintf(out, "          no full collection in %.0fs while %s:\n"
+		"          promoted objects and their Buffers are freed only by one, so that growth may "
+		"be garbage.  To have one now, without a restart:\n"
+		"          kill -USR1 %d opens node's inspector (chrome://inspect, Memory tab, "
+		"\"Collect garbage\"), or, if node runs with\n"
+		"          --heapsnapshot-signal=SIGUSR2, kill -USR2 %d writes a heap snapshot; either runs "
+		"a full collection.  (--expose-gc and gc() are for tests.)\n",
+		w->seconds, grew, p->pid, p->pid);
+}
+
 /* Under a process's line: what its verdict rests on, its V8 collections,
  * and what to do about a V8 heap leak, which its stacks cannot name.
  */
 static void print_proc_notes(const struct proc_report *p, FILE *out)
 {
-	if (p->trend.verdict > VERDICT_NONE) {
+	char live[32], heap[32], buffer[32];
+
+	if (p->trend.verdict > VERDICT_NONE || (p->is_node && p->trend.verdict == VERDICT_INSUFFICIENT &&
+						 p->trend.reports)) {
 		fputs("          evidence: ", out);
 		put_name(p->trend.evidence, out);
 		fputc('\n', out);
 	}
-	if (p->is_node)
+	if (p->is_node) {
 		fprintf(out, "          V8 collections: %llu scavenges, %llu full in the interval "
-			"(%llu, %llu since start)\n",
+			"(%llu, %llu since start)",
 			(unsigned long long)(p->gc[ML_GC_SCAVENGE] + p->gc[ML_GC_MINOR_MC]),
 			(unsigned long long)p->gc[ML_GC_FULL],
 			(unsigned long long)(p->gc_total[ML_GC_SCAVENGE] + p->gc_total[ML_GC_MINOR_MC]),
 			(unsigned long long)p->gc_total[ML_GC_FULL]);
+		if (p->full.n) {
+			const struct gc_full *f = &p->full.v[p->full.n - 1];
+
+			format_bytes(live, sizeof(live), f->v8_live);
+			format_bytes(heap, sizeof(heap), f->v8_heap);
+			format_bytes(buffer, sizeof(buffer), f->buffer);
+			fprintf(out, "; after the last full, at %.0fs: V8 heap %s live (%s committed), "
+				"Buffers %s", f->t, live, heap, buffer);
+		}
+		fputc('\n', out);
+		print_gc_wait(p, out);
+	}
 	if (p->trend.verdict == VERDICT_V8_HEAP_LEAK)
 		fprintf(out, "          JS objects are not malloc calls: the stacks show V8 growing its "
 			"heap, not which objects stay.  Compare two heap snapshots\n"

@@ -1,13 +1,27 @@
 /* user/report/trend.h: is a process leaking, and what?
  *
- * A category leaks when, over the last reports (at most TREND_WINDOW), it
- * grew by more than TREND_MIN_BYTES in net, grew in at least two thirds of
- * the intervals, and its low point rose by TREND_MIN_FLOOR_RISE or more
- * (the least value of the recent half is above the least of the older
- * half: a heap holding still jitters by some kilobytes).  Estimates
- * (--sample-bytes) must beat their sampling error as well: both rises
- * exceed TREND_NOISE_SIGMAS standard errors of their difference.  A sawtooth that returns to its
- * base, or a cache that fills and then holds, fails the last two tests.
+ * Native heap and mmap: over the last reports (at most TREND_WINDOW), a
+ * category leaks when it grew by more than TREND_MIN_BYTES in net, grew in
+ * at least two thirds of the intervals, and its low point rose by
+ * TREND_MIN_FLOOR_RISE or more (the least value of the recent half is above
+ * the least of the older half: a heap holding still jitters by some
+ * kilobytes).  A sawtooth that returns to its base, or a cache that fills
+ * and then holds, fails the last two tests.
+ *
+ * Node.js's V8 heap and Buffers: by what survives full collections only.
+ * Objects that outlived two scavenges are promoted to the old generation,
+ * and only a full (mark-compact) collection frees them -- and their
+ * Buffers -- which V8 may not run for minutes: between two, a bounded cache
+ * climbs by tens of MiB of garbage.  So a category leaks when its size
+ * right after a full collection (the V8 heap by V8's own count of its live
+ * old generation; Buffers by their low point as the dead ones were freed)
+ * rose at each of at least TREND_GC_COLLECTIONS consecutive full
+ * collections, and by more than trend_gc_noise() in all.  Before
+ * TREND_GC_COLLECTIONS full collections, they have no verdict
+ * (insufficient-data).
+ *
+ * Estimates (--sample-bytes) must beat their sampling error as well: every
+ * rise exceeds TREND_NOISE_SIGMAS standard errors of the difference.
  * With several leaking categories, the fastest names the verdict.
  */
 #ifndef TREND_H
@@ -19,11 +33,7 @@
 struct proc_sample {
 	double t;			/* seconds since tracing began */
 	int64_t bytes[ML_CAT_MAX];
-	/* Node.js, over the interval that ends here: V8 collections, and
-	 * the least V8 heap seen as one began (-1: no collection)
-	 */
-	uint32_t gc[ML_GC_MAX];
-	int64_t v8_floor;
+	uint32_t gc[ML_GC_MAX];		/* Node.js: V8 collections in the interval that ends here */
 	/* --sample-bytes: a bound on the standard error of each estimated
 	 * category's bytes (0: exact)
 	 */
@@ -39,6 +49,48 @@ struct proc_sample {
  */
 #define TREND_NOISE_SIGMAS 3
 
-void trend_judge(const struct proc_sample *hist, int n, struct trend *out);
+#define TREND_GC_COLLECTIONS 3
+/* The noise of sizes after full collections: a live set holding still
+ * moves with the work in flight when the collection ran (requests, a
+ * cache's last insertions before its evictions).  Measured on node 20,
+ * bounded workloads traced for 80 s, 28 and 8 full collections
+ * (tests/node/lru_buffers.js: 300 bodies of 16 KiB, 20 in and 20 out per
+ * 50 ms; tests/node/bounded_cache.js): Buffers between 4.69 and 5.31 MiB,
+ * V8's live old generation between 2.74 and 3.25 MiB, and between 4.09 and
+ * 4.56 MiB.  A rise must be above 1 MiB, and above 2% of the size it rose
+ * from: a server with 1 GiB live has more in flight than one with 10 MiB.
+ */
+#define TREND_GC_MIN_RISE (1024 * 1024)
+/* Without V8's count of its live old generation (a node where that
+ * function is inlined), the committed heap: it carries the young
+ * generation, which V8 resizes up to two 16 MiB semi-spaces -- measured
+ * after full collections of a bounded cache: 6.0, 24.7, 40.2 MiB
+ * committed, 4.6 MiB live each time.
+ */
+#define TREND_GC_COMMITTED_MIN_RISE (48 * 1024 * 1024)
+#define TREND_GC_MIN_RISE_DIVISOR 50
+static inline int64_t trend_gc_noise(int64_t from)
+{
+	int64_t rel = from / TREND_GC_MIN_RISE_DIVISOR;
+
+	return rel > TREND_GC_MIN_RISE ? rel : TREND_GC_MIN_RISE;
+}
+
+/* No full collection for TREND_GC_WAIT_S while Buffers or the committed V8
+ * heap grew by more than TREND_GC_WAIT_BYTES: the report says so, and how
+ * to have one sooner.
+ */
+#define TREND_GC_WAIT_S 60.0
+#define TREND_GC_WAIT_BYTES (16 * 1024 * 1024)
+
+/* hist: the reports, oldest first; gc: the last full collections of a
+ * Node.js process, NULL for any other.
+ */
+void trend_judge(const struct proc_sample *hist, int n, const struct gc_history *gc, struct trend *out);
+
+/* Is a Node.js process waiting for a full collection (struct gc_wait)?
+ * Since its last one, or, before the first, since its first report.
+ */
+void trend_gc_wait(const struct proc_sample *hist, int n, const struct gc_history *gc, struct gc_wait *out);
 
 #endif /* TREND_H */

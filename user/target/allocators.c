@@ -78,6 +78,13 @@ static const struct {
 			 "MarkCompactCollector::CollectGarbage" },
 };
 
+/* Where V8 sets the next full collection's limit, from the live size of
+ * its old generation (argument 1) after each full collection (bpf
+ * gc_full_live).
+ */
+#define GC_LIVE_SYM "_ZN2v88internal16MemoryControllerINS0_11V8HeapTraitEE24CalculateAllocationLimitEPNS0_4HeapEmmmmdNS4_15HeapGrowingModeE"
+#define GC_LIVE_NAME "MemoryController<V8HeapTrait>::CalculateAllocationLimit"
+
 /* Every function of V8's page allocator, v8::internal::MemoryAllocator:
  * the heap's pages (all spaces, code included) are mapped and committed
  * under one of them, and nothing else is.
@@ -109,7 +116,8 @@ enum {
 	PICK_FN = 0,
 	PICK_ANCHOR = ML_FN_MAX,
 	PICK_GC = ML_FN_MAX + ANCHOR_MAX,
-	PICK_LIBC_MARKER = ML_FN_MAX + ANCHOR_MAX + ML_GC_MAX,
+	PICK_GC_LIVE = ML_FN_MAX + ANCHOR_MAX + ML_GC_MAX,
+	PICK_LIBC_MARKER,
 	PICK_MAX,
 };
 
@@ -156,14 +164,21 @@ const char *v8_gc_function_name(enum ml_gc_kind kind)
 	return gc_table[kind].name;
 }
 
+const char *v8_gc_live_function_name(void)
+{
+	return GC_LIVE_NAME;
+}
+
 static const char *pick_name(int i)
 {
 	if (i < PICK_ANCHOR)
 		return fn_table[i].name;
 	if (i < PICK_GC)
 		return anchor_names[i - PICK_ANCHOR];
-	if (i < PICK_LIBC_MARKER)
+	if (i < PICK_GC_LIVE)
 		return gc_table[i - PICK_GC].sym;
+	if (i == PICK_GC_LIVE)
+		return GC_LIVE_SYM;
 	return "__libc_start_main";
 }
 
@@ -513,6 +528,13 @@ static struct allocator_lib *lib_build(Elf *elf, int fd, const char *path,
 		if (picks[PICK_GC + i].found)
 			fill_func(elf, fd, &picks[PICK_GC + i].sym, 0, false, &lib->gc[i]);
 	}
+	/* the full collector's return: placed where rsp is as at its entry */
+	lib->gc_end.alias_of = -1;
+	if (lib->is_node && picks[PICK_GC + ML_GC_FULL].found)
+		fill_func(elf, fd, &picks[PICK_GC + ML_GC_FULL].sym, 0, true, &lib->gc_end);
+	lib->gc_live.alias_of = -1;
+	if (lib->is_node && picks[PICK_GC_LIVE].found)
+		fill_func(elf, fd, &picks[PICK_GC_LIVE].sym, 2, false, &lib->gc_live);
 	if (lib->is_node)
 		fill_v8_pages(elf, &ranges, lib);
 	if (!lib->is_allocator && !lib->fn[ML_FN_CXX_NEW].present && !lib->is_node)

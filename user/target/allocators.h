@@ -72,6 +72,10 @@ struct allocator_lib {
 	/* Node.js: defines node::NodeArrayBufferAllocator (fn[ML_FN_NODE_AB_*]) */
 	int is_node;
 	struct alloc_func gc[ML_GC_MAX];	/* V8's collectors, for gc_enter */
+	/* the full collector again, placed for its return probe (gc_full_end) */
+	struct alloc_func gc_end;
+	/* where V8 counts what survived a full collection, for gc_full_live */
+	struct alloc_func gc_live;
 	struct code_range *v8_pages;		/* V8's page allocator, sorted */
 	size_t nv8_pages;
 };
@@ -143,5 +147,9 @@ const char *anchor_func_name(int anchor);
  * "ScavengerCollector::CollectGarbage"; "?" if out of range.
  */
 const char *v8_gc_function_name(enum ml_gc_kind kind);
+/* Name of the function V8 counts what survived a full collection in
+ * (lib->gc_live), for messages and probe names.
+ */
+const char *v8_gc_live_function_name(void);
 
 #endif /* ALLOCATORS_H */

@@ -33,6 +33,8 @@ struct heap_maps {
 	void (*drops)(void *ctx, uint64_t drops[ML_DROP_MAX]);
 	/* How stack walks went since tracing began (enum ml_unwind_counter). */
 	void (*unwind_counts)(void *ctx, uint64_t counts[ML_UW_MAX]);
+	/* Node.js: pid's "node_mem" entry.  0, or -ENOENT when it has none. */
+	int (*node_mem)(void *ctx, uint32_t pid, struct ml_node_mem *out);
 };
 
 #endif /* HEAPMAPS_H */

@@ -15,7 +15,8 @@ struct node_proc {
 	size_t checked_n;		/* maps.n when lib was last looked for */
 	uint64_t gc[ML_GC_MAX];		/* V8 collections since tracing began */
 	uint64_t gc_last[ML_GC_MAX];	/* ... at the previous report */
-	int64_t v8_floor;		/* least V8 heap at a collection since then; -1: none */
+	int nfull;			/* the last full collections, oldest first */
+	struct node_full full[NODE_FULL_KEEP];
 };
 
 struct node_tracker {
@@ -57,7 +58,6 @@ static struct node_proc *node_proc_get(struct node_tracker *n, pid_t pid)
 	np = calloc(1, sizeof(*np));
 	if (!np)
 		return NULL;
-	np->v8_floor = -1;
 	if (pidmap__insert(&n->procs, pid, np)) {
 		free(np);
 		return NULL;
@@ -148,9 +148,45 @@ static void add_v8(pid_t pid, uint32_t exec_id, const struct region_site *site, 
 		sum->bytes += site->outstanding_bytes;
 }
 
-void node_tracker__on_gc(struct node_tracker *n, const struct ml_event *e)
+/* A full collection ended: what survived it. */
+static void full_over(struct node_tracker *n, struct node_proc *np, const struct ml_event *e)
 {
 	struct v8_sum sum = { .exec_id = e->exec_id };
+	struct node_full *f;
+
+	if (n->regions)
+		regions__visit(n->regions, e->pid, e->ts_ns, 0, add_v8, &sum);
+	if (np->nfull == NODE_FULL_KEEP) {
+		memmove(&np->full[0], &np->full[1], (NODE_FULL_KEEP - 1) * sizeof(np->full[0]));
+		np->nfull--;
+	}
+	f = &np->full[np->nfull++];
+	*f = (struct node_full){
+		.ts_ns = e->ts_ns,
+		.full_total = np->gc[ML_GC_FULL],
+		.scavenges_total = np->gc[ML_GC_SCAVENGE] + np->gc[ML_GC_MINOR_MC],
+		.v8_live = -1,		/* V8 tells it next (an event of its own) */
+		.v8_heap = sum.bytes,
+		.buffer = e->gc.buffer_bytes,
+	};
+}
+
+/* The Buffer low point since the last full collection ended: low, or -1
+ * when BPF did not follow it; settle: the watch is over.
+ */
+static void lower_buffer(struct node_proc *np, int64_t low, bool settle)
+{
+	struct node_full *f = np->nfull ? &np->full[np->nfull - 1] : NULL;
+
+	if (!f || f->settled)
+		return;
+	if (low >= 0 && low < f->buffer)
+		f->buffer = low;
+	f->settled = settle;
+}
+
+void node_tracker__on_gc(struct node_tracker *n, const struct ml_event *e)
+{
 	struct node_proc *np;
 
 	if (e->gc.kind >= ML_GC_MAX)
@@ -158,19 +194,27 @@ void node_tracker__on_gc(struct node_tracker *n, const struct ml_event *e)
 	np = node_proc_get(n, e->pid);
 	if (!np)
 		return;
+	if (e->gc.after == 1) {
+		full_over(n, np, e);
+		return;
+	}
+	if (e->gc.after == 2) {
+		if (np->nfull && np->full[np->nfull - 1].v8_live < 0)
+			np->full[np->nfull - 1].v8_live = (int64_t)e->gc.v8_live;
+		return;
+	}
 	np->gc[e->gc.kind]++;
-	regions__visit(n->regions, e->pid, e->ts_ns, 0, add_v8, &sum);
-	if (np->v8_floor < 0 || sum.bytes < np->v8_floor)
-		np->v8_floor = sum.bytes;
+	lower_buffer(np, e->gc.buffer_low, e->gc.kind == ML_GC_FULL);
 }
 
-void node_tracker__end_interval(struct node_tracker *n, pid_t pid, struct node_interval *out)
+void node_tracker__end_interval(struct node_tracker *n, pid_t pid, const struct heap_maps *maps,
+				struct node_interval *out)
 {
 	struct node_proc *np = pidmap__find(&n->procs, pid);
+	struct ml_node_mem mem;
 	int k;
 
 	memset(out, 0, sizeof(*out));
-	out->v8_floor = -1;
 	if (!np)
 		return;
 	for (k = 0; k < ML_GC_MAX; k++) {
@@ -178,8 +222,11 @@ void node_tracker__end_interval(struct node_tracker *n, pid_t pid, struct node_i
 		out->gc_total[k] = np->gc[k];
 		np->gc_last[k] = np->gc[k];
 	}
-	out->v8_floor = np->v8_floor;
-	np->v8_floor = -1;
+	/* the watch of the last collection's low point, up to now */
+	if (maps && maps->node_mem && !maps->node_mem(maps->ctx, pid, &mem) && mem.low_open)
+		lower_buffer(np, mem.buffer_low, false);
+	out->nfull = np->nfull;
+	memcpy(out->full, np->full, np->nfull * sizeof(np->full[0]));
 }
 
 void node_tracker__forget(struct node_tracker *n, pid_t pid)

@@ -15,9 +15,13 @@
  *    counted until committed (user/target/regions.c), so the figure is the
  *    committed heap, what heapTotal reports, not V8's large reservations.
  *  - collections: a BPF probe on each collector's entry point (enum
- *    ml_gc_kind) sends an event in order with the mapping events; at each
- *    one the V8 heap's size is noted, and the least of an interval is the
- *    floor the trend verdict judges (growth that survives collections).
+ *    ml_gc_kind) sends an event in order with the mapping events; the full
+ *    collector's return, and the function where V8 then sets the next
+ *    one's limit from the live size of its old generation, send theirs.  What
+ *    survives full collections is kept (struct node_full): the trend
+ *    verdict of the V8 heap and of Buffers is judged on it, because
+ *    objects promoted to the old generation -- garbage or not -- go only
+ *    in a full collection, which V8 may not run for minutes.
  *
  * The tracker owns the per-process Node.js state; the tracer feeds it
  * events, the collector reads it at each report.
@@ -49,20 +53,45 @@ const struct allocator_lib *node_tracker__of(struct node_tracker *n, const struc
 void node_tracker__classify(struct node_tracker *n, const struct proc *p, const struct heap_maps *maps,
 			    struct ml_event *e);
 
-/* A V8 collection began (an ML_EV_GC event): count it and note the V8
- * heap's size.
+/* A V8 collection began, or a full one ended (an ML_EV_GC event): count
+ * it, or note what survived it.
  */
 void node_tracker__on_gc(struct node_tracker *n, const struct ml_event *e);
+
+/* Full collections remembered per process: the most recent ones. */
+#define NODE_FULL_KEEP 8
+
+/* A process right after one full collection (its collector returned). */
+struct node_full {
+	uint64_t ts_ns;			/* when it ended (CLOCK_MONOTONIC) */
+	uint64_t full_total;		/* full collections since tracing began, this one included */
+	uint64_t scavenges_total;	/* young-generation collections since tracing began */
+	int64_t v8_live;		/* V8's own count of its old generation's live bytes; -1: unknown */
+	int64_t v8_heap;		/* the committed V8 heap (category v8_heap) as it ended */
+	/* Buffer bytes: their least from its end to the beginning of the
+	 * next full collection, or to now (V8 frees the dead ArrayBuffers on
+	 * a worker thread, a little after it, or at the next collection;
+	 * scavenges free only younger ones: it never falls below what the
+	 * full collection left alive)
+	 */
+	int64_t buffer;
+	bool settled;			/* the next full collection has begun: buffer is final */
+};
 
 /* The collections of pid's interval that ends at this report. */
 struct node_interval {
 	uint64_t gc[ML_GC_MAX];		/* in the interval */
 	uint64_t gc_total[ML_GC_MAX];	/* since tracing began */
-	int64_t v8_floor;		/* least V8 heap as one began; -1: none */
+	int nfull;			/* the last full collections, oldest first */
+	struct node_full full[NODE_FULL_KEEP];
 };
 
-/* End pid's interval: what it saw, then a new interval begins. */
-void node_tracker__end_interval(struct node_tracker *n, pid_t pid, struct node_interval *out);
+/* End pid's interval: what it saw, then a new interval begins.  maps
+ * (NULL: none) brings the Buffer low point of a full collection whose
+ * watch is still open up to now.
+ */
+void node_tracker__end_interval(struct node_tracker *n, pid_t pid, const struct heap_maps *maps,
+				struct node_interval *out);
 
 /* pid has gone: forget it. */
 void node_tracker__forget(struct node_tracker *n, pid_t pid);

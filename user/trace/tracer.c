@@ -155,6 +155,8 @@ static int load_skeleton(struct tracer *t, bool multi)
 		uprobe_multi__prepare(t->skel->progs.anchor_enter);
 		uprobe_multi__prepare(t->skel->progs.anchor_return);
 		uprobe_multi__prepare(t->skel->progs.gc_enter);
+		uprobe_multi__prepare(t->skel->progs.gc_full_end);
+		uprobe_multi__prepare(t->skel->progs.gc_full_live);
 	}
 	if (t->sessions)
 		uprobe_session__prepare(t->skel->progs.alloc_session);
@@ -416,7 +418,8 @@ struct probe_set {
 	const char *names[PLAN_MAX];
 };
 
-enum { SET_ALLOC_RET, SET_ANCHOR_RET, SET_ALLOC, SET_FREE, SET_ANCHOR, SET_GC, SET_SESSION, SET_MAX };
+enum { SET_ALLOC_RET, SET_ANCHOR_RET, SET_GC_END, SET_ALLOC, SET_FREE, SET_ANCHOR, SET_GC, SET_GC_LIVE,
+       SET_SESSION, SET_MAX };
 
 static void plan_add(struct probe_set *ps, const char *name, uint64_t offset, uint64_t cookie)
 {
@@ -457,6 +460,17 @@ static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
 		if (lib->gc[fn].present)
 			plan_add(&plan[SET_GC], v8_gc_function_name(fn),
 				 lib->gc[fn].file_offset + lib->gc[fn].probe_delta, fn);
+	/* the end of full collections (where rsp is as at the entry: the
+	 * return probe hijacks [rsp]), and what survived them
+	 */
+	plan[SET_GC_END] = (struct probe_set){ .prog = skel->progs.gc_full_end, .retprobe = true };
+	if (lib->gc_end.present)
+		plan_add(&plan[SET_GC_END], v8_gc_function_name(ML_GC_FULL),
+			 lib->gc_end.file_offset + lib->gc_end.probe_delta, 0);
+	plan[SET_GC_LIVE].prog = skel->progs.gc_full_live;
+	if (lib->gc_live.present)
+		plan_add(&plan[SET_GC_LIVE], v8_gc_live_function_name(),
+			 lib->gc_live.file_offset + lib->gc_live.probe_delta, 0);
 	for (fn = 0; fn < ML_FN_MAX && t->cfg.trace_malloc; fn++) {
 		const struct alloc_func *f = &lib->fn[fn];
 
@@ -519,6 +533,10 @@ static void list_probes(const struct tracer *t, const struct allocator_lib *lib)
 	for (fn = 0; fn < ML_GC_MAX; fn++)
 		if (lib->gc[fn].present)
 			list_probe(v8_gc_function_name(fn), "entry", &lib->gc[fn]);
+	if (lib->gc_end.present)
+		list_probe(v8_gc_function_name(ML_GC_FULL), "return", &lib->gc_end);
+	if (lib->gc_live.present)
+		list_probe(v8_gc_live_function_name(), "entry", &lib->gc_live);
 }
 
 static void names_of(const struct probe_set *ps, char *buf, size_t len)
@@ -1029,6 +1047,21 @@ static void on_mapping(struct tracer *t, const struct ml_event *e)
 		log_warn("out of memory accounting a mapping of pid %u", e->pid);
 }
 
+/* Buffer bytes as BPF weighs them: with --sample-bytes, estimates in Q8. */
+static int64_t buffer_bytes_of(const struct tracer *t, int64_t v)
+{
+	return t->cfg.sample_bytes && v > 0 ? sampling__round(v, ML_Q_BYTES) : v;
+}
+
+static void on_gc(struct tracer *t, const struct ml_event *e)
+{
+	struct ml_event ev = *e;
+
+	ev.gc.buffer_bytes = buffer_bytes_of(t, e->gc.buffer_bytes);
+	ev.gc.buffer_low = buffer_bytes_of(t, e->gc.buffer_low);
+	node_tracker__on_gc(t->node, &ev);
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
@@ -1050,7 +1083,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	case ML_EV_GC:
 		/* a process known from its collections is named like the others */
 		if (proctable__get(t->procs, e->pid))
-			node_tracker__on_gc(t->node, e);
+			on_gc(t, e);
 		break;
 	case ML_EV_EXEC:
 		on_exec(t, e);
@@ -1302,6 +1335,17 @@ static void heap_unwind_counts(void *ctx, uint64_t counts[ML_UW_MAX])
 	sum_percpu_counters(t->skel->maps.unwind_counts, counts, ML_UW_MAX);
 }
 
+static int heap_node_mem(void *ctx, uint32_t pid, struct ml_node_mem *out)
+{
+	struct tracer *t = ctx;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.node_mem), &pid, out))
+		return -errno;
+	out->buffer_bytes = buffer_bytes_of(t, out->buffer_bytes);
+	out->buffer_low = buffer_bytes_of(t, out->buffer_low);
+	return 0;
+}
+
 static void init_heap_maps(struct tracer *t)
 {
 	t->heap = (struct heap_maps){
@@ -1311,6 +1355,7 @@ static void init_heap_maps(struct tracer *t)
 		.stack = heap_stack,
 		.drops = heap_drops,
 		.unwind_counts = heap_unwind_counts,
+		.node_mem = heap_node_mem,
 	};
 }
 
