@@ -25,7 +25,6 @@ struct {
  */
 #define ML_STACK_WINDOW 1024
 
-
 static __always_inline void count_drop(__u32 why);
 
 static __always_inline __u64 mix64(__u64 h)
