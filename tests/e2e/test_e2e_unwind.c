@@ -433,13 +433,14 @@ static void check_nofp_sites(json_t *rep, pid_t pid, const char *mode)
 		check_site(rep, pid, "two_leaf", 3 * 500, 3, pat);
 	}
 	if (nofp_subtest(mode, "glibc: strdup")) {
-		const char *pat[] = { "strdup", "copy_name", "run_glibc_set", FROM_MAIN };
+		/* the walk goes through strdup (libc's CFI): no anchor */
+		const char *pat[] = { "malloc", "strdup", "copy_name", "run_glibc_set", FROM_MAIN };
 
 		check_site(rep, pid, "copy_name", 23, 1, pat);
 	}
 	if (nofp_subtest(mode, "glibc: getline")) {
 		/* glibc's getdelim starts a line with 120 bytes */
-		const char *pat[] = { "getdelim", "getline", "read_command", FROM_MAIN };
+		const char *pat[] = { "malloc", "getdelim", "getline", "read_command", FROM_MAIN };
 
 		check_site(rep, pid, "read_command", 120, 1, pat);
 	}
@@ -978,6 +979,20 @@ void test_e2e_unwind_modes(void)
 				const char *deep[] = { "malloc", "deep_leaf", NULL };
 
 				check_site(rep, pid, "deep_leaf", 3000, 3, deep);
+			}
+			/* strdup and getdelim keep no frame pointer: their
+			 * callers come from the stack taken at their entry (the
+			 * libc anchors, attached under --unwind fp only)
+			 */
+			if (test__start_subtest("fp: strdup's caller, from its entry")) {
+				const char *dup[] = { "strdup", "copy_name", NULL };
+
+				check_site(rep, pid, "copy_name", 23, 1, dup);
+			}
+			if (test__start_subtest("fp: getline's caller, from its entry")) {
+				const char *line[] = { "getdelim", "getline", "read_command", NULL };
+
+				check_site(rep, pid, "read_command", 120, 1, line);
 			}
 			json_decref(rep);
 		}

@@ -20,7 +20,8 @@
 
 /* libc functions that allocate or map on their caller's behalf, built
  * without frame pointers: their stack is taken at their entry and used for
- * what they allocate (bpf anchor_enter/anchor_return).
+ * what they allocate (bpf anchor_enter/anchor_return).  Attached under
+ * --unwind fp only: a table walk goes through them.
  */
 enum anchor_fn {
 	ANCHOR_SBRK = 0,

@@ -489,7 +489,10 @@ static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
 		plan_add(&plan[SET_ALLOC], alloc_func_name(fn), f->file_offset + f->probe_delta,
 			 ML_COOKIE(fn, f->sp_adjust));
 	}
-	for (fn = 0; fn < ANCHOR_MAX; fn++) {
+	/* A table walk from inside strdup & co reaches their callers (libc
+	 * has CFI everywhere): the anchors are for frame-pointer walks only.
+	 */
+	for (fn = 0; fn < ANCHOR_MAX && t->cfg.unwind == ML_UNWIND_FP; fn++) {
 		const struct alloc_func *f = &lib->anchor[fn];
 
 		if (!f->present || f->alias_of >= 0)
@@ -527,7 +530,7 @@ static void list_probes(const struct tracer *t, const struct allocator_lib *lib)
 		else if (f->present)
 			log_info("  %-24s as %s", alloc_func_name(fn), alloc_func_name(f->alias_of));
 	}
-	for (fn = 0; fn < ANCHOR_MAX; fn++)
+	for (fn = 0; fn < ANCHOR_MAX && t->cfg.unwind == ML_UNWIND_FP; fn++)
 		if (lib->anchor[fn].present && lib->anchor[fn].alias_of < 0)
 			list_probe(anchor_func_name(fn), "entry+return", &lib->anchor[fn]);
 	for (fn = 0; fn < ML_GC_MAX; fn++)
