@@ -31,7 +31,7 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(wildcard te
 # no inlining so that each test's named frames exist.
 WL_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls -pthread
 
-.PHONY: all test unit bench demo clean deps vmlinux check-layers
+.PHONY: all test unit bench demo clean deps vmlinux check-layers workloads
 .SECONDARY:
 all: memleakbpf
 
@@ -98,6 +98,8 @@ $(OUTPUT)/workloads/%: tests/workloads/%.cc tests/workloads/wl.h $(wildcard test
 # No file of user/ includes a header of a higher layer (README: Layout).
 check-layers:
 	tools/check-layers.sh
+
+workloads: $(WORKLOADS)
 
 test: check-layers memleakbpf $(OUTPUT)/test_runner $(WORKLOADS)
 	$(OUTPUT)/test_runner $(TESTFLAGS)

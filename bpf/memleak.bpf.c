@@ -142,7 +142,7 @@ struct ml_thread {
 	__u64 anchor_sp;
 	__u64 anchor_stack_id;
 	__u32 anchor_depth;
-	__u32 pad2;
+	__u32 pid;		/* at the entry in flight: its return asks no helper */
 	__u64 last_stack_id;	/* known to be in "stacks" already */
 	/* --sample-bytes: Q16 bytes left until the next sample (armed: drawn) */
 	__s64 sample_left;
@@ -176,24 +176,23 @@ static __always_inline void count_drop(__u32 why)
  * system-wide, our own children: the unwind-table builder allocates
  * heavily, and tracing it would slow every table down.
  */
-static __always_inline int traced(__u32 pid)
+static __always_inline int traced(struct task_struct *task, __u32 pid)
 {
-	struct task_struct *task;
-
 	if (pid == self_pid)
 		return 0;
 	if (filter_targets)
 		return bpf_map_lookup_elem(&targets, &pid) != NULL;
-	task = bpf_get_current_task_btf();
 	return task->real_parent->tgid != self_pid;
 }
 
-static __always_inline struct ml_thread *thread_state(int create)
+/* task: the current one (bpf_get_current_task_btf(), which a program asks
+ * once: a helper call costs ~40 ns here).
+ */
+static __always_inline struct ml_thread *thread_state(struct task_struct *task, int create)
 {
 	struct ml_thread *t;
 
-	t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
-				 create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	t = bpf_task_storage_get(&threads, task, 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 	if (!t && create)
 		count_drop(ML_DROP_THREADS);
 	return t;
@@ -204,31 +203,25 @@ static __always_inline struct ml_thread *thread_state(int create)
  * "targets" (whose answer cannot change for a live thread: -p pids are
  * fixed, followed children are added before they run).
  */
-static __always_inline struct ml_thread *traced_thread(__u32 pid, int create)
+static __always_inline struct ml_thread *traced_thread(struct task_struct *task, __u32 pid,
+							int create)
 {
-	struct ml_thread *t = thread_state(0);
+	struct ml_thread *t = thread_state(task, 0);
 
-	if (t || !create || !traced(pid))
+	if (t || !create || !traced(task, pid))
 		return t;
-	return thread_state(1);
+	return thread_state(task, 1);
 }
 
 /* The stack of an allocation or mapping made at sp: the enclosing
  * anchor's, or one taken now (ra_at: where the caller's return address is).
  */
-static __always_inline __u64 stack_for(struct ml_thread *t, __u64 ip, __u64 sp, __u64 fp,
-				       __u64 ra_at)
+static __always_inline __u64 stack_for(struct ml_thread *t, struct task_struct *task,
+				       __u64 pid_tgid, __u64 ip, __u64 sp, __u64 fp, __u64 ra_at)
 {
 	if (t->anchor_depth && sp < t->anchor_sp)
 		return t->anchor_stack_id;
-	return capture_stack(ip, sp, fp, ra_at, &t->last_stack_id);
-}
-
-static __always_inline __u32 current_exec_id(void)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	return (__u32)task->self_exec_id;
+	return capture_stack(task, pid_tgid, ip, sp, fp, ra_at, &t->last_stack_id);
 }
 
 static __always_inline struct ml_stat *stat_get(struct ml_stat_key *key)
@@ -305,7 +298,8 @@ static __always_inline void stat_sub(struct ml_alloc *a)
 }
 
 /* A block came back from the allocator: remember it and count it. */
-static __always_inline void record_block(__u32 pid, __u64 addr, struct ml_thread *t)
+static __always_inline void record_block(struct task_struct *task, __u32 pid, __u64 addr,
+					struct ml_thread *t)
 {
 	struct ml_alloc_key k = { .pid = pid, .addr = addr };
 	struct ml_alloc a = {
@@ -313,7 +307,7 @@ static __always_inline void record_block(__u32 pid, __u64 addr, struct ml_thread
 		.ts_ns = bpf_ktime_get_ns(),
 		.key = {
 			.pid = pid,
-			.exec_id = current_exec_id(),
+			.exec_id = (__u32)task->self_exec_id,
 			.stack_id = t->stack_id,
 			.category = ML_FN_IS_BUFFER(t->func) ? ML_CAT_BUFFER : ML_CAT_NATIVE,
 		},
@@ -433,7 +427,8 @@ static __always_inline int sample_take(struct ml_thread *t, __u64 size)
  * address it keeps (bpf/uretprobe.bpf.h); one it no longer finds counts as
  * the same.
  */
-static __always_inline int in_unsampled(struct ml_thread *t, __u64 frame, __u32 fn)
+static __always_inline int in_unsampled(struct task_struct *task, struct ml_thread *t, __u64 frame,
+					__u32 fn)
 {
 	__u64 ra;
 
@@ -441,8 +436,8 @@ static __always_inline int in_unsampled(struct ml_thread *t, __u64 frame, __u32 
 		return 0;
 	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)t->u_frame))
 		return 0;
-	ra = uretprobe_original(ra, t->u_frame);
-	return ra == t->u_ra || ra == uprobe_trampoline();
+	ra = uretprobe_original(task, ra, t->u_frame);
+	return ra == t->u_ra || ra == uprobe_trampoline(task);
 }
 
 /* Entry of every allocating function; the cookie says which one.  With
@@ -450,15 +445,15 @@ static __always_inline int in_unsampled(struct ml_thread *t, __u64 frame, __u32 
  */
 static __always_inline int alloc_entry(struct pt_regs *ctx, const int session)
 {
-	__u64 cookie = bpf_get_attach_cookie(ctx);
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	__u32 fn = ML_COOKIE_FN(cookie);
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 cookie = bpf_get_attach_cookie(ctx), pid_tgid = bpf_get_current_pid_tgid();
+	__u32 pid = pid_tgid >> 32, fn = ML_COOKIE_FN(cookie);
 	__u64 sp = PT_REGS_SP(ctx), frame = sp + ML_COOKIE_SP_ADJ(cookie);
 	__u64 size, arg = PT_REGS_PARM1(ctx);
 	struct ml_thread *t;
 	__u8 record, has_old = 0;
 
-	t = traced_thread(pid, 1);
+	t = traced_thread(task, pid, 1);
 	if (!t)
 		return session;
 	/* A call at or below the outermost entry's stack is nested inside the
@@ -472,7 +467,7 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, const int session)
 		t->depth++;
 		return 0;
 	}
-	if (session && in_unsampled(t, frame, fn))
+	if (session && in_unsampled(task, t, frame, fn))
 		return 1;
 	size = requested_size(fn, ctx);
 	record = size >= min_size && size <= max_size;
@@ -485,33 +480,37 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, const int session)
 		t->depth = 0;
 		t->u_func = fn;
 		t->u_frame = bpf_probe_read_user(&t->u_ra, sizeof(t->u_ra), (void *)frame) ? 0 : frame;
-		t->u_ra = uretprobe_original(t->u_ra, frame);
+		t->u_ra = uretprobe_original(task, t->u_ra, frame);
 		return 1;
 	}
 	t->u_frame = 0;
 	t->depth = 1;
 	t->func = fn;
+	t->pid = pid;
 	t->entry_sp = sp;
 	t->arg = arg;
 	t->size = size;
 	t->record = record;
 	t->has_old = has_old;
-	t->stack_id = record ? stack_for(t, PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx), frame) : 0;
+	t->stack_id = record ? stack_for(t, task, pid_tgid, PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx), frame)
+			     : 0;
 	return 0;
 }
 
 static __always_inline int alloc_exit(struct pt_regs *ctx)
 {
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 ret = PT_REGS_RC(ctx);
 	struct ml_thread *t;
 	__u64 addr = ret;
+	__u32 pid;
 
-	t = thread_state(0);
+	t = thread_state(task, 0);
 	if (!t || !t->depth)
 		return 0;	/* entered before we attached */
 	if (--t->depth)
 		return 0;	/* a nested call returned */
+	pid = t->pid;
 
 	switch (t->func) {
 	case ML_FN_POSIX_MEMALIGN:
@@ -533,7 +532,7 @@ static __always_inline int alloc_exit(struct pt_regs *ctx)
 		break;
 	}
 	if (addr && t->record)
-		record_block(pid, addr, t);
+		record_block(task, pid, addr, t);
 	return 0;
 }
 
@@ -565,28 +564,14 @@ int free_enter(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	__u64 addr = PT_REGS_PARM1(ctx);
-	struct ml_thread *t;
 	struct ml_alloc a;
 
-	if (!addr)
-		return 0;
-	if (sample_bytes) {
-		/* Most blocks were not sampled: one failed look-up, nothing more.
-		 * (A realloc's old block is out of "allocs" during the call.)
-		 */
-		struct ml_alloc_key k = { .pid = pid, .addr = addr };
-
-		if (bpf_map_lookup_elem(&allocs, &k) && take_block(pid, addr, &a) == 0)
-			stat_sub(&a);
-		return 0;
-	}
-	t = traced_thread(pid, 1);
-	if (!t)
-		return 0;
-	/* free() inside realloc() is the realloc's business. */
-	if (t->depth && PT_REGS_SP(ctx) <= t->entry_sp)
-		return 0;
-	if (take_block(pid, addr, &a) == 0)
+	/* One look-up and nothing more for a block we do not hold: one of a
+	 * process not traced (blocks are keyed by pid), made before we
+	 * attached, or not sampled.  A free() inside realloc() finds nothing
+	 * either: realloc's entry took the old block out of "allocs".
+	 */
+	if (addr && take_block(pid, addr, &a) == 0)
 		stat_sub(&a);
 	return 0;
 }
@@ -597,11 +582,11 @@ int free_enter(struct pt_regs *ctx)
 SEC("uprobe")
 int anchor_enter(struct pt_regs *ctx)
 {
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	__u64 sp = PT_REGS_SP(ctx);
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), sp = PT_REGS_SP(ctx);
 	struct ml_thread *t;
 
-	t = traced_thread(pid, 1);
+	t = traced_thread(task, pid_tgid >> 32, 1);
 	if (!t)
 		return 0;
 	if (t->anchor_depth && sp > t->anchor_sp)
@@ -612,15 +597,15 @@ int anchor_enter(struct pt_regs *ctx)
 	if (t->depth && sp <= t->entry_sp)
 		t->anchor_stack_id = t->stack_id;	/* inside the allocator */
 	else
-		t->anchor_stack_id = capture_stack(PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx), sp,
-						   &t->last_stack_id);
+		t->anchor_stack_id = capture_stack(task, pid_tgid, PT_REGS_IP(ctx), sp,
+						   PT_REGS_FP(ctx), sp, &t->last_stack_id);
 	return 0;
 }
 
 SEC("uretprobe")
 int anchor_return(struct pt_regs *ctx)
 {
-	struct ml_thread *t = thread_state(0);
+	struct ml_thread *t = thread_state(bpf_get_current_task_btf(), 0);
 
 	if (t && t->anchor_depth)
 		t->anchor_depth--;
@@ -636,12 +621,12 @@ int anchor_return(struct pt_regs *ctx)
 static __always_inline int syscall_begin(void *ctx, __u8 type, __u64 addr,
 					 __u64 len, __u64 len2, __u32 prot, __u32 flags)
 {
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), sp;
 	struct pt_regs *regs;
 	struct ml_thread *t;
-	__u64 sp;
 
-	t = traced_thread(pid, 1);
+	t = traced_thread(task, pid_tgid >> 32, 1);
 	if (!t)
 		return 0;
 	t->sc_type = type;
@@ -656,7 +641,7 @@ static __always_inline int syscall_begin(void *ctx, __u8 type, __u64 addr,
 		return 0;	/* releases and discoveries need no stack */
 	}
 	/* The user registers as the syscall found them. */
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	sp = BPF_CORE_READ(regs, sp);
 	if (t->depth && sp <= t->entry_sp) {
 		t->sc_category = ML_CAT_ALLOCATOR;
@@ -664,12 +649,13 @@ static __always_inline int syscall_begin(void *ctx, __u8 type, __u64 addr,
 		/* sampling: an unsampled call took no stack */
 		if (!sample_bytes || t->sc_stack_id)
 			return 0;
-	} else if (sample_bytes && in_unsampled(t, sp, ML_FN_MAX)) {
+	} else if (sample_bytes && in_unsampled(task, t, sp, ML_FN_MAX)) {
 		t->sc_category = ML_CAT_ALLOCATOR;
 	} else {
 		t->sc_category = ML_CAT_MMAP;
 	}
-	t->sc_stack_id = stack_for(t, BPF_CORE_READ(regs, ip), sp, BPF_CORE_READ(regs, bp), sp);
+	t->sc_stack_id = stack_for(t, task, pid_tgid, BPF_CORE_READ(regs, ip), sp,
+				   BPF_CORE_READ(regs, bp), sp);
 	return 0;
 }
 
@@ -720,8 +706,8 @@ static long describe_vma(struct task_struct *task, struct vm_area_struct *vma, v
 
 static __always_inline int syscall_end(long ret)
 {
-	struct ml_thread *t = thread_state(0);
-	struct task_struct *task;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ml_thread *t = thread_state(task, 0);
 	struct ml_event *e;
 	__u8 type;
 
@@ -739,7 +725,6 @@ static __always_inline int syscall_end(long ret)
 		count_drop(ML_DROP_EVENTS);
 		return 0;
 	}
-	task = bpf_get_current_task_btf();
 	/* the payload is a union: clear it so that no byte goes out unset */
 	__builtin_memset(e, 0, sizeof(*e));
 	e->type = type;
@@ -931,7 +916,7 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 	struct pt_regs *regs;
 	__u32 tgid;
 
-	if (!traced(task->tgid))
+	if (!traced(task, task->tgid))
 		return 0;
 	/* The kernel mapped the executable and its interpreter itself: say
 	 * where, so that a process that exits at once can still be named.
@@ -960,7 +945,7 @@ int BPF_PROG(process_exit, struct task_struct *task)
 	/* The group is gone when its live count has dropped to zero. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
-	if (!traced(task->tgid))
+	if (!traced(task, task->tgid))
 		return 0;
 	tgid = task->tgid;
 	bpf_map_delete_elem(&node_mem, &tgid);
@@ -985,7 +970,7 @@ int gc_enter(struct pt_regs *ctx)
 	struct ml_node_mem *m;
 	struct ml_event *e;
 
-	if (!traced(pid))
+	if (!traced(bpf_get_current_task_btf(), pid))
 		return 0;
 	e = task_event(ML_EV_GC, bpf_get_current_task_btf());
 	if (!e)
@@ -1017,7 +1002,7 @@ int gc_full_end(struct pt_regs *ctx)
 	struct ml_node_mem *m;
 	struct ml_event *e;
 
-	if (!traced(pid))
+	if (!traced(bpf_get_current_task_btf(), pid))
 		return 0;
 	m = bpf_map_lookup_elem(&node_mem, &pid);
 	if (!m) {

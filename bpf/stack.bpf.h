@@ -152,17 +152,19 @@ struct {
 	__type(value, struct stack_scratch);
 } stack_scratch SEC(".maps");
 
-/* ip, sp, fp: the user registers at a function's entry or at a syscall;
+/* task, pid_tgid: the current thread's (each helper call costs ~40 ns: a
+ * program asks once);
+ * ip, sp, fp: the user registers at a function's entry or at a syscall;
  * ra_at: the user address that holds the return address into the caller;
  * last: the caller's memory of the last id it got (a loop allocates from
  * the same stack again and again: no need to look it up each time).
  */
-static __always_inline __u64 capture_stack(__u64 ip, __u64 sp, __u64 fp, __u64 ra_at, __u64 *last)
+static __always_inline __u64 capture_stack(struct task_struct *task, __u64 pid_tgid, __u64 ip,
+					   __u64 sp, __u64 fp, __u64 ra_at, __u64 *last)
 {
 	struct walk w = { .id = 0x9e3779b97f4a7c15ULL, .sp = sp };
-	struct ml_unwind_proc *proc = NULL;
 	struct stack_scratch *sc;
-	__u32 zero = 0, pid;
+	__u32 zero = 0;
 	int replayed = 0;
 	long err;
 
@@ -178,15 +180,10 @@ static __always_inline __u64 capture_stack(__u64 ip, __u64 sp, __u64 fp, __u64 r
 	 */
 	if (!bpf_probe_read_user(sc->window, ML_STACK_WINDOW, (void *)sp)) {
 		w.window = sc->window;
-		uretprobe_restore(sc->window, sp, ra_at);
+		uretprobe_restore(task, sc->window, sp, ra_at);
 	}
 	if (unwind_mode != ML_UNWIND_FP) {
-		/* without its mappings (a process just started) the walk
-		 * finds each through the kernel
-		 */
-		pid = bpf_get_current_pid_tgid() >> 32;
-		proc = bpf_map_lookup_elem(&unwind_procs, &pid);
-		w.s->end = unwind_by_tables(proc, w.s, sc->window, w.window ? ML_STACK_WINDOW : 0,
+		w.s->end = unwind_by_tables(pid_tgid, w.s, sc->window, w.window ? ML_STACK_WINDOW : 0,
 					     &sc->uw, ip, sp, fp, ra_at, &w.id, &replayed);
 		if (replayed)
 			return *last = w.id | 1;	/* interned by the walk it replays */

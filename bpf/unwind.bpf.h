@@ -22,6 +22,12 @@
 #define UNWIND_BPF_H
 
 const volatile __u8 unwind_mode = ML_UNWIND_AUTO;	/* enum ml_unwind_mode */
+/* The generation of the last change to "unwind_procs", a write or a
+ * removal (user space sets it after each: user/trace/unwind.c).  A walk
+ * made under the same value saw the same tables: a replay needs no look-up
+ * of the process's entry.
+ */
+volatile __u32 unwind_epoch;
 
 #define ML_UNWIND_WINDOW 4096	/* what a walk grows the stack window to */
 
@@ -63,7 +69,7 @@ struct walk_memo {
 	__u64 ip, sp, bp, ra_at;
 	__u64 id;		/* the stack id the walk gave */
 	__u32 tid;
-	__u32 gen;		/* the process's table generation (0: none) */
+	__u32 epoch;		/* unwind_epoch when the walk began */
 	__u32 end;		/* how the walk ended (ML_UW_END_*) */
 	__u32 valid;		/* replayable: no read outside the window, no mapping
 				 * found through the kernel, not too many reads */
@@ -602,13 +608,13 @@ static long uwalk_steps(__u32 i, void *data)
  * last walk's went.
  */
 static __always_inline int memo_replays(struct walk_memo *m, __u8 *window, __u64 win_len,
-					__u32 tid, __u32 gen, __u64 ip, __u64 sp, __u64 bp, __u64 ra_at,
+					__u32 tid, __u32 epoch, __u64 ip, __u64 sp, __u64 bp, __u64 ra_at,
 					volatile __u64 *cut)
 {
 	__u64 off, len;
 	__u32 i, n;
 
-	if (!m->valid || m->tid != tid || m->gen != gen || m->ip != ip || m->sp != sp ||
+	if (!m->valid || m->tid != tid || m->epoch != epoch || m->ip != ip || m->sp != sp ||
 	    (m->need_bp && m->bp != bp) || m->ra_at != ra_at || !win_len)
 		return 0;
 	if (m->win_len > win_len) {
@@ -634,25 +640,28 @@ static __always_inline int memo_replays(struct walk_memo *m, __u8 *window, __u64
  * walk is replayed (*replayed: the stack is interned already).  Returns
  * how it ended (enum ml_unwind_counter).
  */
-static __always_inline __u32 unwind_by_tables(struct ml_unwind_proc *proc, struct ml_stack *s,
+static __always_inline __u32 unwind_by_tables(__u64 pid_tgid, struct ml_stack *s,
 					      __u8 *window, __u64 win_len, struct unwind_scratch *us,
 					      __u64 ip, __u64 sp, __u64 bp, __u64 ra_at, __u64 *id,
 					      int *replayed)
 {
-	struct uwalk w = { .s = s, .proc = proc, .window = window, .us = us, .r = &us->regs,
-			   .memo = &us->memo };
+	struct uwalk w = { .s = s, .window = window, .us = us, .r = &us->regs, .memo = &us->memo };
 	struct uwalk_regs *r = &us->regs;
 	struct walk_memo *m = &us->memo;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), gen = proc ? proc->gen : 0, seq;
+	__u32 tid = (__u32)pid_tgid, pid = pid_tgid >> 32, epoch = unwind_epoch, seq;
 
 	count_unwind(ML_UW_WALKS);
-	if (memo_replays(m, window, win_len, tid, gen, ip, sp, bp, ra_at, &us->cut)) {
+	if (memo_replays(m, window, win_len, tid, epoch, ip, sp, bp, ra_at, &us->cut)) {
 		*id = m->id;
 		*replayed = 1;
 		count_unwind(ML_UW_REPLAYED);
 		count_unwind(m->end);
 		return m->end;
 	}
+	/* without its mappings (a process just started) the walk finds
+	 * each through the kernel
+	 */
+	w.proc = bpf_map_lookup_elem(&unwind_procs, &pid);
 	seq = ++m->seq;
 	m->valid = 0;
 	m->nreads = 0;
@@ -678,7 +687,7 @@ static __always_inline __u32 unwind_by_tables(struct ml_unwind_proc *proc, struc
 	count_unwind(r->end);
 	if (m->seq == seq && m->valid) {
 		m->tid = tid;
-		m->gen = gen;
+		m->epoch = epoch;
 		m->ip = ip;
 		m->sp = sp;
 		m->bp = bp;

@@ -16,11 +16,19 @@
 /* Where the kernel sends a call whose return a uprobe took (the return
  * address it put in place of the caller's): the process's uprobe area.
  */
-static __always_inline __u64 uprobe_trampoline(void)
+static __always_inline __u64 uprobe_trampoline(struct task_struct *task)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct xol_area *area;
+	struct mm_struct *mm;
 
-	return BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+	/* Direct loads, not BPF_CORE_READ: a helper call each costs ~40 ns
+	 * here (the SRSO return thunk), and this runs at every allocation.
+	 */
+	mm = task->mm;
+	if (!mm)
+		return 0;
+	area = mm->uprobes_state.xol_area;
+	return area ? area->vaddr : 0;
 }
 
 #define URETPROBE_SCAN 8	/* return instances looked at: probed calls in flight */
@@ -29,22 +37,23 @@ static __always_inline __u64 uprobe_trampoline(void)
  * trampoline a return probe put there: from the task's newest return
  * instance for ra_at (newer ones may be for calls deeper down).
  */
-static __always_inline __u64 uretprobe_original(__u64 ra, __u64 ra_at)
+static __always_inline __u64 uretprobe_original(struct task_struct *task, __u64 ra, __u64 ra_at)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct return_instance *ri;
-	__u64 tramp = uprobe_trampoline();
+	__u64 tramp = uprobe_trampoline(task);
 	int i;
 
 	if (!tramp || tramp != ra)
 		return ra;
-	ri = BPF_CORE_READ(task, utask, return_instances);
+	if (!task->utask)
+		return ra;
+	ri = task->utask->return_instances;
 	for (i = 0; i < URETPROBE_SCAN; i++) {
 		if (!ri)
 			break;
-		if (BPF_CORE_READ(ri, stack) == ra_at)
-			return BPF_CORE_READ(ri, orig_ret_vaddr);
-		ri = BPF_CORE_READ(ri, next);
+		if (ri->stack == ra_at)
+			return ri->orig_ret_vaddr;
+		ri = ri->next;
 	}
 	return ra;
 }
@@ -52,14 +61,15 @@ static __always_inline __u64 uretprobe_original(__u64 ra, __u64 ra_at)
 /* The same in window, a copy of the stack from sp on, before any walk
  * reads it (once per stack, outside the walk's loop).
  */
-static __always_inline void uretprobe_restore(__u8 *window, __u64 sp, __u64 ra_at)
+static __always_inline void uretprobe_restore(struct task_struct *task, __u8 *window, __u64 sp,
+					      __u64 ra_at)
 {
 	__u64 off = ra_at - sp, *slot;
 
 	if (off > ML_STACK_WINDOW - 8)
 		return;
 	slot = (__u64 *)(window + (off & (ML_STACK_WINDOW - 1) & ~7ULL));
-	*slot = uretprobe_original(*slot, ra_at);
+	*slot = uretprobe_original(task, *slot, ra_at);
 }
 
 #endif /* URETPROBE_BPF_H */

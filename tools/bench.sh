@@ -75,7 +75,7 @@ declare -A LABEL=(
 	[sampled-rp]="memleakbpf --sample-bytes $SAMPLE, no sessions"
 )
 
-make -s memleakbpf "$OUT/churn" "$OUT/floor" "$JEMALLOC"
+make -s memleakbpf "$OUT/churn" "$OUT/floor" "$OUT/lib/libjemalloc.so.2"
 
 TMP=$(mktemp -d /tmp/memleakbpf-bench.XXXXXX)
 STATS_BEFORE=

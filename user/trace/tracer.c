@@ -245,6 +245,7 @@ struct tracer *tracer__open(const struct tracer_config *cfg)
 			.index_fd = bpf_map__fd(t->skel->maps.unwind_index),
 			.procs_fd = bpf_map__fd(t->skel->maps.unwind_procs),
 			.files_fd = bpf_map__fd(t->skel->maps.unwind_files),
+			.epoch = &t->skel->bss->unwind_epoch,
 		};
 
 		unwind_blocks(&t->cfg, &um.row_blocks, &um.index_blocks);

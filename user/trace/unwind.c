@@ -101,6 +101,7 @@ struct unwinder {
 	struct pidmap procs;		/* struct proc_tables */
 	struct ml_unwind_proc scratch;	/* the value being built */
 	__u32 generation;		/* the last ml_unwind_proc.gen given */
+	volatile __u32 *epoch;		/* BPF's unwind_epoch: generation once it is in */
 	uint64_t clock;			/* ticks at each table gone idle */
 	uint64_t rows_loaded, index_loaded;
 	uint64_t build_ns;
@@ -118,6 +119,7 @@ struct unwinder *unwinder__new(const struct unwind_maps *maps)
 	if (!u)
 		return NULL;
 	u->procs_fd = maps->procs_fd;
+	u->epoch = maps->epoch;
 	u->files_fd = maps->files_fd;
 	u->rows_len = maps->row_blocks * sizeof(struct ml_row_block);
 	u->index_len = maps->index_blocks * sizeof(struct ml_index_block);
@@ -579,6 +581,23 @@ static void unuse_all(struct unwinder *u, struct proc_tables *pt)
 	pt->n = 0;
 }
 
+/* A new ml_unwind_proc.gen: never 0, the row cache's empty slot. */
+static __u32 next_generation(struct unwinder *u)
+{
+	if (!++u->generation)
+		u->generation = 1;
+	return u->generation;
+}
+
+/* pid's walk has no tables now; walks recorded before may not be replayed. */
+static void procs_remove(struct unwinder *u, pid_t pid)
+{
+	__u32 key = pid;
+
+	bpf_map_delete_elem(u->procs_fd, &key);
+	*u->epoch = next_generation(u);
+}
+
 int unwinder__sync(struct unwinder *u, const struct proc *p)
 {
 	struct ml_unwind_proc *v = &u->scratch;
@@ -610,15 +629,14 @@ int unwinder__sync(struct unwinder *u, const struct proc *p)
 		log_info("pid %d maps %zu executable files more than the %d walked by tables: "
 			 "their frames take frame-pointer steps", p->pid, left_out, ML_UNWIND_MAPPINGS);
 	if (v->n) {
-		if (!++u->generation)	/* 0 is the cache's empty slot */
-			u->generation = 1;
-		v->gen = u->generation;
+		v->gen = next_generation(u);
 		if (bpf_map_update_elem(u->procs_fd, &key, v, BPF_ANY))
 			err = -errno;
+		*u->epoch = v->gen;
 	}
 	if (!v->n || err) {
 		/* nothing of the old entry may stay to point at released rows */
-		bpf_map_delete_elem(u->procs_fd, &key);
+		procs_remove(u, p->pid);
 		unuse_all(u, now);
 	}
 	/* the new entry is in: the old one's tables may go */
@@ -627,7 +645,7 @@ int unwinder__sync(struct unwinder *u, const struct proc *p)
 		free(pidmap__remove(&u->procs, p->pid));
 	}
 	if (now->n && pidmap__insert(&u->procs, p->pid, now)) {
-		bpf_map_delete_elem(u->procs_fd, &key);
+		procs_remove(u, p->pid);
 		unuse_all(u, now);
 		err = -ENOMEM;
 	}
@@ -644,9 +662,8 @@ bool unwinder__knows(const struct unwinder *u, pid_t pid)
 void unwinder__forget(struct unwinder *u, pid_t pid)
 {
 	struct proc_tables *pt = pidmap__remove(&u->procs, pid);
-	__u32 key = pid;
 
-	bpf_map_delete_elem(u->procs_fd, &key);
+	procs_remove(u, pid);
 	if (!pt)
 		return;
 	unuse_all(u, pt);

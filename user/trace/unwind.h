@@ -40,6 +40,7 @@ struct unwinder;
 struct unwind_maps {
 	int rows_fd, index_fd, procs_fd, files_fd;
 	size_t row_blocks, index_blocks;
+	volatile __u32 *epoch;	/* the BPF side's unwind_epoch */
 };
 
 /* NULL with errno set. */
