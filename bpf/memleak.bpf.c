@@ -185,8 +185,17 @@ static __always_inline int traced(struct task_struct *task, __u32 pid)
 	return task->real_parent->tgid != self_pid;
 }
 
+/* The current thread's ids as bpf_get_current_pid_tgid() gives them, read
+ * from its task: a load rather than a helper call (~40 ns here, with the
+ * return thunk of the SRSO mitigation).
+ */
+static __always_inline __u64 task_pid_tgid(struct task_struct *task)
+{
+	return (__u64)task->tgid << 32 | (__u32)task->pid;
+}
+
 /* task: the current one (bpf_get_current_task_btf(), which a program asks
- * once: a helper call costs ~40 ns here).
+ * once).
  */
 static __always_inline struct ml_thread *thread_state(struct task_struct *task, int create)
 {
@@ -446,7 +455,7 @@ static __always_inline int in_unsampled(struct task_struct *task, struct ml_thre
 static __always_inline int alloc_entry(struct pt_regs *ctx, const int session)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 cookie = bpf_get_attach_cookie(ctx), pid_tgid = bpf_get_current_pid_tgid();
+	__u64 cookie = bpf_get_attach_cookie(ctx), pid_tgid = task_pid_tgid(task);
 	__u32 pid = pid_tgid >> 32, fn = ML_COOKIE_FN(cookie);
 	__u64 sp = PT_REGS_SP(ctx), frame = sp + ML_COOKIE_SP_ADJ(cookie);
 	__u64 size, arg = PT_REGS_PARM1(ctx);
@@ -583,7 +592,7 @@ SEC("uprobe")
 int anchor_enter(struct pt_regs *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), sp = PT_REGS_SP(ctx);
+	__u64 pid_tgid = task_pid_tgid(task), sp = PT_REGS_SP(ctx);
 	struct ml_thread *t;
 
 	t = traced_thread(task, pid_tgid >> 32, 1);
@@ -622,7 +631,7 @@ static __always_inline int syscall_begin(void *ctx, __u8 type, __u64 addr,
 					 __u64 len, __u64 len2, __u32 prot, __u32 flags)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), sp;
+	__u64 pid_tgid = task_pid_tgid(task), sp;
 	struct pt_regs *regs;
 	struct ml_thread *t;
 
@@ -728,8 +737,8 @@ static __always_inline int syscall_end(long ret)
 	/* the payload is a union: clear it so that no byte goes out unset */
 	__builtin_memset(e, 0, sizeof(*e));
 	e->type = type;
-	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->pid = task->tgid;
+	e->tid = task->pid;
 	e->exec_id = (__u32)task->self_exec_id;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->stack_id = t->sc_stack_id;
