@@ -27,6 +27,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by user space before load. */
 const volatile __u32 self_pid = 0;		/* never trace ourselves */
 const volatile __u8 filter_targets = 0;		/* only pids in "targets" */
+const volatile __u8 filter_cgroups = 0;		/* only tasks under the first N "cgroups" */
 const volatile __u8 follow_forks = 0;		/* children of targets become targets */
 const volatile __u8 discover_libs = 0;		/* report executable file mappings */
 const volatile __u8 track_mappings = 1;		/* account mmap, munmap, mremap, mprotect, brk */
@@ -74,6 +75,14 @@ struct {
 	__type(key, __u32);			/* tgid */
 	__type(value, __u32);			/* unused */
 } targets SEC(".maps");
+
+/* --cgroup: the cgroup v2 directories whose subtrees are traced. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, ML_MAX_CGROUPS);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroups SEC(".maps");
 
 /* Executable files user space has looked at (written by it): mapping one
  * holds no process.
@@ -178,11 +187,23 @@ static __always_inline void count_drop(__u32 why)
  */
 static __always_inline int traced(struct task_struct *task, __u32 pid)
 {
+	__u32 i;
+
 	if (pid == self_pid)
 		return 0;
 	if (filter_targets)
 		return bpf_map_lookup_elem(&targets, &pid) != NULL;
-	return task->real_parent->tgid != self_pid;
+	if (task->real_parent->tgid == self_pid)
+		return 0;
+	if (!filter_cgroups)
+		return 1;
+	/* Asked at a thread's first event and at every event of a thread
+	 * not traced: one moved into a subtree later is traced from then on.
+	 */
+	for (i = 0; i < ML_MAX_CGROUPS && i < filter_cgroups; i++)
+		if (bpf_current_task_under_cgroup(&cgroups, i) == 1)
+			return 1;
+	return 0;
 }
 
 /* The current thread's ids as bpf_get_current_pid_tgid() gives them, read

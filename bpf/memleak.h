@@ -12,6 +12,9 @@
 /* Frames kept per stack; the kernel's default perf_event_max_stack is 127. */
 #define ML_MAX_FRAMES 127
 
+/* --cgroup subtrees traced at most (slots of the "cgroups" array). */
+#define ML_MAX_CGROUPS 8
+
 /* What an allocation is.  Kept as a field on every record so that new
  * classifications (Node.js heaps) need no new maps or key shapes.
  */

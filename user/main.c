@@ -18,6 +18,7 @@
 #include "export/exports.h"
 #include "report/collect.h"
 #include "report/report.h"
+#include "target/cgroups.h"
 #include "trace/tracer.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -44,7 +45,13 @@ struct session {
 	char *exe;
 	uint64_t dropped_warned;	/* drops already warned about on stderr */
 	struct export_config exports_cfg;
+	/* --cgroup: each subtree's open directory and kernel path */
+	int ncgroups;
+	int cgroup_fds[OPTIONS_MAX_CGROUPS];
+	char *cgroup_paths[OPTIONS_MAX_CGROUPS];
 };
+
+_Static_assert(OPTIONS_MAX_CGROUPS == ML_MAX_CGROUPS, "--cgroup's limit is BPF's array");
 
 /* Root, or CAP_BPF and CAP_PERFMON: say which is missing. */
 static int check_privileges(void)
@@ -104,6 +111,23 @@ static int check_pids(const struct options *o)
 			log_error("no process with pid %d", o->pids[i]);
 			return -ESRCH;
 		}
+	}
+	return 0;
+}
+
+/* --cgroup's paths, each to a directory of the cgroup2 file system. */
+static int check_cgroups(struct session *s)
+{
+	const char *why = "";
+	int i, err;
+
+	for (i = 0; i < s->opts.ncgroups; i++) {
+		err = cgroup_resolve(s->opts.cgroups[i], &s->cgroup_paths[i], &s->cgroup_fds[i], &why);
+		if (err) {
+			log_error("invalid value for --cgroup: '%s' (%s)", s->opts.cgroups[i], why);
+			return err;
+		}
+		s->ncgroups++;
 	}
 	return 0;
 }
@@ -173,6 +197,9 @@ static struct tracer_config tracer_config_of(const struct session *s)
 		.unwind = o->unwind,
 		.unwind_memory = o->unwind_memory,
 		.sample_bytes = o->sample_bytes,
+		.ncgroups = s->ncgroups,
+		.cgroup_fds = s->cgroup_fds,
+		.cgroup_paths = s->cgroup_paths,
 	};
 }
 
@@ -194,6 +221,7 @@ static int new_collector(struct session *s)
 		.start_ns = tracer__start_ns(t),
 		.unwind = o->unwind,
 		.sample_bytes = o->sample_bytes,
+		.show_cgroups = s->ncgroups > 0,
 	};
 	struct collect_sources src = {
 		.procs = tracer__procs(t),
@@ -273,7 +301,16 @@ static void announce(const struct session *s)
 		snprintf(what, sizeof(what), "pid %d (%s) and its children", s->child.pid, s->opts.cmd[0]);
 		break;
 	default:
-		snprintf(what, sizeof(what), "all processes");
+		if (!s->ncgroups) {
+			snprintf(what, sizeof(what), "all processes");
+			break;
+		}
+		o = snprintf(what, sizeof(what), "cgroup");
+		for (i = 0; i < s->ncgroups && o < (int)sizeof(what) - 16; i++)
+			o += snprintf(what + o, sizeof(what) - o, "%s%s", i ? "," : " ",
+				      s->cgroup_paths[i]);
+		if (o < (int)sizeof(what) - 32)
+			snprintf(what + o, sizeof(what) - o, " (every process in it, now or later)");
 	}
 	log_note("tracing %s: %s%s%s; Ctrl-C to end", what,
 		 s->opts.no_malloc ? "" : "allocator calls",
@@ -397,6 +434,8 @@ static int run_loop(struct session *s)
 
 static void teardown(struct session *s)
 {
+	int i;
+
 	/* No probe, and no process of CMD stopped by one, from here on. */
 	if (s->tracer)
 		tracer__detach(s->tracer);
@@ -416,6 +455,10 @@ static void teardown(struct session *s)
 	free(s->exe);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
+	for (i = 0; i < s->ncgroups; i++) {
+		close(s->cgroup_fds[i]);
+		free(s->cgroup_paths[i]);
+	}
 }
 
 int main(int argc, char **argv)
@@ -446,8 +489,10 @@ int main(int argc, char **argv)
 		.metric = s.opts.metric,
 		.every = s.opts.every,
 	};
-	if (check_pids(&s.opts) || exports__check(&s.exports_cfg))
+	if (check_pids(&s.opts) || check_cgroups(&s) || exports__check(&s.exports_cfg)) {
+		teardown(&s);
 		return 2;
+	}
 	s.mode = s.opts.ncmd ? MODE_COMMAND : s.opts.npids ? MODE_PIDS : MODE_SYSTEM;
 
 	err = setup(&s);

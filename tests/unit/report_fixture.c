@@ -10,6 +10,10 @@
 
 static struct proc_report procs[2];
 static struct stack_report stacks[5];
+/* node in a container, leaky a systemd service */
+#define NODE_CGROUP FIXTURE_NODE_CGROUP
+#define LEAKY_CGROUP "/system.slice/leaky.service"
+
 static struct frame node_frames[8], leaky_frames[3], freed_frames[2];
 
 static const struct frame node_frames0[8] = {
@@ -63,6 +67,7 @@ static void fixture_procs(void)
 	memset(procs, 0, sizeof(procs));
 	node->pid = 4242;
 	node->comm = "node";
+	node->cgroup = NODE_CGROUP;
 	node->allocator = LIBC;
 	node->has_category[ML_CAT_NATIVE] = true;
 	node->has_category[ML_CAT_MMAP] = true;
@@ -94,6 +99,7 @@ static void fixture_procs(void)
 
 	leaky->pid = 5150;
 	leaky->comm = "leaky";
+	leaky->cgroup = LEAKY_CGROUP;
 	leaky->exited = true;
 	leaky->has_category[ML_CAT_NATIVE] = true;
 	leaky->has_category[ML_CAT_MMAP] = true;
@@ -112,25 +118,25 @@ static void fixture_stacks(void)
 	memcpy(freed_frames, freed_frames0, sizeof(freed_frames));
 	memset(stacks, 0, sizeof(stacks));
 	stacks[0] = (struct stack_report){
-		.pid = 4242, .comm = "node", .category = ML_CAT_BUFFER,
+		.pid = 4242, .comm = "node", .cgroup = NODE_CGROUP, .category = ML_CAT_BUFFER,
 		.stack_id = 0x1111, .outstanding_bytes = 199438336, .outstanding_count = 2918,
 		.growth_bytes = 20552089, .total_bytes = 250000000, .total_count = 3500,
 		.oldest_age_s = 61.25, .nframes = 8, .frames = node_frames,
 	};
 	stacks[1] = (struct stack_report){
-		.pid = 5150, .comm = "leaky", .category = ML_CAT_NATIVE,
+		.pid = 5150, .comm = "leaky", .cgroup = LEAKY_CGROUP, .category = ML_CAT_NATIVE,
 		.stack_id = 0x2222, .outstanding_bytes = 40960, .outstanding_count = 10,
 		.growth_bytes = -4096, .total_bytes = 81920, .total_count = 20,
 		.oldest_age_s = -1, .nframes = 3, .frames = leaky_frames,
 	};
 	stacks[2] = (struct stack_report){
-		.pid = 4242, .comm = "node", .category = ML_CAT_MMAP,
+		.pid = 4242, .comm = "node", .cgroup = NODE_CGROUP, .category = ML_CAT_MMAP,
 		.stack_id = 0, .outstanding_bytes = 4096, .outstanding_count = 1,
 		.growth_bytes = 0, .total_bytes = 4096, .total_count = 1,
 		.oldest_age_s = 0.4, .nframes = 0, .frames = NULL,
 	};
 	stacks[3] = (struct stack_report){
-		.pid = 5150, .comm = "leaky", .category = ML_CAT_NATIVE,
+		.pid = 5150, .comm = "leaky", .cgroup = LEAKY_CGROUP, .category = ML_CAT_NATIVE,
 		.stack_id = 0x3333, .outstanding_bytes = 0, .outstanding_count = 0,
 		.growth_bytes = -65536, .total_bytes = 1048576, .total_count = 16,
 		.oldest_age_s = -1, .nframes = 2, .frames = freed_frames,
@@ -139,7 +145,7 @@ static void fixture_stacks(void)
 	 * profile exports leave it out
 	 */
 	stacks[4] = (struct stack_report){
-		.pid = 5150, .comm = "leaky", .category = ML_CAT_ALLOCATOR,
+		.pid = 5150, .comm = "leaky", .cgroup = LEAKY_CGROUP, .category = ML_CAT_ALLOCATOR,
 		.stack_id = 0x3333, .outstanding_bytes = 135168, .outstanding_count = 1,
 		.growth_bytes = 0, .total_bytes = 135168, .total_count = 1,
 		.oldest_age_s = -1, .nframes = 2, .frames = freed_frames,

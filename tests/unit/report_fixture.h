@@ -13,6 +13,9 @@
 
 #define FIXTURE_WALL 1795356131	/* 2026-11-22T14:02:11Z */
 /* Quotes, backslash, newline, ';' (the folded format's separator). */
+/* the node process runs in a container */
+#define FIXTURE_CONTAINER "4fa1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f"
+#define FIXTURE_NODE_CGROUP "/system.slice/docker-" FIXTURE_CONTAINER ".scope"
 #define FIXTURE_HOSTILE "operator\"\"_evil<\\n>(char const*);\nrm -rf / \"x\\\"y\""
 
 /* Fill r (and the static arrays behind it) afresh. */

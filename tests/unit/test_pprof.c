@@ -403,22 +403,25 @@ static void check_traces(const char *path)
 	if (go_pprof(path, FLAGS("-traces", "-unit=B"), &out))
 		goto cleanup;
 	/* labels, the value, the frames leaf first (inlined runs innermost first) */
-	ASSERT_STRCONTAINS(out, "comm: node\ncategory: buffer\npid: 4242\n"
+	/* (labels in an order of go's choosing: the raw output checks them) */
+	ASSERT_STRCONTAINS(out, "category: buffer\n"
+			   "container: " FIXTURE_CONTAINER "\npid: 4242\n"
 			   "199438336B malloc\n"
 			   "node::NodeArrayBufferAllocator::Allocate(unsigned long)\n"
 			   "v8::internal::Heap::AllocateExternalBackingStore(...) (inline)\n"
 			   "node+0xf00000\n"
 			   "LazyCompile:*leakBuffer /app/leak.js:2\n"
 			   "[jit]\nmain\n[unknown]\n-----------+", "node's Buffer stack");
-	ASSERT_STRCONTAINS(out, "comm: leaky\ncategory: native\npid: 5150\n"
+	ASSERT_STRCONTAINS(out, "category: native\npid: 5150\n"
 			   "40960B malloc\n" FIXTURE_HOSTILE "\nmain\n-----------+",
 			   "the hostile name, intact");
-	ASSERT_STRCONTAINS(out, "comm: node\ncategory: mmap\npid: 4242\n4096B [no stack]\n",
+	ASSERT_STRCONTAINS(out, "category: mmap\ncontainer: " FIXTURE_CONTAINER "\npid: 4242\n"
+			   "4096B [no stack]\n",
 			   "a stack without frames");
 	free(out);
 	if (go_pprof(path, FLAGS("-traces", "-sample_index=alloc_objects"), &out))
 		goto cleanup;
-	ASSERT_STRCONTAINS(out, "comm: leaky\ncategory: native\npid: 5150\n16 malloc\nmain\n",
+	ASSERT_STRCONTAINS(out, "category: native\npid: 5150\n16 malloc\nmain\n",
 			   "a stack all freed again still counts its allocations");
 	ASSERT_STRCONTAINS(out, "\n3500 malloc\n", "node's allocations");
 cleanup:
@@ -437,7 +440,10 @@ static void check_raw(const char *path)
 			   "inuse_space/bytes[dflt]\n", "sample types, inuse_space the default");
 	/* values in sample type order; labels */
 	ASSERT_STRCONTAINS(out, "\n3500 250000000 2918 199438336: ", "node's values");
-	ASSERT_STRCONTAINS(out, "\ncategory:[buffer] comm:[node]\npid:[4242]\n", "node's labels");
+	ASSERT_STRCONTAINS(out, "\ncategory:[buffer] cgroup:[" FIXTURE_NODE_CGROUP "] comm:[node] "
+			   "container:[" FIXTURE_CONTAINER "]\npid:[4242]\n", "node's labels");
+	ASSERT_STRCONTAINS(out, "\ncategory:[native] cgroup:[/system.slice/leaky.service] comm:[leaky] "
+			   "unit:[leaky.service]\npid:[5150]\n", "leaky's labels");
 	ASSERT_STRCONTAINS(out, "\n20 81920 10 40960: ", "leaky's values");
 	ASSERT_STRCONTAINS(out, "\n1 4096 1 4096: ", "no stack values");
 	ASSERT_STRCONTAINS(out, "\n16 1048576 0 0: ", "freed values");

@@ -383,3 +383,28 @@ void test_report_text_sampled(void)
 	}
 	free(out);
 }
+
+/* --cgroup: each process row is followed by its cgroup, and the container
+ * or unit its path names; without --cgroup, no such line.
+ */
+void test_report_text_cgroups(void)
+{
+	struct report r;
+	char *out;
+	size_t len;
+
+	report_fixture(&r);
+	out = render(&r, &len);
+	if (ASSERT_OK_PTR(out, "render"))
+		ASSERT_FALSE(strstr(out, "cgroup ") != NULL, "no cgroup line without --cgroup");
+	free(out);
+	r.show_cgroups = true;
+	out = render(&r, &len);
+	if (!ASSERT_OK_PTR(out, "render with --cgroup"))
+		return;
+	ASSERT_STRCONTAINS(out, "\n          cgroup " FIXTURE_NODE_CGROUP "  (container 4fa1b2c3d4e5)\n",
+			   "node: its container");
+	ASSERT_STRCONTAINS(out, "\n          cgroup /system.slice/leaky.service  (unit leaky.service)\n",
+			   "leaky: its unit");
+	free(out);
+}

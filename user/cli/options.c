@@ -57,6 +57,7 @@ enum {
 	OPT_UNWIND,
 	OPT_UNWIND_MEMORY,
 	OPT_USAGE,
+	OPT_CGROUP,
 };
 
 static const char args_doc[] = "[-- CMD [ARG...]]";
@@ -67,6 +68,7 @@ static const char doc[] =
 "\n"
 "USAGE: memleakbpf [OPTIONS]                  trace every process\n"
 "       memleakbpf -p PID[,PID...] [OPTIONS]  trace these processes\n"
+"       memleakbpf --cgroup PATH [OPTIONS]    trace a service or container\n"
 "       memleakbpf [OPTIONS] -- CMD [ARG...]  start CMD and trace it\n"
 "       memleakbpf diff BASE NEW [OPTIONS]    compare two profiles\n"
 "\n"
@@ -74,6 +76,8 @@ static const char doc[] =
 "    memleakbpf -p 1234 --interval 10   # pid 1234, a report every 10s\n"
 "    memleakbpf --top 20 --min-age 30s  # 20 stacks, allocations older than 30s\n"
 "    memleakbpf -- ./cmd args           # start ./cmd args and trace it\n"
+"    memleakbpf --cgroup system.slice/redis-server.service\n"
+"                                       # a unit, and what it starts later\n"
 "    memleakbpf --json -d 30s -p 1234   # NDJSON reports for 30s, then exit\n"
 "    memleakbpf -p 1234 --sample-bytes 512K\n"
 "                                       # production: sampled, estimates\n"
@@ -88,6 +92,9 @@ static const char doc[] =
 static const struct argp_option option_table[] = {
 	{ 0, 0, 0, 0, "What to trace:", 1 },
 	{ "pid", 'p', "PID[,PID]", 0, "Processes to trace (repeatable; default: all)", 1 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0, "Every process in this cgroup v2 subtree, started "
+	  "later or moved in included (repeatable, up to 8; as /proc/PID/cgroup shows it, "
+	  "or under the cgroup2 mount)", 1 },
 	{ "no-malloc", OPT_NO_MALLOC, 0, 0, "Leave out allocator calls (malloc, free...)", 1 },
 	{ "no-mmap", OPT_NO_MMAP, 0, 0, "Leave out mmap, munmap, mremap and brk", 1 },
 	{ "min-size", OPT_MIN_SIZE, "SIZE", 0, "Only allocations of at least SIZE bytes", 1 },
@@ -414,6 +421,12 @@ static error_t parse_end(struct parse_ctx *ctx, struct argp_state *state)
 		ctx->reported = true;
 		return EINVAL;
 	}
+	if (o->ncgroups && (o->npids || o->ncmd)) {
+		log_error("conflicting options: --cgroup '%s' and %s (trace a cgroup, some "
+			  "processes or a command)", o->cgroups[0], o->npids ? "-p" : "--");
+		ctx->reported = true;
+		return EINVAL;
+	}
 	if (o->npids && o->ncmd) {
 		log_error("conflicting options: -p '%s' and -- '%s' (trace running "
 			  "processes or start a command, not both)", ctx->first_pid_arg, o->cmd[0]);
@@ -455,6 +468,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'p':
 		return parse_pid_opt(ctx, arg);
+	case OPT_CGROUP:
+		if (o->ncgroups == OPTIONS_MAX_CGROUPS)
+			return bad_value(ctx, "--cgroup", arg, "too many cgroups, at most 8");
+		if (!*arg)
+			return bad_value(ctx, "--cgroup", arg, "expected a cgroup path");
+		o->cgroups[o->ncgroups++] = arg;
+		return 0;
 	case 'i':
 		return parse_duration_opt(ctx, "--interval", arg, true, &o->interval_ns);
 	case 'd':

@@ -16,10 +16,13 @@
 #include "trace/unwind.h"		/* enum ml_unwind_mode */
 
 #define OPTIONS_MAX_PIDS 64
+#define OPTIONS_MAX_CGROUPS 8		/* = ML_MAX_CGROUPS */
 
 struct options {
 	pid_t pids[OPTIONS_MAX_PIDS];	/* -p, --pid (repeatable, comma lists) */
 	int npids;
+	const char *cgroups[OPTIONS_MAX_CGROUPS];	/* --cgroup (repeatable) */
+	int ncgroups;
 	uint64_t interval_ns;		/* -i, --interval; default 10s */
 	uint64_t duration_ns;		/* -d, --duration; 0 = until the end */
 	int top;			/* -T, --top; default 10 */

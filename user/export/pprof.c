@@ -23,6 +23,7 @@
 #endif
 
 #include "export/pprof_format.h"
+#include "target/cgroups.h"
 #include "util/array.h"
 
 /* ---- building blocks: an arena, a hash of byte keys, growing arrays ---- */
@@ -398,7 +399,8 @@ static void builder__add_sample(struct builder *b, const struct stack_report *s)
 				       sizeof(*smp));
 	uint64_t *locs = builder__alloc(b, (s->nframes + 1) * sizeof(*locs));
 	int64_t *values = builder__alloc(b, NSAMPLE_TYPES * sizeof(*values));
-	pb_label **labels = builder__alloc(b, 3 * sizeof(*labels));
+	pb_label **labels = builder__alloc(b, 6 * sizeof(*labels));
+	char container[80], unit[256];
 
 	if (!smp || !locs || !values || !labels)
 		return;
@@ -418,6 +420,14 @@ static void builder__add_sample(struct builder *b, const struct stack_report *s)
 	labels[1] = builder__label(b, "comm", s->comm ? s->comm : "?", 0);
 	labels[2] = builder__label(b, "category", category_key(s->category), 0);
 	smp->n_label = 3;
+	if (s->cgroup) {
+		cgroup_owner(s->cgroup, container, sizeof(container), unit, sizeof(unit));
+		labels[smp->n_label++] = builder__label(b, "cgroup", s->cgroup, 0);
+		if (container[0])
+			labels[smp->n_label++] = builder__label(b, "container", container, 0);
+		if (unit[0])
+			labels[smp->n_label++] = builder__label(b, "unit", unit, 0);
+	}
 	smp->label = labels;
 }
 

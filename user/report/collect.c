@@ -277,6 +277,7 @@ static int report_proc(struct collector *c, const struct proc *p, const struct p
 		return -ENOMEM;
 	pr->pid = p->pid;
 	pr->comm = strdup(p->comm);
+	pr->cgroup = p->cgroup ? strdup(p->cgroup) : NULL;
 	pr->exited = p->exited;
 	pr->allocator = p->allocator;
 	for (k = 0; k < ML_CAT_MAX; k++) {
@@ -416,6 +417,7 @@ static void build_stack(struct collector *c, const struct site *s, uint64_t now,
 
 	sr->pid = s->key.pid;
 	sr->comm = strdup(p ? p->comm : "?");
+	sr->cgroup = p && p->cgroup ? strdup(p->cgroup) : NULL;
 	sr->category = s->key.category;
 	sr->stack_id = s->key.stack_id;
 	sr->outstanding_bytes = s->outstanding_bytes;
@@ -471,6 +473,7 @@ int collector__collect(struct collector *c, bool final, struct report *r)
 	r->top = c->cfg.top;
 	r->min_age_ns = c->cfg.min_age_ns;
 	r->sample_bytes = c->cfg.sample_bytes;
+	r->show_cgroups = c->cfg.show_cgroups;
 	c->src.heap->drops(c->src.heap->ctx, r->drops);
 	fill_unwind(c, &r->unwind);
 	for (k = 0; k < ML_DROP_MAX; k++)

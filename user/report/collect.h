@@ -35,6 +35,7 @@ struct collect_config {
 	uint64_t start_ns;		/* CLOCK_MONOTONIC when tracing began */
 	enum ml_unwind_mode unwind;	/* how stacks are walked (--unwind) */
 	uint64_t sample_bytes;		/* --sample-bytes N; 0: every allocation */
+	bool show_cgroups;		/* --cgroup: the text names each process's */
 	/* Clocks; NULL: the system's (tests set fixed ones). */
 	uint64_t (*monotonic_ns)(void);
 	int64_t (*realtime_ns)(void);

@@ -53,9 +53,12 @@ void report__release(struct report *r)
 	for (i = 0; i < r->nprofile; i++) {
 		free(r->stacks[i].frames);
 		free((char *)r->stacks[i].comm);
+		free((char *)r->stacks[i].cgroup);
 	}
-	for (i = 0; i < r->nprocs; i++)
+	for (i = 0; i < r->nprocs; i++) {
 		free((char *)r->procs[i].comm);
+		free((char *)r->procs[i].cgroup);
+	}
 	free(r->stacks);
 	free(r->procs);
 	r->stacks = NULL;

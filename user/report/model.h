@@ -42,6 +42,7 @@ struct frame {
 struct stack_report {
 	pid_t pid;
 	const char *comm;
+	const char *cgroup;	/* its process's cgroup v2 path; NULL: unknown */
 	unsigned category;
 	uint64_t stack_id;
 	int64_t outstanding_bytes;
@@ -119,6 +120,7 @@ struct proc_stacks {
 struct proc_report {
 	pid_t pid;
 	const char *comm;
+	const char *cgroup;		/* cgroup v2 path; NULL: unknown */
 	bool exited;
 	const char *allocator;		/* file the allocator probes are on, or NULL */
 	bool has_category[ML_CAT_MAX];
@@ -164,6 +166,7 @@ struct report {
 	 */
 	uint64_t sample_bytes;
 	bool ages_known;		/* oldest_age_s was measured */
+	bool show_cgroups;		/* the text names each process's cgroup (--cgroup) */
 	int nprocs;
 	struct proc_report *procs;	/* by pid */
 	int nstacks;			/* shown: stacks[0..nstacks), at most top */

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <jansson.h>
 #include "report/report.h"
+#include "target/cgroups.h"
 #include "trace/unwind.h"
 
 static const char *const drop_keys[ML_DROP_MAX] = {
@@ -78,14 +79,29 @@ static json_t *frame_json(const struct frame *f)
 			 "jit", f->jit);
 }
 
+/* "cgroup", and the "container" and systemd "unit" its path shows (null
+ * when it shows none, or the cgroup is unknown).
+ */
+static void set_cgroup(json_t *obj, const char *cgroup)
+{
+	char container[80], unit[256];
+
+	if (!obj)
+		return;
+	cgroup_owner(cgroup ? cgroup : "", container, sizeof(container), unit, sizeof(unit));
+	json_object_set_new(obj, "cgroup", json_str_or_null(cgroup));
+	json_object_set_new(obj, "container", container[0] ? json_string(container) : json_null());
+	json_object_set_new(obj, "unit", unit[0] ? json_str_or_null(unit) : json_null());
+}
+
 static json_t *stack_json(const struct stack_report *s)
 {
-	json_t *frames = json_array();
+	json_t *frames = json_array(), *obj;
 	int i;
 
 	for (i = 0; i < s->nframes; i++)
 		json_array_append_new(frames, frame_json(&s->frames[i]));
-	return json_pack("{s:i, s:o, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+	obj = json_pack("{s:i, s:o, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
 			 "pid", s->pid,
 			 "comm", json_str_or_null(s->comm),
 			 "category", category_key(s->category),
@@ -97,6 +113,8 @@ static json_t *stack_json(const struct stack_report *s)
 			 "total_count", (json_int_t)s->total_count,
 			 "oldest_age_s", s->oldest_age_s >= 0 ? json_real(s->oldest_age_s) : json_null(),
 			 "frames", frames);
+	set_cgroup(obj, s->cgroup);
+	return obj;
 }
 
 /* What survived the last full collections, oldest first. */
@@ -142,6 +160,7 @@ static json_t *proc_json(const struct proc_report *p)
 			"rate_bytes_per_s", p->trend.rate_bytes_per_s,
 			"reports", p->trend.reports,
 			"evidence", p->trend.evidence);
+	set_cgroup(obj, p->cgroup);
 	if (obj && (p->stacks.complete || p->stacks.truncated || p->stacks.frame_pointers))
 		json_object_set_new(obj, "stacks", json_pack("{s:I, s:I, s:I}",
 			"complete", (json_int_t)p->stacks.complete,

@@ -6,6 +6,7 @@
 #include <time.h>
 #include "util/format.h"
 #include "report/report.h"
+#include "target/cgroups.h"
 #include "trace/unwind.h"
 
 static const char *const drop_names[ML_DROP_MAX] = {
@@ -272,6 +273,23 @@ static void print_gc_wait(const struct proc_report *p, FILE *out)
 /* Under a process's line: what its verdict rests on, its V8 collections,
  * and what to do about a V8 heap leak, which its stacks cannot name.
  */
+/* --cgroup: where the process is, and the unit or container that says. */
+static void print_cgroup(const struct proc_report *p, FILE *out)
+{
+	char container[80], unit[256];
+
+	if (!p->cgroup)
+		return;
+	cgroup_owner(p->cgroup, container, sizeof(container), unit, sizeof(unit));
+	fputs("          cgroup ", out);
+	put_name(p->cgroup, out);
+	if (container[0])
+		fprintf(out, "  (container %.12s)", container);
+	else if (unit[0])
+		fprintf(out, "  (unit %s)", unit);
+	fputc('\n', out);
+}
+
 static void print_proc_notes(const struct proc_report *p, FILE *out)
 {
 	char live[32], heap[32], buffer[32];
@@ -350,6 +368,8 @@ static void print_procs(const struct report *r, FILE *out)
 		}
 		trend_text(&p->trend, tr, sizeof(tr));
 		fprintf(out, " %s%s\n", tr, p->exited ? "  (exited)" : "");
+		if (r->show_cgroups)
+			print_cgroup(p, out);
 		print_proc_notes(p, out);
 	}
 	if (shown < r->nprocs)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "target/cgroups.h"
 #include "target/proctable.h"
 #include "util/array.h"
 #include "util/pidmap.h"
@@ -30,6 +31,7 @@ static void proc_free(struct proc *p)
 	if (!p)
 		return;
 	proc_maps__release(&p->maps);
+	free(p->cgroup);
 	free(p);
 }
 
@@ -70,6 +72,17 @@ static void read_comm(struct proc *p)
 	fclose(f);
 }
 
+/* Services and containers start as fork, move, exec: read at exec too. */
+static void read_cgroup(struct proc *p)
+{
+	char *path = cgroup_of_pid(p->pid);
+
+	if (!path)
+		return;		/* gone: keep what was known */
+	free(p->cgroup);
+	p->cgroup = path;
+}
+
 struct proc *proctable__get_lazy(struct proctable *t, pid_t pid)
 {
 	struct proc *p = pidmap__find(&t->procs, pid);
@@ -98,6 +111,8 @@ static void proc__inherit(struct proc *child, const struct proc *parent)
 	if (!strcmp(child->comm, "?"))
 		proc__set_comm(child, parent->comm);
 	child->allocator = parent->allocator;
+	if (!child->cgroup && parent->cgroup)
+		child->cgroup = strdup(parent->cgroup);
 	if (child->maps.n == 0)
 		for (i = 0; i < parent->maps.n; i++)
 			proc__add_mapping(child, &parent->maps.v[i]);
@@ -111,6 +126,7 @@ struct proc *proctable__get(struct proctable *t, pid_t pid)
 		return p;
 	p->loaded = true;
 	read_comm(p);
+	read_cgroup(p);
 	if (proc__refresh_maps(p) && p->ppid && (parent = proctable__get(t, p->ppid)))
 		proc__inherit(p, parent);	/* gone already: it ran its parent's image */
 	return p;
@@ -239,6 +255,7 @@ struct proc *proctable__exec(struct proctable *t, pid_t pid, uint32_t exec_id, c
 	p->exec_id = exec_id;
 	p->exited = false;
 	proc__set_comm(p, comm);
+	read_cgroup(p);
 	proc_maps__release(&p->maps);	/* the old image's map is void */
 	p->rescan_allocators = true;
 	return p;

@@ -31,6 +31,8 @@ struct proc {
 	bool purge_images;		/* drop entries of images other than exec_id */
 	struct proc_maps maps;		/* last snapshot */
 	const char *allocator;		/* display path of its first allocator */
+	char *cgroup;			/* its cgroup v2 path when last read (at first
+					 * sight and at exec); NULL: unknown */
 };
 
 struct proctable;

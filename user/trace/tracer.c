@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include "memleak.skel.h"
 #include "target/allocators.h"
+#include "target/cgroups.h"
 #include "target/installed.h"
 #include "trace/bpfmaps.h"
 #include "trace/holds.h"
@@ -101,6 +102,7 @@ static void configure(struct tracer *t)
 
 	skel->rodata->self_pid = getpid();
 	skel->rodata->filter_targets = o->mode != MODE_SYSTEM;
+	skel->rodata->filter_cgroups = o->mode == MODE_SYSTEM ? o->ncgroups : 0;
 	skel->rodata->follow_forks = o->mode == MODE_COMMAND;
 	skel->rodata->discover_libs = 1;
 	skel->rodata->track_mappings = o->trace_mmap;
@@ -129,6 +131,24 @@ static void configure(struct tracer *t)
  * for uprobe_multi links; with t->sessions, the allocators' for sessions.
  * Returns 0 or -errno (skel NULL on error).
  */
+
+/* --cgroup: the subtrees' directories into BPF's "cgroups" array, before
+ * any probe is attached.
+ */
+static int fill_cgroups(struct tracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.cgroups), err;
+	__u32 i;
+
+	for (i = 0; i < (__u32)t->cfg.ncgroups && i < ML_MAX_CGROUPS; i++) {
+		if (bpf_map_update_elem(fd, &i, &t->cfg.cgroup_fds[i], BPF_ANY)) {
+			err = -errno;
+			log_error("cannot trace cgroup %s: %s", t->cfg.cgroup_paths[i], strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
 static int load_skeleton(struct tracer *t, bool multi)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
@@ -161,6 +181,8 @@ static int load_skeleton(struct tracer *t, bool multi)
 	if (t->sessions)
 		uprobe_session__prepare(t->skel->progs.alloc_session);
 	err = memleak_bpf__load(t->skel);
+	if (!err)
+		err = fill_cgroups(t);
 	if (err) {
 		memleak_bpf__destroy(t->skel);
 		t->skel = NULL;
@@ -831,6 +853,24 @@ int tracer__attach_installed(struct tracer *t, pid_t pid)
 	return attached;
 }
 
+/* --cgroup: whether pid is in one of the subtrees now (BPF asks the same
+ * of every event; this spares tables for the processes it will refuse).
+ */
+static bool in_scope(const struct tracer *t, pid_t pid)
+{
+	char *path;
+	bool in = false;
+	int i;
+
+	if (!t->cfg.ncgroups)
+		return true;
+	path = cgroup_of_pid(pid);
+	for (i = 0; path && i < t->cfg.ncgroups && !in; i++)
+		in = cgroup_within(path, t->cfg.cgroup_paths[i]);
+	free(path);
+	return in;
+}
+
 int tracer__attach_all_processes(struct tracer *t)
 {
 	const struct allocator_lib *libs[16];
@@ -846,7 +886,7 @@ int tracer__attach_all_processes(struct tracer *t)
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
 
-		if (*end || pid <= 0 || pid == getpid())
+		if (*end || pid <= 0 || pid == getpid() || !in_scope(t, pid))
 			continue;
 		/* Its map is kept: it may exit before it is first reported. */
 		p = proctable__get(t->procs, pid);

@@ -40,6 +40,12 @@ struct tracer_config {
 	enum ml_unwind_mode unwind;	/* how stacks are walked */
 	uint64_t unwind_memory;		/* bytes for all CFI tables */
 	uint64_t sample_bytes;		/* --sample-bytes N; 0: every allocation */
+	/* --cgroup (MODE_SYSTEM): the subtrees traced, open directories and
+	 * their paths (target/cgroups.h); borrowed for the tracer's life
+	 */
+	int ncgroups;
+	const int *cgroup_fds;
+	char *const *cgroup_paths;
 };
 
 struct tracer;
