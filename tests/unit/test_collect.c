@@ -510,3 +510,49 @@ void test_collect_stack_walks(void)
 out:
 	bench_free(&b);
 }
+
+/* System-wide, a process that exited holding only mappings is summed, its
+ * stacks left out; one that exited holding heap blocks is listed; -p and
+ * -- CMD list every process.
+ */
+void test_collect_exited_folded(void)
+{
+	struct collect_config targets = { .list_all_procs = true };
+	struct bench b;
+
+	if (!bench_init(&b, NULL))
+		goto out;
+	proctable__exec(b.procs, PID_A, 7, "true");
+	proctable__exec(b.procs, PID_B, 7, "leaker");
+	fake_heap__site(&b.heap, PID_A, 7, 91, ML_CAT_MMAP, 12288, 1);
+	fake_heap__site(&b.heap, PID_A, 7, 92, ML_CAT_ALLOCATOR, 135168, 1);
+	fake_heap__site(&b.heap, PID_B, 7, 93, ML_CAT_NATIVE, 4096, 2);
+	fake_heap__site(&b.heap, PID_B, 7, 94, ML_CAT_MMAP, 8192, 1);
+	proctable__exit(b.procs, PID_A, 7, "true", false);
+	proctable__exit(b.procs, PID_B, 7, "leaker", false);
+	if (!bench_collect(&b))
+		goto out;
+	if (test__start_subtest("mappings only: summed, not listed")) {
+		ASSERT_EQ(b.r.exited_folded.processes, 1, "folded processes");
+		ASSERT_EQ(b.r.exited_folded.bytes, 12288 + 135168, "what they held");
+		ASSERT_TRUE(proc_of(&b.r, PID_A) == NULL, "not listed");
+		ASSERT_TRUE(stack_of(&b.r, 91) == NULL && stack_of(&b.r, 92) == NULL, "its stacks out");
+	}
+	if (test__start_subtest("heap blocks at exit: listed") && ASSERT_OK_PTR(proc_of(&b.r, PID_B), "B")) {
+		ASSERT_TRUE(proc_of(&b.r, PID_B)->exited, "exited");
+		ASSERT_OK_PTR(stack_of(&b.r, 93), "its heap stack");
+		ASSERT_OK_PTR(stack_of(&b.r, 94), "its mapping stack");
+	}
+	bench_free(&b);
+	if (!bench_init(&b, &targets))
+		goto out;
+	proctable__exec(b.procs, PID_A, 7, "true");
+	fake_heap__site(&b.heap, PID_A, 7, 91, ML_CAT_MMAP, 12288, 1);
+	proctable__exit(b.procs, PID_A, 7, "true", false);
+	if (bench_collect(&b) && test__start_subtest("targets: listed")) {
+		ASSERT_EQ(b.r.exited_folded.processes, 0, "none folded");
+		ASSERT_OK_PTR(proc_of(&b.r, PID_A), "listed");
+	}
+out:
+	bench_free(&b);
+}

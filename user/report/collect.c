@@ -242,7 +242,20 @@ struct proc_totals {
 	int64_t count[ML_CAT_MAX];
 	struct proc_stacks stacks;	/* of the sites new in this report */
 	bool any;
+	bool folded;			/* into report.exited_folded */
 };
+
+/* System-wide, an exited process that held no heap block at its exit
+ * (only mappings: ld.so's, its stacks', which the kernel takes back) is
+ * summed into one figure rather than listed: a machine starts thousands of
+ * /bin/true a minute.  One that exited holding heap blocks is listed.
+ */
+static bool fold_exited(const struct collector *c, const struct proc *p,
+			const struct proc_totals *tot)
+{
+	return !c->cfg.list_all_procs && p->exited && tot->bytes[ML_CAT_NATIVE] <= 0 &&
+	       tot->bytes[ML_CAT_BUFFER] <= 0 && tot->bytes[ML_CAT_V8_HEAP] <= 0;
+}
 
 /* How a site's stack was walked (struct ml_stack's end): looked up once,
  * in the first report that has the site.
@@ -321,19 +334,22 @@ static int report_proc(struct collector *c, const struct proc *p, const struct p
 	return pr->comm ? 0 : -ENOMEM;
 }
 
-static int build_procs(struct collector *c, const struct site *v, size_t n, double elapsed,
+/* The processes of sites v[0..*n), sorted by pid; the sites of processes
+ * folded (fold_exited) are taken out of v, *n updated.
+ */
+static int build_procs(struct collector *c, struct site *v, size_t *n, double elapsed,
 		       struct report *r)
 {
 	struct proctable *pt = c->src.procs;
 	struct proc_totals *tot;
 	const struct proc *p;
-	size_t i, j, np;
-	int err = 0;
+	size_t i, j, np, kept;
+	int err = 0, k;
 
 	/* Every process with a site gets an entry (comm, map), including
 	 * those that only ever called malloc since we started watching.
 	 */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < *n; i++)
 		if ((i == 0 || v[i].key.pid != v[i - 1].key.pid) && !proctable__get(pt, v[i].key.pid))
 			return -ENOMEM;
 	np = proctable__count(pt);
@@ -344,7 +360,7 @@ static int build_procs(struct collector *c, const struct site *v, size_t n, doub
 		goto out;
 	}
 	/* Sites and the table are both sorted by pid: one merge. */
-	for (i = 0, j = 0; i < n; i++) {
+	for (i = 0, j = 0; i < *n; i++) {
 		while (j < np && proctable__at(pt, j)->pid < (pid_t)v[i].key.pid)
 			j++;
 		if (j == np)
@@ -358,8 +374,25 @@ static int build_procs(struct collector *c, const struct site *v, size_t n, doub
 	for (j = 0; !err && (p = proctable__at(pt, j)); j++) {
 		if (!tot[j].any && !c->cfg.list_all_procs)
 			continue;
+		if (fold_exited(c, p, &tot[j])) {
+			tot[j].folded = true;
+			r->exited_folded.processes++;
+			for (k = 0; k < ML_CAT_MAX; k++)
+				r->exited_folded.bytes += tot[j].bytes[k] > 0 ? tot[j].bytes[k] : 0;
+			continue;
+		}
 		err = report_proc(c, p, &tot[j], elapsed, &r->procs[r->nprocs++]);
 	}
+	/* the folded processes' sites go too: same merge, keeping the rest */
+	for (i = 0, j = 0, kept = 0; !err && i < *n; i++) {
+		while (j < np && proctable__at(pt, j)->pid < (pid_t)v[i].key.pid)
+			j++;
+		if (j < np && proctable__at(pt, j)->pid == (pid_t)v[i].key.pid && tot[j].folded)
+			continue;
+		v[kept++] = v[i];
+	}
+	if (!err)
+		*n = kept;
 out:
 	free(tot);
 	if (err)
@@ -504,7 +537,7 @@ int collector__collect(struct collector *c, bool final, struct report *r)
 	c->prev = sites_snapshot(sv.v, n);
 	c->nprev = c->prev ? n : 0;
 
-	err = build_procs(c, sv.v, n, r->elapsed_s, r);
+	err = build_procs(c, sv.v, &n, r->elapsed_s, r);
 	if (err)
 		goto out;
 	live = sites_rank(sv.v, n, c->cfg.sort);

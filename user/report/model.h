@@ -167,6 +167,13 @@ struct report {
 	uint64_t sample_bytes;
 	bool ages_known;		/* oldest_age_s was measured */
 	bool show_cgroups;		/* the text names each process's cgroup (--cgroup) */
+	/* System-wide: processes that exited holding only mappings, summed
+	 * rather than listed (their stacks left out too)
+	 */
+	struct {
+		uint64_t processes;
+		int64_t bytes;		/* all they held at exit */
+	} exited_folded;
 	int nprocs;
 	struct proc_report *procs;	/* by pid */
 	int nstacks;			/* shown: stacks[0..nstacks), at most top */

@@ -244,7 +244,7 @@ int report__print_json(const struct report *r, FILE *out)
 		json_array_append_new(procs, proc_json(&r->procs[i]));
 	for (i = 0; i < r->nstacks; i++)
 		json_array_append_new(stacks, stack_json(&r->stacks[i]));
-	root = json_pack("{s:s, s:i, s:s, s:i, s:f, s:b, s:I, s:o, s:s, s:i, s:f, s:I, s:i, s:o, s:o}",
+	root = json_pack("{s:s, s:i, s:s, s:i, s:f, s:b, s:I, s:o, s:s, s:i, s:f, s:I, s:i, s:o, s:o, s:o}",
 			 "type", "report",
 			 "schema", REPORT_JSON_SCHEMA,
 			 "time", when,
@@ -258,6 +258,9 @@ int report__print_json(const struct report *r, FILE *out)
 			 "min_age_s", r->min_age_ns / 1e9,
 			 "sampled", (json_int_t)r->sample_bytes,
 			 "stacks_total", r->nstacks_total,
+			 "exited_folded", json_pack("{s:I, s:I}",
+						    "processes", (json_int_t)r->exited_folded.processes,
+						    "bytes", (json_int_t)r->exited_folded.bytes),
 			 "processes", procs,
 			 "stacks", stacks);
 	if (!root)

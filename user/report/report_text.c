@@ -377,6 +377,21 @@ static void print_procs(const struct report *r, FILE *out)
 	free(order);
 }
 
+/* System-wide: the processes that exited holding only mappings, in one
+ * line rather than thousands.
+ */
+static void print_exited_folded(const struct report *r, FILE *out)
+{
+	char n[32], b[32];
+
+	if (!r->exited_folded.processes)
+		return;
+	format_count(n, sizeof(n), (int64_t)r->exited_folded.processes);
+	format_bytes(b, sizeof(b), r->exited_folded.bytes > 0 ? r->exited_folded.bytes : 0);
+	fprintf(out, "  %s process%s exited, holding %s at exit (mappings only, not listed)\n", n,
+		r->exited_folded.processes == 1 ? "" : "es", b);
+}
+
 static void print_frame(const struct frame *f, FILE *out)
 {
 	if (f->function) {
@@ -461,6 +476,7 @@ void report__print_text(const struct report *r, FILE *out)
 	print_sampling(r, out);
 	print_unwind(r, out);
 	print_procs(r, out);
+	print_exited_folded(r, out);
 	print_stacks(r, out);
 	fputc('\n', out);
 	fflush(out);
