@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(make clang llvm gcc g++ libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
-      libcapstone-dev libjansson-dev pkg-config elfutils binutils libc6-dbg util-linux
+      libcapstone-dev libjansson-dev libcap-ng-dev pkg-config elfutils binutils libc6-dbg util-linux
       libjemalloc2 libtcmalloc-minimal4 libgoogle-perftools4
       libprotobuf-c-dev protobuf-c-compiler
       # the tests: go tool pprof reads the pprof export, chromium (driven by

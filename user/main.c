@@ -22,6 +22,7 @@
 #include "trace/tracer.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/privileges.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -500,6 +501,12 @@ int main(int argc, char **argv)
 		code = err == -ENOENT && s.mode == MODE_COMMAND && !s.tracer ? 2 : 1;
 		goto out;
 	}
+	/* every probe is in: what the rest of the run needs, no more */
+	err = privileges__drop();
+	if (err)
+		log_warn("cannot drop capabilities: %s; the run keeps them", strerror(-err));
+	else
+		log_info("capabilities kept: %s", privileges__kept());
 	announce(&s);
 	err = run_loop(&s);
 	if (!err)

@@ -4,7 +4,8 @@
  * is counted from that allocation: `-- CMD` holds its processes at each
  * file it has not looked at yet; system-wide and -p attach to the installed
  * allocators before tracing begins.  And no process is left stopped by a
- * hold, however memleakbpf ends.
+ * hold, however memleakbpf ends.  Once attached, memleakbpf keeps only the
+ * capabilities the rest of the run needs.
  */
 #include <limits.h>
 #include <signal.h>
@@ -299,4 +300,75 @@ void test_e2e_start_no_process_left_stopped(void)
 		held_then(SIGTERM);
 	if (test__start_subtest("memleakbpf killed (SIGKILL) during a hold"))
 		held_then(SIGKILL);
+}
+
+/* A field of /proc/PID/status ("CapEff"), as a number; ~0 if unread. */
+static unsigned long long status_hex(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	unsigned long long v = ~0ULL;
+	size_t n = strlen(field);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return v;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			v = strtoull(line + n + 1, NULL, 16);
+	fclose(f);
+	return v;
+}
+
+/* Once its probes are in, memleakbpf keeps CAP_BPF, CAP_PERFMON,
+ * CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE and CAP_KILL, in
+ * every set (the bounding set too), and still attaches to an allocator a
+ * process dlopen()s after that.
+ */
+void test_e2e_start_least_privilege(void)
+{
+	const unsigned long long kept = 1ULL << 39 /* bpf */ | 1ULL << 38 /* perfmon */ |
+					1ULL << 19 /* sys_ptrace */ | 1ULL << 2 /* dac_read_search */ |
+					1ULL << 1 /* dac_override */ | 1ULL << 5 /* kill */;
+	const char *wargs[] = { "--gate", "--dlopen", TCMALLOC, "--wait", NULL };
+	const char *args[] = { "-v", "--json", "--top", "1000", "--interval", "1h", "-p", NULL, NULL };
+	struct workload w = { .pid = -1 };
+	struct ml_tracer *t = NULL;
+	json_t *rep, *final = NULL;
+	char pid_arg[16];
+	pid_t ml;
+
+	if (!test__require_root())
+		return;
+	if (!ASSERT_OK(workload_start(&w, "first_alloc", wargs), "start first_alloc"))
+		goto out;
+	snprintf(pid_arg, sizeof(pid_arg), "%d", w.pid);
+	args[7] = pid_arg;
+	t = ml_tracer_start(args);
+	if (!ASSERT_OK_PTR(t, "start memleakbpf"))
+		goto out;
+	ml = ml_tracer_pid(t);
+	if (!ASSERT_TRUE(ml_tracer_wait_stderr(t, "capabilities kept: bpf,perfmon,sys_ptrace,"
+					       "dac_read_search,dac_override,kill"), "says what it keeps"))
+		goto out;
+	ASSERT_EQ(status_hex(ml, "CapEff"), kept, "effective");
+	ASSERT_EQ(status_hex(ml, "CapPrm"), kept, "permitted");
+	ASSERT_EQ(status_hex(ml, "CapBnd"), kept, "bounding: no exec brings the rest back");
+	ASSERT_EQ(status_hex(ml, "CapInh"), 0, "inheritable");
+	kill(w.pid, SIGUSR2);
+	if (!ASSERT_TRUE(workload_wait(&w, "done"), "allocated"))
+		goto out;
+	rep = ml_tracer_report(t);
+	if (ASSERT_OK_PTR(rep, "report"))
+		ASSERT_EQ(site_bytes(rep, w.pid, "dlopen_alloc_site"), FIRST_SIZE,
+			  "an allocator found after the drop is traced");
+out:
+	if (w.pid > 0)
+		workload_stop(&w);
+	if (t) {
+		ml_tracer_stop(t, SIGINT, &final);
+		json_decref(final);
+		ml_tracer_free(t);
+	}
 }
