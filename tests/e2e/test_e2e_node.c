@@ -38,7 +38,8 @@
 #define MAX_SAMPLES 16
 #define SAMPLE_GAP_MS 1000	/* between reports: the workload runs meanwhile */
 #ifndef NODE_TEST_BOUND_S
-#define NODE_TEST_BOUND_S 45	/* a whole test, start to stop */
+#define NODE_TEST_BOUND_S 90	/* a whole test, start to stop: a hang guard, not a
+				 * speed target (a test takes ~20 s on a quiet machine) */
 #endif
 
 #define BUFFER_TOL_PCT 5.0	/* buffer vs arrayBuffers, the issue's */
@@ -318,7 +319,6 @@ static void node_finish(struct node_run *r)
 		}
 	}
 	ASSERT_FALSE(fired, "the test overran its bound and was killed");
-	ASSERT_LT(now_ms() - r->start_ms, NODE_TEST_BOUND_S * 1000ull, "test duration (ms)");
 	ml_tracer_free(r->t);
 	for (i = 0; i < r->n; i++) {
 		json_decref(r->s[i].before);
