@@ -322,7 +322,8 @@ static unsigned long long status_hex(pid_t pid, const char *field)
 }
 
 /* Once its probes are in, memleakbpf keeps CAP_BPF, CAP_PERFMON,
- * CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE and CAP_KILL, in
+ * CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE, CAP_KILL and
+ * CAP_CHECKPOINT_RESTORE, in
  * every set (the bounding set too), and still attaches to an allocator a
  * process dlopen()s after that.
  */
@@ -330,7 +331,8 @@ void test_e2e_start_least_privilege(void)
 {
 	const unsigned long long kept = 1ULL << 39 /* bpf */ | 1ULL << 38 /* perfmon */ |
 					1ULL << 19 /* sys_ptrace */ | 1ULL << 2 /* dac_read_search */ |
-					1ULL << 1 /* dac_override */ | 1ULL << 5 /* kill */;
+					1ULL << 1 /* dac_override */ | 1ULL << 5 /* kill */ |
+					1ULL << 40 /* checkpoint_restore */;
 	const char *wargs[] = { "--gate", "--dlopen", TCMALLOC, "--wait", NULL };
 	const char *args[] = { "-v", "--json", "--top", "1000", "--interval", "1h", "-p", NULL, NULL };
 	struct workload w = { .pid = -1 };
@@ -350,7 +352,8 @@ void test_e2e_start_least_privilege(void)
 		goto out;
 	ml = ml_tracer_pid(t);
 	if (!ASSERT_TRUE(ml_tracer_wait_stderr(t, "capabilities kept: bpf,perfmon,sys_ptrace,"
-					       "dac_read_search,dac_override,kill"), "says what it keeps"))
+					       "dac_read_search,dac_override,kill,checkpoint_restore"),
+				   "says what it keeps"))
 		goto out;
 	ASSERT_EQ(status_hex(ml, "CapEff"), kept, "effective");
 	ASSERT_EQ(status_hex(ml, "CapPrm"), kept, "permitted");

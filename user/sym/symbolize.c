@@ -67,6 +67,7 @@ struct module_alias {
 	uint32_t dev_major, dev_minor;
 	uint64_t inode;
 	struct sym_module *m;
+	bool gone;		/* its path no longer names it (deleted, replaced) */
 };
 
 struct addr_entry {
@@ -382,29 +383,43 @@ static int map_entry__reopen(const struct map_entry *e, pid_t pid, int fd, char 
 	return fd2;
 }
 
-/* The file of a mapping as the process sees it: through root first. */
-static int map_entry__open(const struct map_entry *e, pid_t pid, const char *root,
-			   char *path, size_t size, struct stat *st)
-{
-	int fd = -1;
+#define DELETED_SUFFIX " (deleted)"
 
-	if (root && snprintf(path, size, "%s%s", root, e->path) < (int)size)
+/* The file of a mapping as the process sees it: through root first, then
+ * map_files when its path is gone or names another file (deleted,
+ * replaced: *gone set).  Never another file than the one mapped: -1.
+ */
+static int map_entry__open(const struct map_entry *e, pid_t pid, const char *root,
+			   char *path, size_t size, struct stat *st, bool *gone)
+{
+	size_t len = strlen(e->path), dlen = strlen(DELETED_SUFFIX);
+	int plain = (int)len, fd = -1;
+
+	*gone = false;
+	if (len >= dlen && !strcmp(e->path + len - dlen, DELETED_SUFFIX))
+		plain = (int)(len - dlen);	/* the kernel's word: try the path anyway */
+	if (root && snprintf(path, size, "%s%.*s", root, plain, e->path) < (int)size)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && snprintf(path, size, "%s", e->path) < (int)size)
+	if (fd < 0 && snprintf(path, size, "%.*s", plain, e->path) < (int)size)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, st)) {
+	if (fd >= 0 && fstat(fd, st)) {
 		close(fd);
-		return -1;
+		fd = -1;
 	}
-	if (e->inode && st->st_ino != e->inode && pid > 0)
+	if (fd >= 0 && (!e->inode || st->st_ino == e->inode))
+		return fd;
+	*gone = e->inode != 0;
+	if (pid > 0 && e->inode)
 		fd = map_entry__reopen(e, pid, fd, path, size, st);
-	return fd;
+	if (fd >= 0 && st->st_ino == e->inode)
+		return fd;	/* the mapped file, through map_files */
+	if (fd >= 0)
+		close(fd);
+	return -1;
 }
 
 static struct sym_module *symbolizer__load_module(struct symbolizer *s, const struct map_entry *e,
-						  pid_t pid, const char *root)
+						  pid_t pid, const char *root, bool *gone)
 {
 	struct sym_module key, *m = NULL;
 	char path[PATH_MAX];
@@ -412,7 +427,7 @@ static struct sym_module *symbolizer__load_module(struct symbolizer *s, const st
 	void **node;
 	int fd;
 
-	fd = map_entry__open(e, pid, root, path, sizeof(path), &st);
+	fd = map_entry__open(e, pid, root, path, sizeof(path), &st, gone);
 	if (fd < 0)
 		goto cleanup;
 	key.dev = st.st_dev;
@@ -435,19 +450,22 @@ cleanup:
 }
 
 static struct sym_module *symbolizer__module(struct symbolizer *s, const struct map_entry *e,
-					     pid_t pid, const char *root)
+					     pid_t pid, const char *root, bool *gone)
 {
-	struct module_alias key = { e->dev_major, e->dev_minor, e->inode, NULL }, *a;
+	struct module_alias key = { e->dev_major, e->dev_minor, e->inode, NULL, false }, *a;
 	struct sym_module *m;
 	void **node;
 
+	*gone = false;
 	/* inode 0 says nothing about identity: no alias then */
 	if (e->inode) {
 		node = tfind(&key, &s->aliases, alias_cmp);
-		if (node)
+		if (node) {
+			*gone = ((struct module_alias *)*node)->gone;
 			return ((struct module_alias *)*node)->m;
+		}
 	}
-	m = symbolizer__load_module(s, e, pid, root);
+	m = symbolizer__load_module(s, e, pid, root, gone);
 	if (!m || !e->inode)
 		return m;
 	a = malloc(sizeof(*a));
@@ -455,6 +473,7 @@ static struct sym_module *symbolizer__module(struct symbolizer *s, const struct 
 		return m;
 	*a = key;
 	a->m = m;
+	a->gone = *gone;
 	node = tsearch(a, &s->aliases, alias_cmp);
 	if (!node || *node != a)
 		free(a);
@@ -683,9 +702,19 @@ static void symbolizer__resolve_file(struct symbolizer *s, pid_t pid, const stru
 	struct sym_module *m;
 	void **node;
 
+	char gone_name[PATH_MAX + 16];
+	bool gone;
+
 	out->module = symbolizer__intern(s, e->path);
 	out->module_offset = addr - e->start + e->offset;
-	m = symbolizer__module(s, e, pid, root);
+	m = symbolizer__module(s, e, pid, root, &gone);
+	if (gone && !strstr(e->path, DELETED_SUFFIX)) {
+		/* deleted or replaced since: read through map_files while the
+		 * process lives, never another file's symbols
+		 */
+		snprintf(gone_name, sizeof(gone_name), "%s" DELETED_SUFFIX, e->path);
+		out->module = symbolizer__intern(s, gone_name);
+	}
 	if (!m || !m->dwfl)
 		return;
 	out->build_id = m->build_id;

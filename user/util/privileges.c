@@ -8,12 +8,12 @@
 
 static const int kept[] = {
 	CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH,
-	CAP_DAC_OVERRIDE, CAP_KILL,
+	CAP_DAC_OVERRIDE, CAP_KILL, CAP_CHECKPOINT_RESTORE,
 };
 
 const char *privileges__kept(void)
 {
-	return "bpf,perfmon,sys_ptrace,dac_read_search,dac_override,kill";
+	return "bpf,perfmon,sys_ptrace,dac_read_search,dac_override,kill,checkpoint_restore";
 }
 
 int privileges__drop(void)

@@ -13,6 +13,8 @@
  *   CAP_DAC_OVERRIDE          exports written where the user asked
  *   CAP_KILL                  holding and releasing processes (SIGSTOP,
  *                             SIGCONT), ending the command
+ *   CAP_CHECKPOINT_RESTORE    /proc/PID/map_files: a mapped file deleted or
+ *                             replaced on disk since (CAP_SYS_ADMIN otherwise)
  * Returns 0, or -errno (the run goes on with what it had; the caller warns).
  */
 int privileges__drop(void);
