@@ -8,7 +8,12 @@
  *                                 names, read through /proc/PID/map_files,
  *                                 never the other program's, and the module
  *                                 says "(deleted)".
+ *   test_e2e_hostile_killed       four threads churning malloc, realloc and
+ *                                 free, killed (SIGKILL) mid-call: once its
+ *                                 exit is reported, memleakbpf's block and
+ *                                 site tables hold no entry of it.
  */
+#include <dirent.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,7 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <bpf/bpf.h>
 #include "e2e.h"
+#include "memleak.h"
 
 #define FIRST_SIZE 3000000
 
@@ -108,4 +115,126 @@ void test_e2e_hostile_binary_gone(void)
 	if (test__start_subtest("replaced by another program while traced"))
 		binary_gone(dir, true);
 	rmdir(dir);
+}
+
+/* The fd of memleakbpf's (pid ml) BPF map called name, or -1. */
+static int map_of(pid_t ml, const char *name)
+{
+	char dir[64], path[384], line[256];
+	struct bpf_map_info info;
+	__u32 id, len;
+	struct dirent *de;
+	int fd = -1, mfd;
+	DIR *d;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", ml);
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while (fd < 0 && (de = readdir(d))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fd < 0 && fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "map_id: %u", &id) != 1)
+				continue;
+			mfd = bpf_map_get_fd_by_id(id);
+			memset(&info, 0, sizeof(info));
+			len = sizeof(info);
+			if (mfd >= 0 && !bpf_obj_get_info_by_fd(mfd, &info, &len) &&
+			    !strcmp(info.name, name))
+				fd = mfd;
+			else if (mfd >= 0)
+				close(mfd);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return fd;
+}
+
+/* Entries of a map whose key starts with a pid (allocs, stats) for pid;
+ * -1 when the map cannot be read.
+ */
+static long entries_of(int fd, size_t key_size, pid_t pid)
+{
+	unsigned char key[64], next[64];
+	void *prev = NULL;
+	long n = 0;
+
+	if (fd < 0 || key_size > sizeof(key))
+		return -1;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		if (*(__u32 *)next == (__u32)pid)
+			n++;
+		memcpy(key, next, key_size);
+		prev = key;
+	}
+	return n;
+}
+
+static bool proc_exited(json_t *rep, pid_t pid)
+{
+	json_t *p = report_proc(rep, pid);
+
+	return p && json_is_true(json_object_get(p, "exited"));
+}
+
+void test_e2e_hostile_killed(void)
+{
+	char script[PATH_MAX + 64], wl[PATH_MAX];
+	const char *args[] = { "--json", "--top", "1000", "--interval", "1h", "--", "/bin/sh", "-c",
+			       script, NULL };
+	struct ml_tracer *t;
+	json_t *rep, *final = NULL;
+	int allocs = -1, stats = -1, i;
+	const char *at;
+	pid_t pid = -1;
+
+	if (!test__require_root())
+		return;
+	if (!realpath(workload_path("churn_forever"), wl))
+		snprintf(wl, sizeof(wl), "%s", workload_path("churn_forever"));
+	/* churn_forever runs until its stdin closes: the shell's, kept open */
+	snprintf(script, sizeof(script), "%s <&0 & echo churning $! >&2; read x", wl);
+	t = ml_tracer_start(args);
+	if (!ASSERT_OK_PTR(t, "start memleakbpf"))
+		return;
+	if (!ASSERT_TRUE(ml_tracer_wait_stderr(t, "churning "), "churn_forever started"))
+		goto out;
+	at = strstr(ml_tracer_stderr(t), "churning ");
+	if (!ASSERT_EQ(sscanf(at, "churning %d", &pid), 1, "its pid"))
+		goto out;
+	allocs = map_of(ml_tracer_pid(t), "allocs");
+	stats = map_of(ml_tracer_pid(t), "stats");
+	if (!ASSERT_GE(allocs, 0, "the block table") || !ASSERT_GE(stats, 0, "the site table"))
+		goto out;
+	for (i = 0; i < 100 && entries_of(allocs, sizeof(struct ml_alloc_key), pid) <= 0; i++)
+		usleep(50 * 1000);
+	ASSERT_GT(entries_of(allocs, sizeof(struct ml_alloc_key), pid), 0, "blocks held while it runs");
+	ASSERT_EQ(kill(pid, SIGKILL), 0, "SIGKILL mid-allocation");
+	/* the report after its exit says so; the one after that is without it */
+	for (i = 0; i < 50; i++) {
+		rep = ml_tracer_report(t);
+		if (!rep || proc_exited(rep, pid))
+			break;
+		usleep(100 * 1000);
+	}
+	if (!ASSERT_TRUE(rep && proc_exited(rep, pid), "its exit reported"))
+		goto out;
+	rep = ml_tracer_report(t);
+	if (ASSERT_OK_PTR(rep, "the next report"))
+		ASSERT_TRUE(report_proc(rep, pid) == NULL, "not reported again");
+	ASSERT_EQ(entries_of(allocs, sizeof(struct ml_alloc_key), pid), 0, "no block of it left");
+	ASSERT_EQ(entries_of(stats, sizeof(struct ml_stat_key), pid), 0, "no site of it left");
+out:
+	if (allocs >= 0)
+		close(allocs);
+	if (stats >= 0)
+		close(stats);
+	ml_tracer_stop(t, SIGINT, &final);
+	json_decref(final);
+	ml_tracer_free(t);
 }
