@@ -31,7 +31,7 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(wildcard te
 # no inlining so that each test's named frames exist.
 WL_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls -pthread
 
-.PHONY: all test unit bench demo clean deps vmlinux check-layers workloads
+.PHONY: all test unit bench soak demo clean deps vmlinux check-layers workloads
 .SECONDARY:
 all: memleakbpf
 
@@ -110,6 +110,10 @@ unit: check-layers $(OUTPUT)/test_runner
 bench: memleakbpf
 	tools/bench.sh
 	tools/bench-unwind.sh
+
+# SOAK_MINUTES (30) system-wide under churn; not in `make test`
+soak: memleakbpf
+	tools/soak.sh
 
 demo: memleakbpf $(OUTPUT)/workloads/demo_leaky_service
 	mkdir -p $(OUTPUT)/demo

@@ -326,6 +326,7 @@ static int emit_report(struct session *s, bool final)
 
 	/* the report sees every event up to now, and probes on what they revealed */
 	tracer__process_events(s->tracer);
+	tracer__reap_lost_exits(s->tracer);
 	err = collector__collect(s->collector, final, &r);
 	if (err) {
 		report__release(&r);	/* the collector said what failed */

@@ -72,6 +72,42 @@ static void read_comm(struct proc *p)
 	fclose(f);
 }
 
+/* Field 22 of /proc/PID/stat (starttime), or 0. */
+static uint64_t read_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *rp;
+	unsigned long long v = 0;
+	size_t n;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	rp = strrchr(buf, ')');		/* the comm may hold anything */
+	if (!rp)
+		return 0;
+	/* ") S ppid ...": rp at the blank before field 3 (the state), then
+	 * each step one field on, to the blank before field 22 (starttime)
+	 */
+	for (i = 3, rp++; i < 22 && rp; i++)
+		rp = strchr(rp + 1, ' ');
+	if (rp)
+		sscanf(rp + 1, "%llu", &v);
+	return v;
+}
+
+bool proc__gone(const struct proc *p)
+{
+	uint64_t now = read_start_time(p->pid);
+
+	return !now || (p->start_time && now != p->start_time);
+}
+
 /* Services and containers start as fork, move, exec: read at exec too. */
 static void read_cgroup(struct proc *p)
 {
@@ -127,6 +163,7 @@ struct proc *proctable__get(struct proctable *t, pid_t pid)
 	p->loaded = true;
 	read_comm(p);
 	read_cgroup(p);
+	p->start_time = read_start_time(pid);
 	if (proc__refresh_maps(p) && p->ppid && (parent = proctable__get(t, p->ppid)))
 		proc__inherit(p, parent);	/* gone already: it ran its parent's image */
 	return p;

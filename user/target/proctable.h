@@ -33,6 +33,8 @@ struct proc {
 	const char *allocator;		/* display path of its first allocator */
 	char *cgroup;			/* its cgroup v2 path when last read (at first
 					 * sight and at exec); NULL: unknown */
+	uint64_t start_time;		/* /proc/PID/stat's, in clock ticks since boot:
+					 * who the pid names; 0: unknown */
 };
 
 struct proctable;
@@ -51,6 +53,11 @@ void proctable__remove(struct proctable *t, pid_t pid);
 /* Iterate: for (i = 0; (p = proctable__at(t, i)); i++) */
 struct proc *proctable__at(struct proctable *t, size_t i);
 size_t proctable__count(const struct proctable *t);
+
+/* Whether the process is gone: /proc has no such pid, or the pid names
+ * another process now (another start time).
+ */
+bool proc__gone(const struct proc *p);
 
 /* Re-read /proc/PID/maps; keeps the old snapshot if the process is gone. */
 int proc__refresh_maps(struct proc *p);

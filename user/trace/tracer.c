@@ -43,6 +43,7 @@ struct tracer {
 	struct node_tracker *node;
 	struct unwinder *unwinder;	/* NULL with --unwind fp */
 	struct heap_maps heap;		/* the maps, for the collector */
+	uint64_t events_lost_seen;	/* ML_DROP_EVENTS at the last tracer__reap_lost_exits */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC at attach */
 	struct bpf_link **links;		/* perf-event links: tracepoints, old kernels' uprobes */
 	size_t nlinks, links_cap;
@@ -1238,6 +1239,36 @@ static const struct ml_stat_key *alloc_key_of(const void *key, const void *value
 }
 
 /* One walk of each map for all the processes that need it. */
+static void sum_percpu_counters(struct bpf_map *map, uint64_t *out, __u32 n);
+
+int tracer__reap_lost_exits(struct tracer *t)
+{
+	uint64_t drops[ML_DROP_MAX];
+	struct ml_event e;
+	struct proc *p;
+	size_t j;
+	int n = 0;
+
+	sum_percpu_counters(t->skel->maps.drops, drops, ML_DROP_MAX);
+	if (drops[ML_DROP_EVENTS] == t->events_lost_seen)
+		return 0;
+	t->events_lost_seen = drops[ML_DROP_EVENTS];
+	for (j = 0; (p = proctable__at(t->procs, j)); j++) {
+		if (p->exited || !proc__gone(p))
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.type = ML_EV_EXIT;
+		e.pid = p->pid;
+		e.exec_id = p->exec_id;
+		memcpy(e.comm, p->comm, sizeof(e.comm));
+		on_exit_event(t, &e);
+		n++;
+	}
+	if (n)
+		log_info("%d processes gone without an exit event (the event buffer was full)", n);
+	return n;
+}
+
 void tracer__purge_exited(struct tracer *t)
 {
 	struct proc *p;

@@ -88,6 +88,12 @@ int tracer__process_events(struct tracer *t);
  * seen exiting and the old images of processes that called execve.
  */
 void tracer__purge_exited(struct tracer *t);
+/* Before a report, when events were lost since the last call (a full ring
+ * buffer: exits among them): every process not seen exiting is looked up
+ * in /proc, and one gone, or whose pid names another process now, is taken
+ * as exited.  Returns how many.
+ */
+int tracer__reap_lost_exits(struct tracer *t);
 /* Fd to wait on (readable when events are queued). */
 int tracer__fd(const struct tracer *t);
 /* -p / -- CMD: targets still alive. */
