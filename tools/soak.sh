@@ -33,10 +33,11 @@ make -s memleakbpf "$LOAD" .output/workloads/first_alloc
 TMP=$(mktemp -d /tmp/memleakbpf-soak.XXXXXX)
 LOADS=()
 declare -A LEAKS=()	# minute started -> pid
+declare -A HOLDERS=()	# minute started -> pid of what holds its stdin open
 ML=
 cleanup() {
 	local p
-	for p in "${LOADS[@]}" "${LEAKS[@]}"; do
+	for p in "${LOADS[@]}" "${LEAKS[@]}" "${HOLDERS[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done
 	[ -n "$ML" ] && kill -INT "$ML" 2>/dev/null || true
@@ -65,22 +66,24 @@ for kind in threads maps dlopen forks; do
 	LOADS+=($!)
 done
 
-# A leak workload waits on a fifo of its own until it is stopped.
+# A leak workload reads a fifo of its own until EOF: a holder process keeps
+# its write end open (and nothing else does: no other process inherits it)
+# until the workload is stopped.
 start_leak() {
 	local m=$1 fifo=$TMP/leak.$1
 	mkfifo "$fifo"
 	"$LEAK" --wait <"$fifo" 2>/dev/null &
 	LEAKS[$m]=$!
-	exec {fd}>"$fifo"
-	eval "LEAK_FD_$m=$fd"
+	(exec 3>"$fifo"; exec sleep 1000000) &
+	HOLDERS[$m]=$!
 }
 stop_leak() {
-	local m=$1 fd
-	eval "fd=\${LEAK_FD_$m}"
-	exec {fd}>&-
+	local m=$1
+	kill "${HOLDERS[$m]}" 2>/dev/null || true
+	wait "${HOLDERS[$m]}" 2>/dev/null || true
 	wait "${LEAKS[$m]}" 2>/dev/null || true
 	STOPPED+=("${LEAKS[$m]}")
-	unset "LEAKS[$m]"
+	unset "LEAKS[$m]" "HOLDERS[$m]"
 }
 STOPPED=()
 
