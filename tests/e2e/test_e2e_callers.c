@@ -114,12 +114,13 @@ static void check_cxx_new(void)
 static void check_libc_internal(void)
 {
 	static const struct caller callers[] = {
-		{ "dup_string", 12, ";dup_string;strdup 12\n" },
-		{ "dup_prefix", 6, ";dup_prefix;strndup 6\n" },
-		{ "print_to_string", 6, ";print_to_string;asprintf 6\n" },
+		{ "dup_string", 12, ";dup_string;strdup;malloc 12\n" },
+		{ "dup_prefix", 6, ";dup_prefix;strndup;malloc 6\n" },
+		{ "print_to_string", 6, ";print_to_string;asprintf;__vasprintf_internal;malloc 6\n" },
 		{},
 	};
-	static const char *const gone[] = { "strdup", "strndup", "asprintf", "malloc", NULL };
+	static const char *const gone[] = { "strdup", "strndup", "asprintf", "__vasprintf_internal",
+					    "malloc", NULL };
 
 	check_workload("libc_internal", callers, gone);
 }
@@ -127,14 +128,14 @@ static void check_libc_internal(void)
 static void check_mappings(void)
 {
 	static const struct caller callers[] = {
-		{ "grow_break", 49152, ";grow_break;sbrk 49152\n" },
+		{ "grow_break", 49152, ";grow_break;sbrk;brk 49152\n" },
 		/* anon() is the program's own wrapper of mmap: the caller */
 		{ "anon", 49152, ";map_keep;anon;mmap;__GI___mmap64 12288\n" },
 		/* mremap grew the 2 pages anon() mapped to 5: 3 are its own */
 		{ "map_remap_grow", 12288, ";map_remap_grow;mremap 12288\n", 12288 + 8192 },
 		{},
 	};
-	static const char *const gone[] = { "sbrk", "mmap", "__GI___mmap64", "mremap",
+	static const char *const gone[] = { "sbrk", "brk", "mmap", "__GI___mmap64", "mremap",
 					    "__mmap64", NULL };
 
 	check_workload("mmap_ops", callers, gone);
