@@ -138,7 +138,7 @@ install: memleakbpf
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPLETIONDIR) \
 		$(DESTDIR)$(UNITDIR)
 	$(INSTALL) -m 755 memleakbpf $(DESTDIR)$(SBINDIR)/memleakbpf
-	sed 's|@VERSION@|$(VERSION)|g' doc/memleakbpf.8 > $(DESTDIR)$(MANDIR)/man8/memleakbpf.8
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@UNITDIR@|$(UNITDIR)|g' doc/memleakbpf.8 > $(DESTDIR)$(MANDIR)/man8/memleakbpf.8
 	chmod 644 $(DESTDIR)$(MANDIR)/man8/memleakbpf.8
 	$(INSTALL) -m 644 packaging/memleakbpf.bash-completion $(DESTDIR)$(COMPLETIONDIR)/memleakbpf
 	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/memleakbpf.service > $(DESTDIR)$(UNITDIR)/memleakbpf.service
