@@ -201,6 +201,38 @@ out:
 	free(warnings);
 }
 
+/* --cgroup offers the directories of the cgroup2 mount, with a slash. */
+static void check_cgroup_completion(void)
+{
+	char line[512], mnt[256] = "", type[32], want[300], *offered;
+	struct dirent *d;
+	FILE *f = fopen("/proc/self/mounts", "re");
+	DIR *dir;
+
+	/* an absolute path: directories */
+	complete_is(COMPLETION, WORDS("memleakbpf", "--cgroup", "/sys/fs/cgrou"), "/sys/fs/cgroup\n");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %255s %31s", mnt, type) == 2 && !strcmp(type, "cgroup2"))
+			break;
+		else
+			mnt[0] = '\0';
+	if (f)
+		fclose(f);
+	dir = mnt[0] ? opendir(mnt) : NULL;
+	if (!ASSERT_OK_PTR(dir, "the cgroup2 mount"))
+		return;
+	while ((d = readdir(dir)) && (d->d_type != DT_DIR || d->d_name[0] == '.'))
+		;
+	/* a machine (or container) may have no cgroup below the root */
+	if (d) {
+		snprintf(want, sizeof(want), "%s/", d->d_name);
+		offered = complete(COMPLETION, WORDS("memleakbpf", "--cgroup", d->d_name));
+		ASSERT_TRUE(offered && has_line(offered, want), "--cgroup offers a cgroup");
+		free(offered);
+	}
+	closedir(dir);
+}
+
 void test_packaging_completion(void)
 {
 	struct optlist run, diff;
@@ -241,6 +273,7 @@ void test_packaging_completion(void)
 		complete_is(COMPLETION, WORDS("memleakbpf", "--pprof", "doc/memleakbpf."),
 			    "doc/memleakbpf.8\n");
 		complete_is(COMPLETION, WORDS("memleakbpf", "--", "memleakbp"), "");
+		check_cgroup_completion();
 	}
 	if (test__start_subtest("every option of --help")) {
 		main_help_options(&run);
