@@ -1,4 +1,8 @@
-# memleakbpf: `make`, `make test`, `make bench`, `make demo`.  Artefacts go to .output/.
+# memleakbpf: `make`, `make test`, `make bench`, `make demo`, `make install`.
+# Artefacts go to .output/.
+# The version, said here only (--version, the pprof comment, the man page):
+# a release tarball has no git history to describe.
+VERSION  := 0.1.0
 OUTPUT   := .output
 # The kernel's name for the machine (x86, arm64, ...): BPF's target macros
 # and vmlinux/<arch>/ follow it.
@@ -10,7 +14,6 @@ CC       ?= gcc
 CFLAGS   ?= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ALL_CFLAGS := $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iuser
 LDLIBS   := -lbpf -ldw -lelf -lz -lcap-ng -lcapstone -ljansson -lprotobuf-c -lstdc++ -lpthread -lm
-VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
@@ -31,7 +34,7 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(wildcard te
 # no inlining so that each test's named frames exist.
 WL_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls -pthread
 
-.PHONY: all test unit bench soak demo clean deps vmlinux check-layers workloads
+.PHONY: all test unit bench soak demo clean deps vmlinux check-layers workloads install uninstall FORCE
 .SECONDARY:
 all: memleakbpf
 
@@ -69,6 +72,11 @@ $(OUTPUT)/user/%.o: user/%.c | $(SKELS) $(PROTO_GEN)
 $(OUTPUT)/user/%.o: user/%.S $(wildcard user/*/*.js)
 	@mkdir -p $(@D)
 	$(CC) -Iuser -c $< -o $@
+
+# The objects that print the version are rebuilt when it changes.
+$(OUTPUT)/version: FORCE | $(OUTPUT)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(OUTPUT)/user/cli/options.o $(OUTPUT)/user/export/pprof.o: $(OUTPUT)/version
 
 $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -120,6 +128,29 @@ demo: memleakbpf $(OUTPUT)/workloads/demo_leaky_service
 	./memleakbpf --interval 2 --duration 7 --flamegraph $(OUTPUT)/demo/leak.svg \
 		--pprof $(OUTPUT)/demo/leak.pb.gz --folded $(OUTPUT)/demo/leak.folded \
 		-- $(OUTPUT)/workloads/demo_leaky_service
+
+# Installation: PREFIX for the paths, DESTDIR for a staging root (packages).
+# The unit runs the installed binary: its path is written into it.
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+INSTALL     ?= install
+
+install: memleakbpf
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPLETIONDIR) \
+		$(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 755 memleakbpf $(DESTDIR)$(SBINDIR)/memleakbpf
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@UNITDIR@|$(UNITDIR)|g' doc/memleakbpf.8 > $(DESTDIR)$(MANDIR)/man8/memleakbpf.8
+	chmod 644 $(DESTDIR)$(MANDIR)/man8/memleakbpf.8
+	$(INSTALL) -m 644 packaging/memleakbpf.bash-completion $(DESTDIR)$(COMPLETIONDIR)/memleakbpf
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/memleakbpf.service > $(DESTDIR)$(UNITDIR)/memleakbpf.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/memleakbpf.service
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/memleakbpf $(DESTDIR)$(MANDIR)/man8/memleakbpf.8 \
+		$(DESTDIR)$(COMPLETIONDIR)/memleakbpf $(DESTDIR)$(UNITDIR)/memleakbpf.service
 
 -include $(patsubst %.o,%.d,$(LIB_OBJS) $(TEST_OBJS) $(OUTPUT)/user/main.o)
 

@@ -19,7 +19,11 @@ pkgs=(make clang llvm gcc g++ libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
       xz-utils
       # libFuzzer for clang (make fuzz, and the fuzz smoke tests): only a
       # Recommends of clang, which this script does not install
-      libclang-rt-14-dev)
+      libclang-rt-14-dev
+      # the packaging tests: man-db renders the man page, bash-completion
+      # runs the completion, systemd-analyze verifies the unit, promtool
+      # (in prometheus) and python3-yaml check the examples
+      man-db bash-completion systemd prometheus python3-yaml)
 
 missing=()
 for p in "${pkgs[@]}"; do

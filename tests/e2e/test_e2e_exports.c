@@ -78,14 +78,40 @@ static void check_pprof(const char *path)
 		ASSERT_TRUE(gopprof_has_trace(out, 2097152, "rising", "main"), "inuse rising 2 MiB (B)");
 	}
 	free(out);
+	/* drop_frames: the functions that called malloc hold the bytes, first */
 	if (!go_pprof(path, FLAGS("-top", "-nodefraction=0", "-unit=B", "-sample_index=alloc_space"), &out)) {
-		gopprof_top_is(out, "steady_big", 0, 4194304);
-		gopprof_top_is(out, "rising", 0, 3145728);
+		ASSERT_STRCONTAINS(out, "flat flat% sum% cum cum%\n4194304B ", "steady_big ranked first");
+		gopprof_top_is(out, "steady_big", 4194304, 4194304);
+		gopprof_top_is(out, "rising", 3145728, 3145728);
+		ASSERT_FALSE(strstr(out, " malloc\n"), "no line for malloc");
 	}
 	free(out);
 	if (!go_pprof(path, FLAGS("-traces", "-sample_index=alloc_objects"), &out))
 		ASSERT_TRUE(gopprof_has_trace(out, 4, "steady_big", "main"), "4 allocations in steady_big");
 	free(out);
+}
+
+/* The SVG keeps the allocator frame: malloc on top of steady_big, 4 MiB. */
+static void check_svg_frames(const char *path)
+{
+	char *text, want[96];
+	const char *caller, *g;
+	size_t len;
+	int depth;
+
+	text = golden_read(path, &len);
+	if (!ASSERT_OK_PTR(text, path))
+		return;
+	caller = strstr(text, "><title>steady_big");
+	for (g = caller; g && g > text && strncmp(g, "<g ", 3); g--)
+		;
+	if (ASSERT_OK_PTR(caller, "a steady_big frame") &&
+	    ASSERT_EQ(sscanf(g, "<g class=\"f\" data-x=\"%*d\" data-v=\"4194304\" data-d=\"%d\"",
+			     &depth), 1, "steady_big: 4 MiB")) {
+		snprintf(want, sizeof(want), "data-v=\"4194304\" data-d=\"%d\"><title>malloc", depth + 1);
+		ASSERT_STRCONTAINS(text, want, "malloc above steady_big");
+	}
+	free(text);
 }
 
 static void check_svg(const char *path)
@@ -125,8 +151,10 @@ void test_e2e_exports_end(void)
 			check_folded(folded, pid);
 		if (test__start_subtest("pprof"))
 			check_pprof(pb);
-		if (test__start_subtest("flame graph"))
+		if (test__start_subtest("flame graph")) {
+			check_svg_frames(svg);
 			check_svg(svg);
+		}
 		json_decref(final);
 	}
 	ml_tracer_free(t);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <ftw.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -17,6 +18,8 @@
 #include "export/profile.h"
 #include "profile.pb-c.h"
 #include "report_fixture.h"
+#include "sym/symbolize.h"
+#include "target/allocators.h"
 
 #define TMP_TEMPLATE "/tmp/memleakbpf-pprof-XXXXXX"
 
@@ -334,6 +337,16 @@ void test_pprof_read_errors(void)
 	unlink(path);
 }
 
+/* -top has no line for name (flat or cum). */
+static void check_no_line(const char *out, const char *name)
+{
+	long long flat, cum;
+
+	if (gopprof_top_entry(out, name, &flat, &cum))
+		TEST_FAIL_("-top has a line for \"%s\" (flat %lld, cum %lld): dropped frames expected",
+			   name, flat, cum);
+}
+
 static void check_top_inuse_space(const char *path)
 {
 	char *out;
@@ -347,15 +360,17 @@ static void check_top_inuse_space(const char *path)
 	ASSERT_STRCONTAINS(out, "\n1234 events dropped: values may be low\n", "drops");
 	ASSERT_STRCONTAINS(out, "Type: inuse_space\n", "the default sample type");
 	ASSERT_STRCONTAINS(out, "Duration: 30s, Total samples = 199483392B\n", "total");
-	gopprof_top_is(out, "malloc", 199479296, 199479296);
-	gopprof_top_is(out, "node::NodeArrayBufferAllocator::Allocate(unsigned long)", 0, 199438336);
-	gopprof_top_is(out, "v8::internal::Heap::AllocateExternalBackingStore(...) (inline)", 0, 199438336);
+	/* drop_frames: the callers of malloc and of Node's allocator hold the bytes */
+	check_no_line(out, "malloc");
+	check_no_line(out, "node::NodeArrayBufferAllocator::Allocate(unsigned long)");
+	gopprof_top_is(out, "v8::internal::Heap::AllocateExternalBackingStore(...) (inline)",
+		       199438336, 199438336);
 	gopprof_top_is(out, "node+0xf00000", 0, 199438336);
 	gopprof_top_is(out, "LazyCompile:*leakBuffer /app/leak.js:2", 0, 199438336);
 	gopprof_top_is(out, "[jit]", 0, 199438336);
 	gopprof_top_is(out, "[unknown]", 0, 199438336);
 	gopprof_top_is(out, "main", 0, 199438336 + 40960);
-	gopprof_top_is(out, FIXTURE_HOSTILE, 0, 40960);
+	gopprof_top_is(out, FIXTURE_HOSTILE, 40960, 40960);
 	gopprof_top_is(out, "[no stack]", 4096, 4096);
 cleanup:
 	free(out);
@@ -370,10 +385,12 @@ static void check_top_alloc_space(const char *path)
 		goto cleanup;
 	ASSERT_STRCONTAINS(out, "Type: alloc_space\n", "type");
 	ASSERT_STRCONTAINS(out, "Total samples = 251134592B\n", "total");
-	gopprof_top_is(out, "malloc", 250000000 + 81920 + 1048576, 250000000 + 81920 + 1048576);
-	gopprof_top_is(out, "node::NodeArrayBufferAllocator::Allocate(unsigned long)", 0, 250000000);
-	gopprof_top_is(out, "main", 0, 250000000 + 81920 + 1048576);
-	gopprof_top_is(out, FIXTURE_HOSTILE, 0, 81920);
+	check_no_line(out, "malloc");
+	gopprof_top_is(out, "v8::internal::Heap::AllocateExternalBackingStore(...) (inline)",
+		       250000000, 250000000);
+	/* the stack all freed again: main called malloc itself */
+	gopprof_top_is(out, "main", 1048576, 250000000 + 81920 + 1048576);
+	gopprof_top_is(out, FIXTURE_HOSTILE, 81920, 81920);
 	gopprof_top_is(out, "[no stack]", 4096, 4096);
 cleanup:
 	free(out);
@@ -388,9 +405,10 @@ static void check_top_inuse_objects(const char *path)
 		goto cleanup;
 	ASSERT_STRCONTAINS(out, "Type: inuse_objects\n", "type");
 	ASSERT_STRCONTAINS(out, "Total samples = 2929\n", "total");
-	gopprof_top_is(out, "malloc", 2918 + 10, 2918 + 10);
-	gopprof_top_is(out, "node::NodeArrayBufferAllocator::Allocate(unsigned long)", 0, 2918);
-	gopprof_top_is(out, FIXTURE_HOSTILE, 0, 10);
+	check_no_line(out, "malloc");
+	gopprof_top_is(out, "v8::internal::Heap::AllocateExternalBackingStore(...) (inline)",
+		       2918, 2918);
+	gopprof_top_is(out, FIXTURE_HOSTILE, 10, 10);
 	gopprof_top_is(out, "[no stack]", 1, 1);
 cleanup:
 	free(out);
@@ -402,18 +420,18 @@ static void check_traces(const char *path)
 
 	if (go_pprof(path, FLAGS("-traces", "-unit=B"), &out))
 		goto cleanup;
-	/* labels, the value, the frames leaf first (inlined runs innermost first) */
-	/* (labels in an order of go's choosing: the raw output checks them) */
+	/* labels, the value, the frames leaf first (inlined runs innermost
+	 * first), the allocation API dropped (labels in an order of go's
+	 * choosing: the raw output checks them)
+	 */
 	ASSERT_STRCONTAINS(out, "category: buffer\n"
 			   "container: " FIXTURE_CONTAINER "\npid: 4242\n"
-			   "199438336B malloc\n"
-			   "node::NodeArrayBufferAllocator::Allocate(unsigned long)\n"
-			   "v8::internal::Heap::AllocateExternalBackingStore(...) (inline)\n"
+			   "199438336B v8::internal::Heap::AllocateExternalBackingStore(...) (inline)\n"
 			   "node+0xf00000\n"
 			   "LazyCompile:*leakBuffer /app/leak.js:2\n"
 			   "[jit]\nmain\n[unknown]\n-----------+", "node's Buffer stack");
 	ASSERT_STRCONTAINS(out, "category: native\npid: 5150\n"
-			   "40960B malloc\n" FIXTURE_HOSTILE "\nmain\n-----------+",
+			   "40960B " FIXTURE_HOSTILE "\nmain\n-----------+",
 			   "the hostile name, intact");
 	ASSERT_STRCONTAINS(out, "category: mmap\ncontainer: " FIXTURE_CONTAINER "\npid: 4242\n"
 			   "4096B [no stack]\n",
@@ -421,9 +439,10 @@ static void check_traces(const char *path)
 	free(out);
 	if (go_pprof(path, FLAGS("-traces", "-sample_index=alloc_objects"), &out))
 		goto cleanup;
-	ASSERT_STRCONTAINS(out, "category: native\npid: 5150\n16 malloc\nmain\n",
+	ASSERT_STRCONTAINS(out, "category: native\npid: 5150\n16 main\n",
 			   "a stack all freed again still counts its allocations");
-	ASSERT_STRCONTAINS(out, "\n3500 malloc\n", "node's allocations");
+	ASSERT_STRCONTAINS(out, "\n3500 v8::internal::Heap::AllocateExternalBackingStore(...) "
+			   "(inline)\n", "node's allocations");
 cleanup:
 	free(out);
 }
@@ -511,4 +530,84 @@ void test_pprof_go(void)
 	if (test__start_subtest("tags"))
 		check_tags(path);
 	unlink(path);
+}
+
+/* name as pprof matches it against drop_frames: cut at its first '('. */
+static bool dropped(const regex_t *re, const char *name)
+{
+	char simple[256];
+
+	snprintf(simple, sizeof(simple), "%.*s", (int)strcspn(name, "("), name);
+	return regexec(re, simple, 0, NULL, 0) == 0;
+}
+
+/* The drop_frames of the file, and what it matches: every function
+ * memleakbpf probes as the report names it, the aliases the report shows
+ * for them, and none of the callers.
+ */
+void test_pprof_drop_frames(void)
+{
+	static const char *const aliases[] = {
+		"__libc_malloc", "__GI___libc_malloc", "__libc_calloc", "__posix_memalign",
+		"operator new[](unsigned long)", "operator delete(void*, unsigned long)",
+		"operator new(unsigned long, std::nothrow_t const&)",
+		"tc_newarray", "tc_new_nothrow", "tc_realloc", "tc_pvalloc", "tc_deletearray_sized",
+		"mmap", "__mmap", "__mmap64", "__GI___mmap64", "munmap", "__mremap", "mprotect",
+		"brk", "__brk", "sbrk", "__strdup", "_IO_getdelim", "___asprintf",
+		"node::NodeArrayBufferAllocator::AllocateUninitialized(unsigned long)",
+	};
+	static const char *const callers[] = {
+		"main", "leak_malloc", "xmalloc", "malloc_then_free", "my_free", "realloc_chain",
+		"steady_big", "g_malloc0", "mallocx", "operator", "operator()", "operator delete_helper",
+		"v8::internal::Malloced::operator new(unsigned long)", "uv__malloc",
+		"node::NodeArrayBufferAllocator::Something()", "shop::make_widgets()", "[unknown]",
+		"mmap_file", "anon", "strdup_all", "libc.so.6+0x9ee10",
+	};
+	char path[64];
+	gzFile gz;
+	uint8_t buf[65536];
+	Perftools__Profiles__Profile *p;
+	regex_t re;
+	size_t i;
+	int n;
+
+	if (!ASSERT_OK(regcomp(&re, "^(" PPROF_DROP_FRAMES ")$", REG_EXTENDED | REG_NOSUB),
+		       "drop_frames is a regular expression"))
+		return;
+	for (i = 0; i < ML_FN_MAX; i++) {
+		char *demangled = symbolizer__demangle(alloc_func_name(i));
+		const char *name = demangled ? demangled : alloc_func_name(i);
+
+		if (!dropped(&re, name))
+			TEST_FAIL_("probed function %s is not in drop_frames", name);
+		free(demangled);
+	}
+	for (i = 0; i < ANCHOR_MAX; i++)
+		if (!dropped(&re, anchor_func_name(i)))
+			TEST_FAIL_("anchor %s is not in drop_frames", anchor_func_name(i));
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!dropped(&re, aliases[i]))
+			TEST_FAIL_("alias %s is not in drop_frames", aliases[i]);
+	for (i = 0; i < sizeof(callers) / sizeof(callers[0]); i++)
+		if (dropped(&re, callers[i]))
+			TEST_FAIL_("caller %s would be dropped", callers[i]);
+	regfree(&re);
+
+	if (!write_fixture(path))
+		return;
+	gz = gzopen(path, "rb");
+	n = gz ? gzread(gz, buf, sizeof(buf)) : -1;
+	if (gz)
+		gzclose(gz);
+	unlink(path);
+	if (!ASSERT_GT(n, 0, "gunzip") || !ASSERT_LT(n, (int)sizeof(buf), "small"))
+		return;
+	p = perftools__profiles__profile__unpack(NULL, n, buf);
+	if (!ASSERT_OK_PTR(p, "unpack"))
+		return;
+	if (ASSERT_TRUE(p->drop_frames > 0 && (size_t)p->drop_frames < p->n_string_table,
+			"drop_frames is set"))
+		ASSERT_STREQ(p->string_table[p->drop_frames], PPROF_DROP_FRAMES, "drop_frames");
+	ASSERT_EQ(p->keep_frames, 0, "no keep_frames");
+	perftools__profiles__profile__free_unpacked(p, NULL);
 }

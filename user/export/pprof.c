@@ -450,6 +450,8 @@ static void builder__init(struct builder *b, const struct report *r)
 	 */
 	p->period_type = builder__value_type(b, "space", "bytes");
 	p->period = r->sample_bytes ? (int64_t)r->sample_bytes : 1;
+	/* pprof shows the caller of the allocation API as the leaf (pprof.h) */
+	p->drop_frames = builder__string(b, PPROF_DROP_FRAMES);
 	p->time_nanos = r->start_wall_ns;
 	p->duration_nanos = r->wall_ns - r->start_wall_ns;
 }

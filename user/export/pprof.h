@@ -40,6 +40,30 @@
 #include "report/model.h"
 #include "export/profile.h"
 
+/* The profile's drop_frames: the allocation API as the report names its
+ * frames, a regular expression (RE2, and POSIX ERE alike) that pprof
+ * anchors at both ends and matches against each function name cut at its
+ * first '(' ("operator new(unsigned long)" is "operator new").  pprof
+ * drops a matching frame and every frame below it, so the caller that
+ * leaks is the leaf ("flat" in -top) of each sample; the stack written is
+ * whole, and the folded and SVG exports keep the allocator frame.
+ *
+ * The names are those probed (target/allocators.c: the malloc family,
+ * C++'s operator new and delete, Node's ArrayBuffer allocator, the libc
+ * functions that allocate for their caller) and the system calls that map
+ * memory, with the prefixes of their aliases: glibc's __libc_malloc,
+ * __GI___mmap64, _IO_getdelim, tcmalloc's tc_realloc, tc_newarray.
+ */
+#define PPROF_DROP_FRAMES \
+	"(__GI_)?_*(libc_|je_|tc_|IO_)?(malloc|calloc|realloc|reallocarray|free|cfree|" \
+	"posix_memalign|aligned_alloc|memalign|valloc|pvalloc|" \
+	"strdup|strndup|wcsdup|asprintf|vasprintf|getline|getdelim|realpath|" \
+	"open_memstream|get_current_dir_name|" \
+	"mmap|mmap64|munmap|mremap|mprotect|brk|sbrk)" \
+	"|tc_(new|newarray|delete|deletearray)(_[a-z_]+)?" \
+	"|operator (new|delete)(\\[\\])?" \
+	"|node::(Node|Debugging)ArrayBufferAllocator::(Allocate|AllocateUninitialized|Reallocate|Free)"
+
 /* Write r's stacks[0..nprofile) to out.  0 or -errno. */
 int pprof__write(const struct report *r, FILE *out);
 
