@@ -120,7 +120,7 @@ static void per_category(FILE *out, const char *name, enum per_cat what, const s
 			else if (what == COUNT)
 				fprintf(out, "%" PRId64 "\n", rows[i].count[k]);
 			else
-				fprintf(out, "%.17g\n", rows[i].rate[k]);
+				fprintf(out, "%.15g\n", rows[i].rate[k]);
 		}
 	}
 }
