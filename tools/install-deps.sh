@@ -13,8 +13,9 @@ pkgs=(make clang llvm gcc g++ libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
       # node) the SVG, xmllint checks it; node runs the Node.js workloads
       libxml2-utils golang-go chromium fonts-dejavu-core nodejs
       # a real Prometheus scrapes --listen's /metrics (its promtool checks
-      # the page); the tests start their own, on a port of their own
-      prometheus
+      # the page); the tests start their own, on a port of their own, and
+      # ask it and the pages with curl
+      prometheus curl
       # the unwinding tests profile real programs built without frame
       # pointers: Debian's python3.11 (its symbols in -dbg) and redis-server
       # (jemalloc), filled by redis-benchmark from redis-tools

@@ -477,3 +477,209 @@ stop:
 cleanup:
 	prometheus_stop(prom, dir);
 }
+
+/* VmRSS of pid, in bytes; -1 when unknown. */
+static long long rss_of(pid_t pid)
+{
+	char path[64], line[256];
+	long long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+/* A non-blocking connection to 127.0.0.1:port under way; rcvbuf > 0
+ * shrinks its receive buffer first.
+ */
+static int connect_to(int port, int rcvbuf)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -1;
+	if (rcvbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) && errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* As much of buf as the socket takes now, from *sent on. */
+static void feed(int fd, const char *buf, size_t len, size_t *sent)
+{
+	ssize_t n;
+
+	while (fd >= 0 && *sent < len &&
+	       (n = send(fd, buf + *sent, len - *sent, MSG_NOSIGNAL | MSG_DONTWAIT)) > 0)
+		*sent += (size_t)n;
+}
+
+#define HOSTILE_HELD 200
+#define HOSTILE_REPORTS 8
+
+void test_e2e_listen_hostile(void)
+{
+	static const char one[] = "GET /debug/pprof/heap HTTP/1.1\r\nHost: x\r\n\r\n";
+	int port, held[HOSTILE_HELD], reader, liner, i, nheld = 0, nreports = 0;
+	size_t pipelined_len = 4000 * (sizeof(one) - 1), pipelined_sent = 0;
+	size_t line_len = (1 << 20) + 64, line_sent = 0;
+	char *pipelined = malloc(pipelined_len), *line = malloc(line_len);
+	double first = -1, last = -1, prev_elapsed = 0, gap, max_gap = 0;
+	long long rss0, rss, rss_max;
+	struct ml_tracer *t;
+	struct reply rep;
+	json_t *report;
+	pid_t tracer, pid = -1;
+	bool grew = false;
+
+	if (!test__require_root() || !ASSERT_OK_PTR(pipelined, "malloc") || !ASSERT_OK_PTR(line, "malloc") ||
+	    (port = free_port()) <= 0)
+		goto out;
+	for (i = 0; i < 4000; i++)
+		memcpy(pipelined + i * (sizeof(one) - 1), one, sizeof(one) - 1);
+	memcpy(line, "GET /", 5);
+	memset(line + 5, 'a', line_len - 5);
+	memcpy(line + line_len - 13, " HTTP/1.1\r\n\r\n", 13);
+	t = start_listening(port, "1");
+	if (!ASSERT_OK_PTR(t, "start"))
+		goto out;
+	tracer = ml_tracer_pid(t);
+	if (!stepper_step(t, 'A') || !ASSERT_OK_PTR(report = ml_tracer_next_report(t), "a report"))
+		goto stop;
+	pid = report_pid_of(report, "stepper");
+	rss_max = rss0 = rss_of(tracer);
+	ASSERT_GT(rss0, 0, "memleakbpf's RSS");
+
+	for (i = 0; i < HOSTILE_HELD; i++)
+		if ((held[nheld] = connect_to(port, 0)) >= 0)
+			nheld++;
+	ASSERT_EQ(nheld, HOSTILE_HELD, "connections opened");
+	reader = connect_to(port, 4096);	/* asks for 4000 profiles, reads none */
+	liner = connect_to(port, 0);		/* a 1 MB request line */
+	for (i = 0; i < HOSTILE_REPORTS; i++) {
+		feed(reader, pipelined, pipelined_len, &pipelined_sent);
+		feed(liner, line, line_len, &line_sent);
+		if (i == HOSTILE_REPORTS / 2)
+			ASSERT_OK(ml_tracer_send(t, "B\n"), "step B while besieged");
+		report = ml_tracer_next_report(t);
+		if (!ASSERT_OK_PTR(report, "reports go on"))
+			break;
+		nreports++;
+		last = json_real_value(json_object_get(report, "elapsed_s"));
+		if (first < 0)
+			first = last;
+		else if ((gap = last - prev_elapsed) > max_gap)
+			max_gap = gap;
+		prev_elapsed = last;
+		if (site_bytes(report, pid, "rising") == 3 * MIB)
+			grew = true;
+		if ((rss = rss_of(tracer)) > rss_max)
+			rss_max = rss;
+	}
+	ASSERT_EQ(nreports, HOSTILE_REPORTS, "reports while besieged");
+	/* a report a second: none waited on a client (MHD's timeout is 10 s) */
+	ASSERT_LE(last - first, 2.0 * (HOSTILE_REPORTS - 1), "the reports' span");
+	ASSERT_LT(max_gap, 3.0, "the longest gap between two reports, in seconds");
+	ASSERT_TRUE(grew, "step B traced while besieged: rising holds 3 MiB");
+	ASSERT_GT(pipelined_sent, 0, "the reader's requests went out");
+	ASSERT_LE(rss_max - rss0, HOSTILE_RSS_LIMIT, "RSS growth while besieged");
+	fprintf(stderr, "  RSS %lld KiB before, at most %lld KiB while besieged; %zu bytes of "
+		"requests sent unread, %zu of the long line; longest report gap %.3f s\n",
+		rss0 / 1024, rss_max / 1024, pipelined_sent, line_sent, max_gap);
+
+	for (i = 0; i < nheld; i++)
+		close(held[i]);
+	if (reader >= 0)
+		close(reader);
+	if (liner >= 0)
+		close(liner);
+	/* the server sees the closes at its pace: a few tries, a report apart */
+	for (i = 0; i < 10; i++) {
+		if (http("GET", port, "/metrics", true, &rep) && rep.status == 200)
+			break;
+		free(rep.body);
+		rep.body = NULL;
+		ml_tracer_next_report(t);
+	}
+	ASSERT_EQ(rep.status, 200, "a normal request afterwards");
+	ASSERT_STRCONTAINS(rep.body ? rep.body : "", "memleakbpf_outstanding_bytes{pid=", "its page");
+	free(rep.body);
+	if (http("GET", port, "/debug/pprof/heap", false, &rep))
+		ASSERT_EQ(rep.status, 200, "a profile afterwards");
+stop:
+	ASSERT_EQ(ml_tracer_stop(t, SIGINT, NULL), 0, "exit code on SIGINT");
+	ml_tracer_free(t);
+out:
+	free(pipelined);
+	free(line);
+}
+
+void test_e2e_listen_errors(void)
+{
+	struct ml_run r;
+	char expect[256], addr[32];
+	int port, fd;
+
+	if (test__start_subtest("bad values")) {
+		const char *bad[] = { "abc", "0", "65536", "127.0.0.1:0", "localhost:9464", NULL };
+		int i;
+
+		for (i = 0; bad[i]; i++) {
+			const char *args[] = { "--listen", bad[i], "--", "/bin/true", NULL };
+
+			ml_run(&r, args);
+			ASSERT_EQ(r.exit_code, 2, bad[i]);
+			snprintf(expect, sizeof(expect), "memleakbpf: invalid value for --listen: '%s' "
+				 "(expected PORT or ADDR:PORT, the address numeric and the port from 1 to "
+				 "65535, like 9464, 0.0.0.0:9464 or [::1]:9464)\nTry 'memleakbpf --help' "
+				 "for more information.\n", bad[i]);
+			ASSERT_STREQ(r.err, expect, bad[i]);
+			ASSERT_STREQ(r.out, "", "nothing on stdout");
+			ml_run_release(&r);
+		}
+	}
+	if (test__start_subtest("port in use") && test__require_root()) {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		const char *args[] = { "--listen", addr, "--", "/bin/true", NULL };
+
+		port = free_port();
+		a.sin_port = htons(port);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (!ASSERT_GE(fd, 0, "socket") ||
+		    !ASSERT_OK(bind(fd, (struct sockaddr *)&a, sizeof(a)), "bind") ||
+		    !ASSERT_OK(listen(fd, 1), "listen"))
+			goto close;
+		snprintf(addr, sizeof(addr), "%d", port);
+		ml_run(&r, args);
+		ASSERT_EQ(r.exit_code, 2, "exit code");
+		snprintf(expect, sizeof(expect), "memleakbpf: cannot listen on 127.0.0.1:%d: "
+			 "Address already in use\n", port);
+		ASSERT_STREQ(r.err, expect, "one line");
+		ASSERT_STREQ(r.out, "", "no report");
+		ml_run_release(&r);
+close:
+		if (fd >= 0)
+			close(fd);
+	}
+	if (test__start_subtest("an address not of this machine") && test__require_root()) {
+		const char *args[] = { "--listen", "192.0.2.1:9464", "--", "/bin/true", NULL };
+
+		ml_run(&r, args);
+		ASSERT_EQ(r.exit_code, 2, "exit code");
+		ASSERT_STREQ(r.err, "memleakbpf: cannot listen on 192.0.2.1:9464: Cannot assign "
+			     "requested address\n", "one line");
+		ml_run_release(&r);
+	}
+}
