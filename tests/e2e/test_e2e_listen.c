@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include "e2e.h"
 #include "gopprof.h"
@@ -232,6 +233,56 @@ static struct ml_tracer *start_listening(int port, const char *interval)
 	return stepper_start(extra);
 }
 
+/* Send req (as far as the server takes it) and return the status line of
+ * the reply in line[].
+ */
+static void raw_request(int port, const char *req, size_t len, char *line, size_t size)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct timeval tv = { .tv_sec = 20 };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	size_t sent = 0;
+	ssize_t n;
+	char *eol;
+
+	line[0] = '\0';
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		goto out;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (sent < len && (n = send(fd, req + sent, len - sent, MSG_NOSIGNAL)) > 0)
+		sent += (size_t)n;
+	n = recv(fd, line, size - 1, 0);
+	line[n > 0 ? n : 0] = '\0';
+	eol = strstr(line, "\r\n");
+	if (eol)
+		*eol = '\0';
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
+static void check_limits(int port)
+{
+	size_t len = 100000;
+	char *req = malloc(len + 64), line[256];
+
+	if (!ASSERT_OK_PTR(req, "malloc"))
+		return;
+	memcpy(req, "GET /", 5);
+	memset(req + 5, 'a', len);
+	strcpy(req + 5 + len, " HTTP/1.1\r\nHost: x\r\n\r\n");
+	raw_request(port, req, strlen(req), line, sizeof(line));
+	ASSERT_STREQ(line, "HTTP/1.1 414 URI Too Long", "a 100 KB request line");
+	strcpy(req, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: ");
+	memset(req + strlen(req), 'b', len);
+	strcpy(req + len, "\r\n\r\n");
+	raw_request(port, req, strlen(req), line, sizeof(line));
+	ASSERT_STREQ(line, "HTTP/1.1 431 Request Header Fields Too Large", "a 100 KB header");
+	free(req);
+}
+
 static void check_http(int port)
 {
 	struct reply rep;
@@ -339,6 +390,8 @@ void test_e2e_listen_pprof(void)
 	free(out);
 	if (test__start_subtest("methods, paths and types"))
 		check_http(port);
+	if (test__start_subtest("request line and header limits"))
+		check_limits(port);
 stop:
 	ASSERT_EQ(ml_tracer_stop(t, SIGTERM, &final), 0, "exit code on SIGTERM");
 	ASSERT_TRUE(final && json_is_true(json_object_get(final, "final")), "final report");
