@@ -513,8 +513,8 @@ void test_pprof_go(void)
 	unlink(path);
 }
 
-/* The one encoder into memory: the same bytes as the file, the default
- * sample type as asked, and the labels of where a process runs when known.
+/* The one encoder into memory: the same bytes as the file, and the
+ * default sample type as asked.
  */
 void test_pprof_memory(void)
 {
@@ -558,22 +558,6 @@ void test_pprof_memory(void)
 			unlink(path);
 		}
 		free(allocs.data);
-	}
-	if (test__start_subtest("cgroup and container labels")) {
-		r.stacks[0].cgroup = "/system.slice/web.service";
-		r.stacks[0].container = "0123abcd";
-		if (ASSERT_OK(pprof__encode_mem(&r, NULL, &heap), "encode") &&
-		    write_bytes(path, heap.data, heap.len)) {
-			if (!go_pprof(path, FLAGS("-raw"), &out)) {
-				ASSERT_STRCONTAINS(out, "\ncategory:[buffer] cgroup:[/system.slice/web.service] "
-						   "comm:[node] container:[0123abcd]\npid:[4242]\n", "node's labels");
-				ASSERT_STRCONTAINS(out, "\ncategory:[native] comm:[leaky]\npid:[5150]\n",
-						   "none where not known");
-			}
-			free(out);
-			unlink(path);
-		}
-		free(heap.data);
 	}
 cleanup:
 	unlink(file_path);
