@@ -11,6 +11,14 @@
 #include "export/metrics.h"
 #include "report_fixture.h"
 
+/* The labels of the fixture's processes: their cgroups name a container
+ * and a unit
+ */
+#define NODE_WHO "pid=\"4242\",comm=\"node\",cgroup=\"" FIXTURE_NODE_CGROUP "\",container=\"" \
+	FIXTURE_CONTAINER "\""
+#define LEAKY_WHO "pid=\"5150\",comm=\"leaky\",cgroup=\"/system.slice/leaky.service\"," \
+	"unit=\"leaky.service\""
+
 static const struct metrics_self self = { .cpu_seconds = 1.25, .resident_bytes = 7340032 };
 
 /* The page of r with top processes named; static, overwritten by the next call. */
@@ -50,15 +58,15 @@ void test_metrics_page(void)
 	if (test__start_subtest("per process and category")) {
 		ASSERT_STRCONTAINS(page, "# HELP memleakbpf_outstanding_bytes ", "HELP");
 		ASSERT_STRCONTAINS(page, "\n# TYPE memleakbpf_outstanding_bytes gauge\n", "TYPE");
-		ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_bytes{pid=\"4242\",comm=\"node\","
+		ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_bytes{" NODE_WHO ","
 				   "category=\"buffer\"} 199438336\n", "node buffer bytes");
-		ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_bytes{pid=\"4242\",comm=\"node\","
+		ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_bytes{" NODE_WHO ","
 				   "category=\"native\"} 222298112\n", "node native bytes");
-		ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_bytes{pid=\"5150\",comm=\"leaky\","
+		ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_bytes{" LEAKY_WHO ","
 				   "category=\"allocator\"} 135168\n", "leaky allocator bytes");
-		ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_allocations{pid=\"4242\",comm=\"node\","
+		ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_allocations{" NODE_WHO ","
 				   "category=\"native\"} 51234\n", "node native count");
-		ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_allocations{pid=\"5150\",comm=\"leaky\","
+		ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_allocations{" LEAKY_WHO ","
 				   "category=\"mmap\"} 0\n", "a category held, now empty");
 		/* node has 4 categories, leaky 3 (no Buffers) */
 		ASSERT_EQ(count(page, "\nmemleakbpf_outstanding_bytes{"), 7, "series");
@@ -66,18 +74,18 @@ void test_metrics_page(void)
 	}
 	if (test__start_subtest("growth per second")) {
 		ASSERT_STRCONTAINS(page, "# TYPE memleakbpf_growth_bytes_per_second gauge\n", "TYPE");
-		ASSERT_STRCONTAINS(page, "\nmemleakbpf_growth_bytes_per_second{pid=\"4242\",comm=\"node\","
+		ASSERT_STRCONTAINS(page, "\nmemleakbpf_growth_bytes_per_second{" NODE_WHO ","
 				   "category=\"native\"} 2055208.9\n", "20552089 bytes in 10 s");
-		ASSERT_STRCONTAINS(page, "\nmemleakbpf_growth_bytes_per_second{pid=\"4242\",comm=\"node\","
+		ASSERT_STRCONTAINS(page, "\nmemleakbpf_growth_bytes_per_second{" NODE_WHO ","
 				   "category=\"allocator\"} 104857.6\n", "1 MiB in 10 s");
 		/* no span known (growth_s 0): no rate made up */
-		ASSERT_STRCONTAINS(page, "\nmemleakbpf_growth_bytes_per_second{pid=\"5150\",comm=\"leaky\","
+		ASSERT_STRCONTAINS(page, "\nmemleakbpf_growth_bytes_per_second{" LEAKY_WHO ","
 				   "category=\"native\"} 0\n", "leaky");
 	}
 	if (test__start_subtest("verdicts")) {
-		ASSERT_STRCONTAINS(page, "\nmemleakbpf_verdict{pid=\"4242\",comm=\"node\",category=\"buffer\","
+		ASSERT_STRCONTAINS(page, "\nmemleakbpf_verdict{" NODE_WHO ",category=\"buffer\","
 				   "verdict=\"off-heap-leak\"} 1\n", "node");
-		ASSERT_STRCONTAINS(page, "\nmemleakbpf_verdict{pid=\"5150\",comm=\"leaky\",category=\"\","
+		ASSERT_STRCONTAINS(page, "\nmemleakbpf_verdict{" LEAKY_WHO ",category=\"\","
 				   "verdict=\"insufficient-data\"} 1\n", "leaky");
 	}
 	if (test__start_subtest("the run's own")) {
@@ -109,7 +117,7 @@ void test_metrics_top(void)
 	report_fixture(&r);
 	/* node holds more (leaky's allocator arena is not counted): named */
 	page = page_of(&r, 1);
-	ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_bytes{pid=\"4242\",comm=\"node\","
+	ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_bytes{" NODE_WHO ","
 			   "category=\"native\"} 222298112\n", "node named");
 	ASSERT_EQ(count(page, "pid=\"5150\""), 0, "leaky not named");
 	ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_bytes{pid=\"other\",comm=\"\","
@@ -121,7 +129,7 @@ void test_metrics_top(void)
 	/* leaky made the bigger one: now it is named and node summed */
 	r.procs[1].cat[ML_CAT_NATIVE].bytes = 1LL << 40;
 	page = page_of(&r, 1);
-	ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_bytes{pid=\"5150\",comm=\"leaky\","
+	ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_bytes{" LEAKY_WHO ","
 			   "category=\"native\"} 1099511627776\n", "leaky named");
 	ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_bytes{pid=\"other\",comm=\"\","
 			   "category=\"buffer\"} 199438336\n", "node in other");
@@ -136,7 +144,12 @@ void test_metrics_labels(void)
 	r.procs[0].comm = "a\"b\\c\nd\xff" "e\xc3";	/* a comm cut inside a character */
 	page = page_of(&r, 20);
 	ASSERT_STRCONTAINS(page, "{pid=\"4242\",comm=\"a\\\"b\\\\c\\nd\xef\xbf\xbd" "e\xef\xbf\xbd\","
-			   "category=\"native\"} 222298112\n", "escaped");
+			   "cgroup=\"", "escaped");
+	/* no cgroup known: pid and comm alone */
+	r.procs[1].cgroup = NULL;
+	page = page_of(&r, 20);
+	ASSERT_STRCONTAINS(page, "\nmemleakbpf_outstanding_bytes{pid=\"5150\",comm=\"leaky\","
+			   "category=\"native\"} 40960\n", "leaky without a cgroup");
 }
 
 void test_metrics_before_first_report(void)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "export/metrics.h"
+#include "target/cgroups.h"
 
 /* What the series of one label set hold: a process, or "other". */
 struct row {
@@ -85,12 +86,30 @@ static void put_label_value(FILE *out, const char *s)
 	}
 }
 
+static void put_label(FILE *out, const char *name, const char *value)
+{
+	fprintf(out, ",%s=\"", name);
+	put_label_value(out, value);
+	fputc('"', out);
+}
+
+/* pid and comm; then cgroup, and the container and unit it names, when known */
 static void put_who(FILE *out, const struct row *w)
 {
-	if (w->proc) {
-		fprintf(out, "pid=\"%d\",comm=\"", (int)w->proc->pid);
-		put_label_value(out, w->proc->comm);
-		fputc('"', out);
+	const struct proc_report *p = w->proc;
+	char container[80], unit[256];
+
+	if (p) {
+		fprintf(out, "pid=\"%d\"", (int)p->pid);
+		put_label(out, "comm", p->comm);
+		if (p->cgroup) {
+			cgroup_owner(p->cgroup, container, sizeof(container), unit, sizeof(unit));
+			put_label(out, "cgroup", p->cgroup);
+			if (container[0])
+				put_label(out, "container", container);
+			if (unit[0])
+				put_label(out, "unit", unit);
+		}
 	} else {
 		fputs("pid=\"other\",comm=\"\"", out);
 	}

@@ -1,7 +1,8 @@
 /* user/export/metrics.h: a report as a Prometheus text exposition page
  * (version 0.0.4), what --listen serves at /metrics.
  *
- * Per process and category (labels pid, comm, category):
+ * Per process and category (labels pid, comm, category; and cgroup, with
+ * the container and systemd unit it names, when known):
  *   memleakbpf_outstanding_bytes            gauge
  *   memleakbpf_outstanding_allocations      gauge
  *   memleakbpf_growth_bytes_per_second      gauge, since the previous report
