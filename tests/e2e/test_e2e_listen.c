@@ -8,6 +8,7 @@
  * 1 MB request line) neither stall the reports nor grow memleakbpf's
  * memory; bad --listen values and a port in use are refused.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -326,6 +327,51 @@ static void check_http(int port)
 		ASSERT_EQ(rep.status, 405, "PUT");
 }
 
+/* CapEff of a status file ("000001ffffffffff"), "" when unreadable. */
+static void cap_eff(const char *path, char *caps, size_t len)
+{
+	char line[256], fmt[32];
+	FILE *f = fopen(path, "r");
+
+	caps[0] = '\0';
+	snprintf(fmt, sizeof(fmt), "CapEff: %%%zus", len - 1);
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, fmt, caps) == 1)
+			break;
+	if (f)
+		fclose(f);
+}
+
+/* Every thread of pid has the reduced capabilities of its main thread:
+ * the server's was made after they were dropped.
+ */
+static void check_thread_caps(pid_t pid)
+{
+	char path[320], main_caps[64], caps[64];
+	struct dirent *d;
+	int threads = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	cap_eff(path, main_caps, sizeof(main_caps));
+	ASSERT_NEQ(strlen(main_caps), 0, "the main thread's CapEff");
+	ASSERT_NEQ(strtoull(main_caps, NULL, 16), 0x1ffffffffffULL, "not every capability");
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!ASSERT_OK_PTR(dir, path))
+		return;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", (int)pid, d->d_name);
+		cap_eff(path, caps, sizeof(caps));
+		ASSERT_STREQ(caps, main_caps, "a thread's CapEff");
+		threads++;
+	}
+	closedir(dir);
+	ASSERT_GE(threads, 2, "the run loop's thread and the server's");
+}
+
 void test_e2e_listen_pprof(void)
 {
 	char heap[64], allocs[64], *out = NULL;
@@ -342,6 +388,8 @@ void test_e2e_listen_pprof(void)
 	if (!ASSERT_OK_PTR(t, "start"))
 		return;
 	ASSERT_STRCONTAINS(ml_tracer_stderr(t), "memleakbpf: serving http://127.0.0.1:", "said where");
+	if (test__start_subtest("the server's thread holds the reduced capabilities"))
+		check_thread_caps(ml_tracer_pid(t));
 	if (test__start_subtest("before the first report")) {
 		if (http("GET", port, "/debug/pprof/heap", true, &rep)) {
 			ASSERT_EQ(rep.status, 503, "no profile yet");
