@@ -13,7 +13,7 @@ BPFTOOL  ?= bpftool
 CC       ?= gcc
 CFLAGS   ?= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ALL_CFLAGS := $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iuser
-LDLIBS   := -lbpf -ldw -lelf -lz -lcap-ng -lcapstone -ljansson -lprotobuf-c -lstdc++ -lpthread -lm
+LDLIBS   := -lbpf -ldw -lelf -lz -lcap-ng -lcapstone -ljansson -lprotobuf-c -lmicrohttpd -lstdc++ -lpthread -lm
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))

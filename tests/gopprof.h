@@ -16,7 +16,10 @@
  * and offline, and must not try to symbolize.  0 when it exited 0 and said
  * nothing on stderr (no "parsing profile", no "local symbolization");
  * *out is its stdout with runs of blanks squeezed to one and none at the
- * start of a line, so that column widths do not matter.  Free it.
+ * start of a line, so that column widths do not matter.  Free it.  path
+ * may be an http:// URL (loopback: the proxy is not asked); pprof's lines
+ * "Fetching profile over HTTP from" and "Saved profile in" are then
+ * expected on stderr.
  */
 int go_pprof(const char *path, const char *const *flags, char **out);
 

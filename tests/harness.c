@@ -271,6 +271,11 @@ static json_t *next_report(struct ml_tracer *t)
 	}
 }
 
+json_t *ml_tracer_next_report(struct ml_tracer *t)
+{
+	return next_report(t);
+}
+
 json_t *ml_tracer_report(struct ml_tracer *t)
 {
 	kill(t->pid, SIGUSR1);

@@ -30,6 +30,10 @@ struct ml_tracer;
 struct ml_tracer *ml_tracer_start(const char *const *args);
 /* Ask for a report now (SIGUSR1) and return it (owned by the tracer). */
 json_t *ml_tracer_report(struct ml_tracer *t);
+/* The next report as it comes (--interval), owned by the tracer; NULL at
+ * the deadline.
+ */
+json_t *ml_tracer_next_report(struct ml_tracer *t);
 /* Send a line to the workload's stdin. */
 int ml_tracer_send(struct ml_tracer *t, const char *line);
 /* Wait until a stderr line contains needle (e.g. a workload's "done A"). */

@@ -1,13 +1,13 @@
 #!/bin/bash
 # tools/check-layers.sh: no file of user/ includes a header of a layer above
 # its own.  The layers, lowest first (README.md, "Layout"):
-#   util < target < sym < trace < report < export < cli < main (user/main.c)
+#   util < target < sym < trace < report < export < serve < cli < main (user/main.c)
 # A lower layer that needs something from a higher one takes it as an
 # argument (a config struct, a callback), never by including it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-layers=(util target sym trace report export cli)
+layers=(util target sym trace report export serve cli)
 rank() {
 	local i
 	for i in "${!layers[@]}"; do

@@ -7,9 +7,15 @@ pkgs=(make clang llvm gcc g++ libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
       libcapstone-dev libjansson-dev libcap-ng-dev pkg-config elfutils binutils libc6-dbg util-linux
       libjemalloc2 libtcmalloc-minimal4 libgoogle-perftools4
       libprotobuf-c-dev protobuf-c-compiler
+      # the HTTP server of --listen (/metrics, /debug/pprof/...)
+      libmicrohttpd-dev
       # the tests: go tool pprof reads the pprof export, chromium (driven by
       # node) the SVG, xmllint checks it; node runs the Node.js workloads
       libxml2-utils golang-go chromium fonts-dejavu-core nodejs
+      # a real Prometheus scrapes --listen's /metrics (its promtool checks
+      # the page); the tests start their own, on a port of their own, and
+      # ask it and the pages with curl
+      prometheus curl
       # the unwinding tests profile real programs built without frame
       # pointers: Debian's python3.11 (its symbols in -dbg) and redis-server
       # (jemalloc), filled by redis-benchmark from redis-tools
@@ -46,12 +52,14 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 apt-get update
 apt-get install -y --no-install-recommends "${missing[@]}"
-# The tests start their own redis-server, on a port of their own: the
-# package's service is neither running nor started at boot.
-if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null; then
-	if [ -d /run/systemd/system ]; then
-		systemctl disable --now redis-server.service || true
-	else
-		systemctl disable redis-server.service || true
+# The tests start their own redis-server and prometheus, on ports of their
+# own: the packages' services are neither running nor started at boot.
+for svc in redis-server prometheus; do
+	if [[ " ${missing[*]} " == *" $svc "* ]] && command -v systemctl >/dev/null; then
+		if [ -d /run/systemd/system ]; then
+			systemctl disable --now "$svc.service" || true
+		else
+			systemctl disable "$svc.service" || true
+		fi
 	fi
-fi
+done

@@ -18,6 +18,7 @@
 #include "export/exports.h"
 #include "report/collect.h"
 #include "report/report.h"
+#include "serve/server.h"
 #include "target/cgroups.h"
 #include "trace/tracer.h"
 #include "util/clock.h"
@@ -37,6 +38,7 @@ struct session {
 	struct tracer *tracer;
 	struct collector *collector;
 	struct exports *exports;
+	struct server *server;		/* --listen */
 	bool export_failed;		/* at the final report: exit 1 */
 	struct launched child;
 	bool child_running;
@@ -217,7 +219,8 @@ static int new_collector(struct session *s)
 		.sort = o->sort,
 		.top = o->top,
 		.min_age_ns = o->min_age_ns,
-		.want_all = exports__wanted(&s->exports_cfg),
+		/* the pprof pages of --listen are whole profiles, as --pprof */
+		.want_all = exports__wanted(&s->exports_cfg) || o->listen,
 		.list_all_procs = s->mode != MODE_SYSTEM,
 		.start_ns = tracer__start_ns(t),
 		.unwind = o->unwind,
@@ -345,6 +348,8 @@ static int emit_report(struct session *s, bool final)
 	/* after the report: a file that cannot be written loses nothing else */
 	if (exports__write(s->exports, &r) && final)
 		s->export_failed = true;
+	if (s->server)
+		server__publish(s->server, &r);	/* a failure keeps the old pages */
 	collector__done(s->collector, &r);
 	/* nothing was drained since the collection: what exited was reported */
 	tracer__purge_exited(s->tracer);
@@ -364,10 +369,12 @@ static void reap_child(struct session *s)
 	}
 }
 
-/* The run goes on while a target lives (-p, -- CMD) or until stopped. */
+/* The run goes on while a target lives (-p, -- CMD) or until stopped;
+ * serving (--listen), until stopped.
+ */
 static bool targets_gone(struct session *s)
 {
-	if (s->mode == MODE_SYSTEM)
+	if (s->mode == MODE_SYSTEM || s->server)
 		return false;
 	if (s->mode == MODE_COMMAND && s->child_running)
 		return false;
@@ -438,6 +445,7 @@ static void teardown(struct session *s)
 {
 	int i;
 
+	server__free(s->server);	/* no request is answered from here on */
 	/* No probe, and no process of CMD stopped by one, from here on. */
 	if (s->tracer)
 		tracer__detach(s->tracer);
@@ -495,6 +503,11 @@ int main(int argc, char **argv)
 		teardown(&s);
 		return 2;
 	}
+	/* a port in use is said now, not after the probes are placed */
+	if (s.opts.listen && !(s.server = server__new(&s.opts.listen_addr, s.opts.metrics_top))) {
+		teardown(&s);
+		return 2;
+	}
 	s.mode = s.opts.ncmd ? MODE_COMMAND : s.opts.npids ? MODE_PIDS : MODE_SYSTEM;
 
 	err = setup(&s);
@@ -508,6 +521,14 @@ int main(int argc, char **argv)
 		log_warn("cannot drop capabilities: %s; the run keeps them", strerror(-err));
 	else
 		log_info("capabilities kept: %s", privileges__kept());
+	/* MHD's thread, the one clients talk to, is made after the drop (it
+	 * inherits the reduced set) and after setup_signals() (it leaves our
+	 * signals to the signalfd)
+	 */
+	if (s.server && server__start(s.server)) {
+		code = 1;
+		goto out;
+	}
 	announce(&s);
 	err = run_loop(&s);
 	if (!err)

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include "test.h"
 #include "capture.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include "cli/options.h"
 
 #define NSEC_PER_SEC 1000000000ULL
@@ -547,5 +549,69 @@ void test_options_help_version(void)
 		p = parse(ARGV("--version"));
 		ASSERT_EQ(p->res, OPTIONS_EXIT, "--version");
 		ASSERT_STRCONTAINS(p->out, "memleakbpf ", "--version output");
+	}
+}
+
+#define EXPECT_LISTEN "(expected PORT or ADDR:PORT, the address numeric and the port from 1 " \
+		      "to 65535, like 9464, 0.0.0.0:9464 or [::1]:9464)"
+
+void test_options_listen(void)
+{
+	if (test__start_subtest("off by default")) {
+		struct parsed *p = parse(ARGV("-p", "1"));
+
+		ASSERT_FALSE(p->opts.listen, "no --listen");
+		ASSERT_EQ(p->opts.metrics_top, 20, "--metrics-top default");
+	}
+	if (test__start_subtest("a bare port is loopback")) {
+		struct parsed *p = parse(ARGV("--listen", "9464"));
+		const struct sockaddr_in *in = (const void *)&p->opts.listen_addr.sa;
+
+		ASSERT_EQ(p->res, OPTIONS_OK, "result");
+		ASSERT_STREQ(p->err, "", "stderr");
+		ASSERT_TRUE(p->opts.listen, "listen");
+		ASSERT_EQ(in->sin_family, AF_INET, "IPv4");
+		ASSERT_EQ(ntohl(in->sin_addr.s_addr), INADDR_LOOPBACK, "127.0.0.1");
+		ASSERT_EQ(ntohs(in->sin_port), 9464, "port");
+		ASSERT_STREQ(p->opts.listen_addr.text, "127.0.0.1:9464", "text");
+	}
+	if (test__start_subtest("addresses given")) {
+		struct parsed *p = parse(ARGV("--listen=0.0.0.0:1"));
+		const struct sockaddr_in6 *in6;
+
+		ASSERT_EQ(p->res, OPTIONS_OK, "0.0.0.0:1");
+		ASSERT_STREQ(p->opts.listen_addr.text, "0.0.0.0:1", "0.0.0.0:1");
+		ASSERT_EQ(((const struct sockaddr_in *)&p->opts.listen_addr.sa)->sin_addr.s_addr,
+			  0, "any address");
+		p = parse(ARGV("--listen", "[::1]:65535"));
+		in6 = (const void *)&p->opts.listen_addr.sa;
+		ASSERT_EQ(p->res, OPTIONS_OK, "[::1]:65535");
+		ASSERT_EQ(in6->sin6_family, AF_INET6, "IPv6");
+		ASSERT_TRUE(IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr), "::1");
+		ASSERT_EQ(ntohs(in6->sin6_port), 65535, "highest port");
+		ASSERT_STREQ(p->opts.listen_addr.text, "[::1]:65535", "text");
+		ASSERT_STREQ(parse(ARGV("--listen", "10.1.2.3:80"))->opts.listen_addr.text,
+			     "10.1.2.3:80", "an address of this machine or not: bind says");
+	}
+	if (test__start_subtest("bad values")) {
+		const char *bad[] = { "abc", "0", "65536", "99999999999999999999", "-1", "+80", "",
+				      "127.0.0.1", "127.0.0.1:", ":9464", "127.0.0.1:0",
+				      "127.0.0.1:65536", "localhost:9464", "::1:9464", "[::1]9464",
+				      "[::1]:", "[localhost]:80", "1.2.3:80", "9464 ", "0x10", NULL };
+		char line[256];
+		int i;
+
+		for (i = 0; bad[i]; i++) {
+			snprintf(line, sizeof(line), "memleakbpf: invalid value for --listen: '%s' %s\n",
+				 bad[i], EXPECT_LISTEN);
+			expect_bad(ARGV("--listen", (char *)bad[i]), line, NULL);
+		}
+	}
+	if (test__start_subtest("--metrics-top")) {
+		ASSERT_EQ(parse(ARGV("--listen", "1", "--metrics-top", "3"))->opts.metrics_top, 3, "3");
+		expect_bad(ARGV("--listen", "1", "--metrics-top", "0"),
+			   "memleakbpf: invalid value for --metrics-top: '0' (expected a number of at "
+			   "least 1)\n", NULL);
+		expect_bad(ARGV("--metrics-top", "5"), "memleakbpf: --metrics-top needs --listen\n", NULL);
 	}
 }

@@ -611,3 +611,53 @@ void test_pprof_drop_frames(void)
 	ASSERT_EQ(p->keep_frames, 0, "no keep_frames");
 	perftools__profiles__profile__free_unpacked(p, NULL);
 }
+
+/* The one encoder into memory: the same bytes as the file, and the
+ * default sample type as asked.
+ */
+void test_pprof_memory(void)
+{
+	struct pprof_mem heap, allocs;
+	char path[64], file_path[64], *out = NULL;
+	struct report r;
+	FILE *f;
+	long len;
+
+	if (!write_fixture(file_path))
+		return;
+	report_fixture(&r);
+	if (!ASSERT_OK(pprof__encode_mem(&r, "inuse_space", &heap), "encode heap"))
+		goto cleanup;
+	f = fopen(file_path, "r");
+	if (ASSERT_OK_PTR(f, "open the file")) {
+		char *bytes = malloc(heap.len + 1);
+
+		fseek(f, 0, SEEK_END);
+		len = ftell(f);
+		rewind(f);
+		ASSERT_EQ((long)heap.len, len, "as long as the file");
+		if (bytes && fread(bytes, 1, heap.len, f) == heap.len)
+			ASSERT_OK(memcmp(bytes, heap.data, heap.len), "the file's bytes");
+		free(bytes);
+		fclose(f);
+	}
+	free(heap.data);
+	if (test__start_subtest("allocs: alloc_space by default")) {
+		if (ASSERT_OK(pprof__encode_mem(&r, "alloc_space", &allocs), "encode allocs") &&
+		    write_bytes(path, allocs.data, allocs.len)) {
+			if (!go_pprof(path, FLAGS("-raw"), &out))
+				ASSERT_STRCONTAINS(out, "\nalloc_objects/count alloc_space/bytes[dflt] "
+						   "inuse_objects/count inuse_space/bytes\n", "alloc_space the default");
+			free(out);
+			out = NULL;
+			if (!go_pprof(path, FLAGS("-top", "-nodefraction=0"), &out))
+				ASSERT_STRCONTAINS(out, "\nType: alloc_space\n", "alloc_space shown");
+			free(out);
+			out = NULL;
+			unlink(path);
+		}
+		free(allocs.data);
+	}
+cleanup:
+	unlink(file_path);
+}

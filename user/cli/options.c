@@ -28,6 +28,7 @@
 
 #define DEFAULT_INTERVAL_NS (10 * NSEC_PER_SEC)
 #define DEFAULT_TOP 10
+#define DEFAULT_METRICS_TOP 20
 #define DEFAULT_MAX_ALLOCS (1ULL << 20)
 #define DEFAULT_MAX_STACKS (1ULL << 15)
 #define DEFAULT_UNWIND_MEMORY (64ULL << 20)
@@ -56,6 +57,8 @@ enum {
 	OPT_MAX_STACKS,
 	OPT_UNWIND,
 	OPT_UNWIND_MEMORY,
+	OPT_LISTEN,
+	OPT_METRICS_TOP,
 	OPT_USAGE,
 	OPT_CGROUP,
 };
@@ -85,6 +88,8 @@ static const char doc[] =
 "                                       # exports when Ctrl-C ends the run\n"
 "    memleakbpf diff base.pb.gz new.pb.gz --flamegraph growth.svg\n"
 "                                       # which stacks grew between two profiles\n"
+"    memleakbpf --listen 9464 -i 15s    # agent: /metrics and /debug/pprof/heap\n"
+"                                       # on 127.0.0.1:9464 until stopped\n"
 "\v"
 "Sizes accept K, M, G, T (powers of 1024); durations accept ms, s, m, h\n"
 "(a bare number is seconds).";
@@ -124,15 +129,22 @@ static const struct argp_option option_table[] = {
 	{ "every", OPT_EVERY, 0, 0, "Also write the exports at every report, the report's time "
 	  "in the file names (leak.svg -> leak-20261122T140211.250Z.svg)", 3 },
 
-	{ 0, 0, 0, 0, "Advanced:", 4 },
+	{ 0, 0, 0, 0, "Serving (agent mode), run until stopped:", 4 },
+	{ "listen", OPT_LISTEN, "[ADDR:]PORT", 0, "Serve the latest report over HTTP: /metrics "
+	  "(Prometheus), /debug/pprof/heap and /debug/pprof/allocs (pprof); a bare port is "
+	  "127.0.0.1, any other address is given as 0.0.0.0:PORT or [::]:PORT", 4 },
+	{ "metrics-top", OPT_METRICS_TOP, "N", 0, "Processes with series of their own in /metrics, "
+	  "by outstanding bytes; the others are summed as pid=\"other\" (default 20)", 4 },
+
+	{ 0, 0, 0, 0, "Advanced:", 5 },
 	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0,
-	  "Allocations tracked at once (default 1M)", 4 },
-	{ "max-stacks", OPT_MAX_STACKS, "N", 0, "Distinct stacks kept (default 32K)", 4 },
+	  "Allocations tracked at once (default 1M)", 5 },
+	{ "max-stacks", OPT_MAX_STACKS, "N", 0, "Distinct stacks kept (default 32K)", 5 },
 	{ "unwind", OPT_UNWIND, "MODE", 0, "How stacks are walked: auto (default: the .eh_frame "
 	  "tables of each file, frame pointers where there are none), dwarf (tables only) or fp "
-	  "(frame pointers only)", 4 },
+	  "(frame pointers only)", 5 },
 	{ "unwind-memory", OPT_UNWIND_MEMORY, "SIZE", 0,
-	  "Memory for the unwind tables of all files (default 64M)", 4 },
+	  "Memory for the unwind tables of all files (default 64M)", 5 },
 
 	{ 0, 0, 0, 0, "Help:", -1 },
 	{ "help", 'h', 0, 0, "Show this help", -1 },
@@ -149,6 +161,7 @@ struct parse_ctx {
 	const char *min_size_arg;	/* as given, for the range error */
 	const char *max_size_arg;
 	const char *first_pid_arg;	/* for the -p / -- CMD conflict */
+	const char *metrics_top_arg;	/* given: needs --listen */
 };
 
 /* Powers of 1024 by suffix letter. */
@@ -296,6 +309,7 @@ static void options__set_defaults(struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->interval_ns = DEFAULT_INTERVAL_NS;
 	o->top = DEFAULT_TOP;
+	o->metrics_top = DEFAULT_METRICS_TOP;
 	o->min_size = 0;
 	o->max_size = UINT64_MAX;
 	o->sort = SORT_GROWTH;
@@ -363,14 +377,14 @@ static error_t parse_pid_opt(struct parse_ctx *ctx, const char *arg)
 	return 0;
 }
 
-static error_t parse_top_opt(struct parse_ctx *ctx, const char *arg)
+static error_t parse_top_opt(struct parse_ctx *ctx, const char *opt, const char *arg, int *out)
 {
 	const char *s = arg;
 	uint64_t v;
 
 	if (parse_digits(&s, &v) || *s || v < 1 || v > INT_MAX)
-		return bad_value(ctx, "--top", arg, "expected a number of at least 1");
-	ctx->opts->top = v;
+		return bad_value(ctx, opt, arg, "expected a number of at least 1");
+	*out = v;
 	return 0;
 }
 
@@ -446,6 +460,11 @@ static error_t parse_end(struct parse_ctx *ctx, struct argp_state *state)
 		ctx->reported = true;
 		return EINVAL;
 	}
+	if (ctx->metrics_top_arg && !o->listen) {
+		log_error("--metrics-top needs --listen");
+		ctx->reported = true;
+		return EINVAL;
+	}
 	if (o->no_malloc && o->sample_bytes) {
 		log_error("conflicting options: --sample-bytes and --no-malloc (sampling is of "
 			  "allocator calls)");
@@ -480,7 +499,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'd':
 		return parse_duration_opt(ctx, "--duration", arg, true, &o->duration_ns);
 	case 'T':
-		return parse_top_opt(ctx, arg);
+		return parse_top_opt(ctx, "--top", arg, &o->top);
 	case OPT_MIN_AGE:
 		return parse_duration_opt(ctx, "--min-age", arg, false, &o->min_age_ns);
 	case OPT_MIN_SIZE:
@@ -528,6 +547,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_UNWIND:
 		return parse_unwind_mode(arg, &o->unwind) ?
 		       bad_value(ctx, "--unwind", arg, "expected auto, dwarf or fp") : 0;
+	case OPT_LISTEN:
+		if (listen_addr_parse(arg, &o->listen_addr))
+			return bad_value(ctx, "--listen", arg, "expected PORT or ADDR:PORT, the address "
+					 "numeric and the port from 1 to 65535, like 9464, 0.0.0.0:9464 or [::1]:9464");
+		o->listen = true;
+		return 0;
+	case OPT_METRICS_TOP:
+		ctx->metrics_top_arg = arg;
+		return parse_top_opt(ctx, "--metrics-top", arg, &o->metrics_top);
 	case OPT_UNWIND_MEMORY:
 		if (parse_size(arg, &o->unwind_memory) || o->unwind_memory < 1024 ||
 		    o->unwind_memory > MAX_UNWIND_MEMORY)

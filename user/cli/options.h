@@ -14,6 +14,7 @@
 #include "report/rank.h"		/* enum sort_key */
 #include "export/profile.h"		/* enum metric */
 #include "trace/unwind.h"		/* enum ml_unwind_mode */
+#include "serve/listen.h"		/* struct listen_addr */
 
 #define OPTIONS_MAX_PIDS 64
 #define OPTIONS_MAX_CGROUPS 8		/* = ML_MAX_CGROUPS */
@@ -38,6 +39,9 @@ struct options {
 	const char *pprof_path;		/* --pprof FILE.pb.gz */
 	enum metric metric;		/* --metric, for --folded and --flamegraph */
 	bool every;			/* --every: exports at every report, timestamped */
+	bool listen;			/* --listen ADDR:PORT: serve the pages below */
+	struct listen_addr listen_addr;
+	int metrics_top;		/* --metrics-top: processes named in /metrics; default 20 */
 	int verbosity;			/* -v: +1 each, -q: -1 */
 	uint64_t max_allocs;		/* --max-allocs: size of the block table; default 1M */
 	uint64_t max_stacks;		/* --max-stacks: distinct stacks kept; default 32K */

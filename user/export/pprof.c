@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* user/export/pprof.c: pprof__write(), see pprof.h.
  *
- * Writing builds the protobuf-c message tree of the whole profile (every
+ * Encoding builds the protobuf-c message tree of the whole profile (every
  * message from one arena, every table entry interned through a hash of its
- * key), packs it, and deflates it with a gzip wrapper.
+ * key), packs it, and deflates it with a gzip wrapper into a sink: a file
+ * (--pprof) or memory (the pages --listen serves).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -392,6 +393,29 @@ static size_t builder__stack(struct builder *b, const struct stack_report *s, ui
 	return n;
 }
 
+#define MAX_SAMPLE_LABELS 6
+
+/* The labels of s's sample into labels[]: how many. */
+static size_t builder__sample_labels(struct builder *b, const struct stack_report *s,
+				     pb_label **labels)
+{
+	char container[80], unit[256];
+	size_t n = 0;
+
+	labels[n++] = builder__label(b, "pid", NULL, s->pid);
+	labels[n++] = builder__label(b, "comm", s->comm ? s->comm : "?", 0);
+	labels[n++] = builder__label(b, "category", category_key(s->category), 0);
+	if (s->cgroup) {
+		cgroup_owner(s->cgroup, container, sizeof(container), unit, sizeof(unit));
+		labels[n++] = builder__label(b, "cgroup", s->cgroup, 0);
+		if (container[0])
+			labels[n++] = builder__label(b, "container", container, 0);
+		if (unit[0])
+			labels[n++] = builder__label(b, "unit", unit, 0);
+	}
+	return n;
+}
+
 static void builder__add_sample(struct builder *b, const struct stack_report *s)
 {
 	pb_profile *p = &b->prof;
@@ -399,8 +423,7 @@ static void builder__add_sample(struct builder *b, const struct stack_report *s)
 				       sizeof(*smp));
 	uint64_t *locs = builder__alloc(b, (s->nframes + 1) * sizeof(*locs));
 	int64_t *values = builder__alloc(b, NSAMPLE_TYPES * sizeof(*values));
-	pb_label **labels = builder__alloc(b, 6 * sizeof(*labels));
-	char container[80], unit[256];
+	pb_label **labels = builder__alloc(b, MAX_SAMPLE_LABELS * sizeof(*labels));
 
 	if (!smp || !locs || !values || !labels)
 		return;
@@ -416,23 +439,12 @@ static void builder__add_sample(struct builder *b, const struct stack_report *s)
 	values[3] = s->outstanding_bytes > 0 ? s->outstanding_bytes : 0;
 	smp->n_value = NSAMPLE_TYPES;
 	smp->value = values;
-	labels[0] = builder__label(b, "pid", NULL, s->pid);
-	labels[1] = builder__label(b, "comm", s->comm ? s->comm : "?", 0);
-	labels[2] = builder__label(b, "category", category_key(s->category), 0);
-	smp->n_label = 3;
-	if (s->cgroup) {
-		cgroup_owner(s->cgroup, container, sizeof(container), unit, sizeof(unit));
-		labels[smp->n_label++] = builder__label(b, "cgroup", s->cgroup, 0);
-		if (container[0])
-			labels[smp->n_label++] = builder__label(b, "container", container, 0);
-		if (unit[0])
-			labels[smp->n_label++] = builder__label(b, "unit", unit, 0);
-	}
+	smp->n_label = builder__sample_labels(b, s, labels);
 	smp->label = labels;
 }
 
 /* Sample types, period and times. */
-static void builder__init(struct builder *b, const struct report *r)
+static void builder__init(struct builder *b, const struct report *r, const char *default_type)
 {
 	pb_profile *p = &b->prof;
 	size_t i;
@@ -444,7 +456,7 @@ static void builder__init(struct builder *b, const struct report *r)
 	for (i = 0; p->sample_type && i < NSAMPLE_TYPES; i++)
 		p->sample_type[p->n_sample_type++] = builder__value_type(b, sample_types[i].type,
 									  sample_types[i].unit);
-	p->default_sample_type = builder__string(b, DEFAULT_SAMPLE_TYPE);
+	p->default_sample_type = builder__string(b, default_type);
 	/* every allocation traced: one event is one event; sampled, as Go's
 	 * heap profiles: the sampling period, the values already weighted
 	 */
@@ -473,8 +485,10 @@ static void builder__release(struct builder *b)
 	arena__release(&b->arena);	/* the messages themselves */
 }
 
-/* buf deflated into out with a gzip wrapper (what pprof reads). */
-static int gzip_write(const uint8_t *buf, size_t len, FILE *out)
+/* buf deflated with a gzip wrapper (what pprof reads), handed to sink
+ * piece by piece.
+ */
+static int gzip_to(const uint8_t *buf, size_t len, const struct pprof_sink *sink)
 {
 	unsigned char chunk[64 * 1024];
 	z_stream zs = { 0 };
@@ -499,11 +513,8 @@ static int gzip_write(const uint8_t *buf, size_t len, FILE *out)
 			break;
 		}
 		have = sizeof(chunk) - zs.avail_out;
-		errno = 0;
-		if (have && fwrite(chunk, 1, have, out) != have) {
-			err = errno ? -errno : -EIO;
+		if (have && (err = sink->write(sink->ctx, chunk, have)))
 			break;
-		}
 	} while (ret != Z_STREAM_END);
 	deflateEnd(&zs);
 	return err;
@@ -578,14 +589,15 @@ static void builder__comment(struct builder *b, const struct report *r)
 	}
 }
 
-int pprof__write(const struct report *r, FILE *out)
+int pprof__encode(const struct report *r, const char *default_type,
+		  const struct pprof_sink *sink)
 {
 	struct builder b;
 	uint8_t *buf = NULL;
 	size_t len;
 	int i, err;
 
-	builder__init(&b, r);
+	builder__init(&b, r, default_type ? default_type : DEFAULT_SAMPLE_TYPE);
 	for (i = 0; i < r->nprofile && !b.err; i++)
 		/* the allocator's arenas hold the native heap: counted once (profile.h) */
 		if (r->stacks[i].category != ML_CAT_ALLOCATOR)
@@ -602,9 +614,49 @@ int pprof__write(const struct report *r, FILE *out)
 		goto cleanup;
 	}
 	perftools__profiles__profile__pack(&b.prof, buf);
-	err = gzip_write(buf, len, out);
+	err = gzip_to(buf, len, sink);
 cleanup:
 	free(buf);
 	builder__release(&b);
+	return err;
+}
+
+static int file_write(void *ctx, const void *buf, size_t len)
+{
+	errno = 0;
+	if (fwrite(buf, 1, len, ctx) != len)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int pprof__write(const struct report *r, FILE *out)
+{
+	struct pprof_sink sink = { file_write, out };
+
+	return pprof__encode(r, DEFAULT_SAMPLE_TYPE, &sink);
+}
+
+static int mem_write(void *ctx, const void *buf, size_t len)
+{
+	struct pprof_mem *m = ctx;
+
+	if (ARRAY_GROW(m->data, m->cap, m->len + len))
+		return -ENOMEM;
+	memcpy(m->data + m->len, buf, len);
+	m->len += len;
+	return 0;
+}
+
+int pprof__encode_mem(const struct report *r, const char *default_type, struct pprof_mem *out)
+{
+	struct pprof_sink sink = { mem_write, out };
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = pprof__encode(r, default_type, &sink);
+	if (err) {
+		free(out->data);
+		memset(out, 0, sizeof(*out));
+	}
 	return err;
 }

@@ -9,7 +9,9 @@
  *   samples        one per stack of the report (stacks[0..nprofile)) but
  *                  those of the allocator category (the arenas that hold
  *                  the native heap: profile__from_report leaves them out
- *                  too), with the labels pid (number), comm and category
+ *                  too), with the labels pid (number), comm and category,
+ *                  and, when the process's cgroup is known, cgroup and the
+ *                  container and unit it names (target/cgroups.h)
  *   locations      one per (process, mapping, address, lines); the address
  *                  is the one the stack walk saw (a return address for
  *                  callers); an inlined run of frames is one location whose
@@ -64,8 +66,32 @@
 	"|operator (new|delete)(\\[\\])?" \
 	"|node::(Node|Debugging)ArrayBufferAllocator::(Allocate|AllocateUninitialized|Reallocate|Free)"
 
-/* Write r's stacks[0..nprofile) to out.  0 or -errno. */
+/* Where an encoded profile goes: write() takes each piece in order,
+ * 0 or -errno (which ends the encoding).
+ */
+struct pprof_sink {
+	int (*write)(void *ctx, const void *buf, size_t len);
+	void *ctx;
+};
+
+/* The one encoder: r's stacks[0..nprofile) as a gzipped profile.proto into
+ * sink, default_type the sample type pprof shows unless told
+ * ("inuse_space", "alloc_space"; NULL: inuse_space).  0 or -errno.
+ */
+int pprof__encode(const struct report *r, const char *default_type,
+		  const struct pprof_sink *sink);
+
+/* Write r's stacks[0..nprofile) to out (inuse_space by default).  0 or -errno. */
 int pprof__write(const struct report *r, FILE *out);
+
+/* The profile in memory: malloc'd data[0..len), the caller's to free. */
+struct pprof_mem {
+	unsigned char *data;
+	size_t len, cap;
+};
+
+/* pprof__encode() into *out.  0, or -errno with *out empty. */
+int pprof__encode_mem(const struct report *r, const char *default_type, struct pprof_mem *out);
 
 /* Read a pprof file (gzip-compressed or not; ours or any valid profile)
  * into out, one sample per pprof sample with a non-zero value:

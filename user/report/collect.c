@@ -293,6 +293,7 @@ static int report_proc(struct collector *c, const struct proc *p, const struct p
 	pr->cgroup = p->cgroup ? strdup(p->cgroup) : NULL;
 	pr->exited = p->exited;
 	pr->allocator = p->allocator;
+	pr->growth_s = elapsed - (ph->has_last && ph->nsamples ? ph->samples[ph->nsamples - 1].t : 0);
 	for (k = 0; k < ML_CAT_MAX; k++) {
 		pr->cat[k].bytes = tot->bytes[k];
 		pr->cat[k].count = tot->count[k];

@@ -10,6 +10,14 @@ static const char *const cat_keys[ML_CAT_MAX] = {
 	[ML_CAT_BUFFER] = "buffer",
 };
 
+static const char *const drop_keys[ML_DROP_MAX] = {
+	[ML_DROP_ALLOCS] = "allocs",
+	[ML_DROP_STATS] = "stats",
+	[ML_DROP_STACKS] = "stacks",
+	[ML_DROP_EVENTS] = "events",
+	[ML_DROP_THREADS] = "threads",
+};
+
 static const char *const cat_titles[ML_CAT_MAX] = {
 	[ML_CAT_NATIVE] = "native heap",
 	[ML_CAT_MMAP] = "mmap (anon)",
@@ -21,6 +29,11 @@ static const char *const cat_titles[ML_CAT_MAX] = {
 const char *category_key(unsigned cat)
 {
 	return cat < ML_CAT_MAX ? cat_keys[cat] : "unknown";
+}
+
+const char *drop_key(unsigned reason)
+{
+	return reason < ML_DROP_MAX ? drop_keys[reason] : "unknown";
 }
 
 const char *category_title(unsigned cat)

@@ -16,6 +16,8 @@
 /* Category names: JSON keys ("native", "mmap", ...) and text headings. */
 const char *category_key(unsigned cat);
 const char *category_title(unsigned cat);
+/* Why events were dropped (ML_DROP_*): "allocs", "stacks", ... */
+const char *drop_key(unsigned reason);
 /* With --sample-bytes N (n > 0), are cat's figures estimates?  Heap
  * blocks are sampled (native, buffer); mappings are always exact.
  */
@@ -125,6 +127,10 @@ struct proc_report {
 	const char *allocator;		/* file the allocator probes are on, or NULL */
 	bool has_category[ML_CAT_MAX];
 	struct category_state cat[ML_CAT_MAX];
+	/* the seconds growth_bytes spans: since this process's previous
+	 * report, or since tracing began at its first
+	 */
+	double growth_s;
 	struct trend trend;
 	bool is_node;			/* runs Node.js: gc is meaningful */
 	uint64_t gc[ML_GC_MAX];		/* V8 collections in the interval */

@@ -13,14 +13,6 @@
 #include "target/cgroups.h"
 #include "trace/unwind.h"
 
-static const char *const drop_keys[ML_DROP_MAX] = {
-	[ML_DROP_ALLOCS] = "allocs",
-	[ML_DROP_STATS] = "stats",
-	[ML_DROP_STACKS] = "stacks",
-	[ML_DROP_EVENTS] = "events",
-	[ML_DROP_THREADS] = "threads",
-};
-
 /* Names come from the traced processes and the file system as bytes, not
  * always UTF-8 (a comm cut at 15 bytes inside a character, a Latin-1 path).
  * jansson refuses those, and json_pack would then drop the whole process or
@@ -239,7 +231,7 @@ int report__print_json(const struct report *r, FILE *out)
 	gmtime_r(&r->wall, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	for (i = 0; i < ML_DROP_MAX; i++)
-		json_object_set_new(drops, drop_keys[i], json_integer(r->drops[i]));
+		json_object_set_new(drops, drop_key(i), json_integer(r->drops[i]));
 	for (i = 0; i < r->nprocs; i++)
 		json_array_append_new(procs, proc_json(&r->procs[i]));
 	for (i = 0; i < r->nstacks; i++)
