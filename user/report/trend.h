@@ -8,17 +8,19 @@
  * kilobytes).  A sawtooth that returns to its base, or a cache that fills
  * and then holds, fails the last two tests.
  *
- * Node.js's V8 heap and Buffers: by what survives full collections only.
- * Objects that outlived two scavenges are promoted to the old generation,
- * and only a full (mark-compact) collection frees them -- and their
- * Buffers -- which V8 may not run for minutes: between two, a bounded cache
- * climbs by tens of MiB of garbage.  So a category leaks when its size
+ * Node.js's V8 heap, Buffers and native heap: by what survives full
+ * collections only.  Objects that outlived two scavenges are promoted to
+ * the old generation, and only a full (mark-compact) collection frees them
+ * -- and their Buffers, and V8's malloc'd records of each ArrayBuffer (its
+ * backing store, its extension) -- which V8 may not run for minutes:
+ * between two, a bounded cache climbs by tens of MiB of garbage, and its
+ * native heap by some hundreds of KiB.  So a category leaks when its size
  * right after a full collection (the V8 heap by V8's own count of its live
- * old generation; Buffers by their low point as the dead ones were freed)
- * rose at each of at least TREND_GC_COLLECTIONS consecutive full
- * collections, and by more than trend_gc_noise() in all.  Before
- * TREND_GC_COLLECTIONS full collections, they have no verdict
- * (insufficient-data).
+ * old generation; Buffers and the native heap by their low point as the
+ * dead ones were freed) rose at each of at least TREND_GC_COLLECTIONS
+ * consecutive full collections, and by more than trend_gc_noise() in all.
+ * Before TREND_GC_COLLECTIONS full collections, they have no verdict
+ * (insufficient-data).  Other processes' native heap is judged on reports.
  *
  * Estimates (--sample-bytes) must beat their sampling error as well: every
  * rise exceeds TREND_NOISE_SIGMAS standard errors of the difference.
@@ -57,7 +59,8 @@ struct proc_sample {
  * (tests/node/lru_buffers.js: 300 bodies of 16 KiB, 20 in and 20 out per
  * 50 ms; tests/node/bounded_cache.js): Buffers between 4.69 and 5.31 MiB,
  * V8's live old generation between 2.74 and 3.25 MiB, and between 4.09 and
- * 4.56 MiB.  A rise must be above 1 MiB, and above 2% of the size it rose
+ * 4.56 MiB; the native heap of lru_buffers.js (blocks since memleakbpf
+ * attached) 76 to 84 KiB, rising 78, 80, 84, 85 KiB at four in a row.  A rise must be above 1 MiB, and above 2% of the size it rose
  * from: a server with 1 GiB live has more in flight than one with 10 MiB.
  */
 #define TREND_GC_MIN_RISE (1024 * 1024)
