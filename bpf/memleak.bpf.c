@@ -1019,9 +1019,9 @@ int BPF_PROG(process_exit, struct task_struct *task)
 
 /* A V8 collector begins: an event in order with the mapping events, so
  * that user space counts collections per interval.  It carries the Buffer
- * and native low points since the last full collection ended; a full one ends that
- * watch.  (Until the next full collection, Buffers never fall below what
- * the last one left alive: scavenges free only younger ones.)
+ * and native low points since the last full collection ended; a full one
+ * ends that watch.  (Until the next full collection, Buffers never fall
+ * below what the last one left alive: scavenges free only younger ones.)
  */
 SEC("uprobe")
 int gc_enter(struct pt_regs *ctx)

@@ -296,10 +296,15 @@ void test_e2e_node_gc(void)
 		}
 		fprintf(stderr, "  lru_buffers.js: %d reports: insufficient-data %d, none %d, a leak %d\n", g.n,
 			verdicts[0], verdicts[1], verdicts[2]);
+		/* all but the last: its low point may still be coming, as
+		 * V8 frees the dead ones after it
+		 */
 		after = after_full(&g, LRU, g.n - 1);
 		json_array_foreach(after, i, f) {
 			long long b = json_integer_value(json_object_get(f, "buffer_bytes"));
 
+			if (i + 1 == json_array_size(after))
+				break;
 			ASSERT_GE(b, 300 * BODY, "Buffers after a full collection: the cache's bodies");
 			ASSERT_LE(b, 400 * BODY, "and not the garbage between collections");
 		}

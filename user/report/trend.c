@@ -174,13 +174,22 @@ static struct gc_run gc_measure(const struct gc_history *gc, unsigned cat)
 	return r;
 }
 
+/* The run rose by more than the noise before its last collection: one
+ * collection that left more than usual (garbage that died while V8 was
+ * marking, which the next one frees) is no leak.
+ */
 static bool gc_leaks(const struct gc_history *gc, const struct gc_run *r)
 {
-	const struct gc_full *first = &gc->v[r->first], *last = &gc->v[gc->n - 1];
-	double sampled = noise_of(after_gc_noise(first, r->m), after_gc_noise(last, r->m));
+	const struct gc_full *first, *before_last;
+	double sampled;
 
-	return r->n >= TREND_GC_COLLECTIONS && r->seconds > 0 &&
-	       r->rise > gc_noise(r->m, after_gc(first, r->m)) + TREND_NOISE_SIGMAS * sampled;
+	if (r->n < TREND_GC_COLLECTIONS || r->seconds <= 0)
+		return false;
+	first = &gc->v[r->first];
+	before_last = &gc->v[gc->n - 2];
+	sampled = noise_of(after_gc_noise(first, r->m), after_gc_noise(before_last, r->m));
+	return after_gc(before_last, r->m) - after_gc(first, r->m) >
+	       gc_noise(r->m, after_gc(first, r->m)) + TREND_NOISE_SIGMAS * sampled;
 }
 
 /* "38.1 → 52.0 → 71.4 MiB": the sizes of the run, one unit for all. */
