@@ -156,7 +156,9 @@ struct ml_thread {
 	/* --sample-bytes: Q16 bytes left until the next sample (armed: drawn) */
 	__s64 sample_left;
 	__u8 sample_armed;
-	__u8 pad3[3];
+	__u8 no_node_mem;	/* its process had no "node_mem" entry at node_mem_epoch_seen */
+	__u8 pad3[2];
+	__u32 node_mem_epoch_seen;
 	/* The unsampled call in flight, when its return is not probed
 	 * (sessions): where its return address is, and what it was.  A call
 	 * or syscall below it, with the address still there, is inside it.
@@ -285,6 +287,11 @@ static __always_inline __u64 block_count(__u64 bytes, __u64 size)
 	return sample_bytes ? ml_sample_count_q16(bytes, size) : 1;
 }
 
+/* Counts the "node_mem" entries made: a thread that found none for its
+ * process under the same count needs no look-up to know it still has none.
+ */
+volatile __u32 node_mem_epoch;
+
 /* pid's "node_mem" entry, made when create (its first Buffer) and missing. */
 static __always_inline struct ml_node_mem *node_mem_of(__u32 pid, int create)
 {
@@ -299,7 +306,25 @@ static __always_inline struct ml_node_mem *node_mem_of(__u32 pid, int create)
 		count_drop(ML_DROP_STATS);
 		return NULL;
 	}
+	__sync_fetch_and_add(&node_mem_epoch, 1);
 	return bpf_map_lookup_elem(&node_mem, &pid);
+}
+
+/* The same for a native block of thread t: most processes are not Node.js,
+ * and their threads skip the look-up (a helper call, a hash) until an
+ * entry is made somewhere.
+ */
+static __always_inline struct ml_node_mem *node_mem_of_thread(__u32 pid, struct ml_thread *t)
+{
+	__u32 epoch = node_mem_epoch;
+	struct ml_node_mem *m;
+
+	if (t->no_node_mem && t->node_mem_epoch_seen == epoch)
+		return NULL;
+	m = bpf_map_lookup_elem(&node_mem, &pid);
+	t->no_node_mem = !m;
+	t->node_mem_epoch_seen = epoch;
+	return m;
 }
 
 /* A block of delta bytes (< 0) went, weighed as its site counts it: the
@@ -372,9 +397,13 @@ static __always_inline void record_block(struct task_struct *task, __u32 pid, __
 	long err;
 
 	/* a Node.js process's native blocks are also counted in its total */
-	m = node_mem_of(pid, a.key.category == ML_CAT_BUFFER);
-	if (m && a.key.category == ML_CAT_NATIVE)
-		a.key.flags = ML_ALLOC_NODE_NATIVE;
+	if (a.key.category == ML_CAT_BUFFER) {
+		m = node_mem_of(pid, 1);
+	} else {
+		m = node_mem_of_thread(pid, t);
+		if (m)
+			a.key.flags = ML_ALLOC_NODE_NATIVE;
+	}
 	err = bpf_map_update_elem(&allocs, &k, &a, BPF_NOEXIST);
 	if (err == -17) {
 		/* The address was freed by a path we do not probe: retire
@@ -1070,7 +1099,8 @@ int gc_full_end(struct pt_regs *ctx)
 		return 0;
 	m = bpf_map_lookup_elem(&node_mem, &pid);
 	if (!m) {
-		bpf_map_update_elem(&node_mem, &pid, &zero, BPF_NOEXIST);
+		if (!bpf_map_update_elem(&node_mem, &pid, &zero, BPF_NOEXIST))
+			__sync_fetch_and_add(&node_mem_epoch, 1);
 		m = bpf_map_lookup_elem(&node_mem, &pid);
 	}
 	e = task_event(ML_EV_GC, bpf_get_current_task_btf());
