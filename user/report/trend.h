@@ -65,11 +65,15 @@ struct proc_sample {
  * 50 ms; tests/node/bounded_cache.js): Buffers between 4.69 and 5.31 MiB,
  * V8's live old generation between 2.74 and 3.25 MiB, and between 4.09 and
  * 4.56 MiB; the native heap of lru_buffers.js (blocks since memleakbpf
- * attached) 78 to 97 KiB, rising 78, 80, 84, 85 KiB at four in a row.  A
- * rise must be above 1 MiB, and above 2% of the size it rose from: a
+ * attached) 78 to 97 KiB, rising 78, 80, 84, 85 KiB at four in a row.  On
+ * a loaded machine (2 CPUs, other tests running) V8 marks for longer, and
+ * more of the cache's evicted Buffers outlive a collection: over 12 runs
+ * of lru_buffers.js, Buffers after full collections between 4.69 and 6.19
+ * MiB, and once 4.69, 5.00, 5.44, 5.81, 5.88 MiB, five rising in a row.
+ * A rise must be above 2 MiB, and above 2% of the size it rose from: a
  * server with 1 GiB live has more in flight than one with 10 MiB.
  */
-#define TREND_GC_MIN_RISE (1024 * 1024)
+#define TREND_GC_MIN_RISE (2 * 1024 * 1024)
 /* Without V8's count of its live old generation (a node where that
  * function is inlined), the committed heap: it carries the young
  * generation, which V8 resizes up to two 16 MiB semi-spaces -- measured
