@@ -156,7 +156,9 @@ struct ml_thread {
 	/* --sample-bytes: Q16 bytes left until the next sample (armed: drawn) */
 	__s64 sample_left;
 	__u8 sample_armed;
-	__u8 pad3[3];
+	__u8 no_node_mem;	/* its process had no "node_mem" entry at node_mem_epoch_seen */
+	__u8 pad3[2];
+	__u32 node_mem_epoch_seen;
 	/* The unsampled call in flight, when its return is not probed
 	 * (sessions): where its return address is, and what it was.  A call
 	 * or syscall below it, with the address still there, is inside it.
@@ -285,41 +287,87 @@ static __always_inline __u64 block_count(__u64 bytes, __u64 size)
 	return sample_bytes ? ml_sample_count_q16(bytes, size) : 1;
 }
 
-/* A Buffer block of pid came (delta > 0) or went, weighed as its site
- * counts it: its running total, and the low point after a full collection.
+/* Counts the "node_mem" entries made: a thread that found none for its
+ * process under the same count needs no look-up to know it still has none.
  */
-static __always_inline void node_buffer_add(__u32 pid, __s64 delta)
+volatile __u32 node_mem_epoch;
+
+/* pid's "node_mem" entry, made when create (its first Buffer) and missing. */
+static __always_inline struct ml_node_mem *node_mem_of(__u32 pid, int create)
 {
 	static const struct ml_node_mem zero;
 	struct ml_node_mem *m = bpf_map_lookup_elem(&node_mem, &pid);
 	long err;
+
+	if (m || !create)
+		return m;
+	err = bpf_map_update_elem(&node_mem, &pid, &zero, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST */) {
+		count_drop(ML_DROP_STATS);
+		return NULL;
+	}
+	__sync_fetch_and_add(&node_mem_epoch, 1);
+	return bpf_map_lookup_elem(&node_mem, &pid);
+}
+
+/* The same for a native block of thread t: most processes are not Node.js,
+ * and their threads skip the look-up (a helper call, a hash) until an
+ * entry is made somewhere.
+ */
+static __always_inline struct ml_node_mem *node_mem_of_thread(__u32 pid, struct ml_thread *t)
+{
+	__u32 epoch = node_mem_epoch;
+	struct ml_node_mem *m;
+
+	if (t->no_node_mem && t->node_mem_epoch_seen == epoch)
+		return NULL;
+	m = bpf_map_lookup_elem(&node_mem, &pid);
+	t->no_node_mem = !m;
+	t->node_mem_epoch_seen = epoch;
+	return m;
+}
+
+/* A block of delta bytes (< 0) went, weighed as its site counts it: the
+ * running total, and the low point after a full collection.
+ */
+static __always_inline void node_mem_add(__s64 *bytes, __s64 *low, __u32 low_open, __s64 delta)
+{
 	__s64 now;
 
-	if (!m) {
-		err = bpf_map_update_elem(&node_mem, &pid, &zero, BPF_NOEXIST);
-		if (err && err != -17 /* EEXIST */) {
-			count_drop(ML_DROP_STATS);
-			return;
-		}
-		m = bpf_map_lookup_elem(&node_mem, &pid);
-		if (!m)
-			return;
+	__sync_fetch_and_add(bytes, delta);
+	if (low_open) {
+		now = *bytes;
+		if (now < *low)
+			*low = now;	/* racy, at worst a little high */
 	}
-	__sync_fetch_and_add(&m->buffer_bytes, delta);
-	if (delta < 0 && m->low_open) {
-		now = m->buffer_bytes;
-		if (now < m->buffer_low)
-			m->buffer_low = now;	/* racy, at worst a little high */
+}
+
+/* The block a goes back: out of its process's Node.js totals. */
+static __always_inline void node_mem_sub(struct ml_alloc *a)
+{
+	__s64 delta = -(__s64)block_bytes(a->size);
+	struct ml_node_mem *m;
+
+	if (a->key.category == ML_CAT_BUFFER) {
+		m = node_mem_of(a->key.pid, 1);
+		if (m)
+			node_mem_add(&m->buffer_bytes, &m->buffer_low, m->low_open, delta);
+	} else if (a->key.flags & ML_ALLOC_NODE_NATIVE) {
+		m = node_mem_of(a->key.pid, 0);
+		if (m)
+			node_mem_add(&m->native_bytes, &m->native_low, m->low_open, delta);
 	}
 }
 
 static __always_inline void stat_sub(struct ml_alloc *a)
 {
-	struct ml_stat *st = bpf_map_lookup_elem(&stats, &a->key);
+	struct ml_stat_key key = a->key;
+	struct ml_stat *st;
 	__u64 bytes;
 
-	if (a->key.category == ML_CAT_BUFFER)
-		node_buffer_add(a->key.pid, -(__s64)block_bytes(a->size));
+	node_mem_sub(a);
+	key.flags = 0;
+	st = bpf_map_lookup_elem(&stats, &key);
 	if (!st)
 		return;
 	bytes = block_bytes(a->size);
@@ -342,11 +390,20 @@ static __always_inline void record_block(struct task_struct *task, __u32 pid, __
 			.category = ML_FN_IS_BUFFER(t->func) ? ML_CAT_BUFFER : ML_CAT_NATIVE,
 		},
 	};
+	struct ml_node_mem *m;
 	struct ml_alloc *stale;
 	struct ml_stat *st;
 	__u64 bytes, count;
 	long err;
 
+	/* a Node.js process's native blocks are also counted in its total */
+	if (a.key.category == ML_CAT_BUFFER) {
+		m = node_mem_of(pid, 1);
+	} else {
+		m = node_mem_of_thread(pid, t);
+		if (m)
+			a.key.flags = ML_ALLOC_NODE_NATIVE;
+	}
 	err = bpf_map_update_elem(&allocs, &k, &a, BPF_NOEXIST);
 	if (err == -17) {
 		/* The address was freed by a path we do not probe: retire
@@ -361,8 +418,10 @@ static __always_inline void record_block(struct task_struct *task, __u32 pid, __
 		count_drop(ML_DROP_ALLOCS);
 		return;
 	}
-	if (a.key.category == ML_CAT_BUFFER)
-		node_buffer_add(pid, block_bytes(a.size));
+	if (m)
+		__sync_fetch_and_add(a.key.category == ML_CAT_BUFFER ? &m->buffer_bytes : &m->native_bytes,
+				     block_bytes(a.size));
+	a.key.flags = 0;
 	st = stat_get(&a.key);
 	if (!st)
 		return;
@@ -989,9 +1048,9 @@ int BPF_PROG(process_exit, struct task_struct *task)
 
 /* A V8 collector begins: an event in order with the mapping events, so
  * that user space counts collections per interval.  It carries the Buffer
- * low point since the last full collection ended; a full one ends that
- * watch.  (Until the next full collection, Buffers never fall below what
- * the last one left alive: scavenges free only younger ones.)
+ * and native low points since the last full collection ended; a full one
+ * ends that watch.  (Until the next full collection, Buffers never fall
+ * below what the last one left alive: scavenges free only younger ones.)
  */
 SEC("uprobe")
 int gc_enter(struct pt_regs *ctx)
@@ -1007,11 +1066,15 @@ int gc_enter(struct pt_regs *ctx)
 		return 0;
 	e->gc.kind = bpf_get_attach_cookie(ctx);
 	e->gc.buffer_low = -1;
+	e->gc.native_low = -1;
 	m = bpf_map_lookup_elem(&node_mem, &pid);
 	if (m) {
 		e->gc.buffer_bytes = m->buffer_bytes;
-		if (m->low_open)
+		e->gc.native_bytes = m->native_bytes;
+		if (m->low_open) {
 			e->gc.buffer_low = m->buffer_low;
+			e->gc.native_low = m->native_low;
+		}
 		if (e->gc.kind == ML_GC_FULL)
 			m->low_open = 0;
 		m->live_wanted = 0;
@@ -1020,8 +1083,8 @@ int gc_enter(struct pt_regs *ctx)
 	return 0;
 }
 
-/* The full collector returned: what survived it.  Buffers are watched from
- * here to the next collection for their low point, and V8's own count of
+/* The full collector returned: what survived it.  Buffers and the native
+ * heap are watched from here to the next collection for their low point, and V8's own count of
  * its live old generation comes next (gc_full_live).
  */
 SEC("uretprobe")
@@ -1036,7 +1099,8 @@ int gc_full_end(struct pt_regs *ctx)
 		return 0;
 	m = bpf_map_lookup_elem(&node_mem, &pid);
 	if (!m) {
-		bpf_map_update_elem(&node_mem, &pid, &zero, BPF_NOEXIST);
+		if (!bpf_map_update_elem(&node_mem, &pid, &zero, BPF_NOEXIST))
+			__sync_fetch_and_add(&node_mem_epoch, 1);
 		m = bpf_map_lookup_elem(&node_mem, &pid);
 	}
 	e = task_event(ML_EV_GC, bpf_get_current_task_btf());
@@ -1046,7 +1110,9 @@ int gc_full_end(struct pt_regs *ctx)
 	e->gc.after = 1;
 	if (m) {
 		e->gc.buffer_bytes = m->buffer_bytes;
+		e->gc.native_bytes = m->native_bytes;
 		m->buffer_low = m->buffer_bytes;
+		m->native_low = m->native_bytes;
 		m->low_open = 1;
 		m->live_wanted = 1;
 	}

@@ -248,8 +248,14 @@ struct ml_stat_key {		/* "stats" key */
 	__u32 exec_id;		/* low 32 bits of task->self_exec_id */
 	__u64 stack_id;
 	__u32 category;		/* enum ml_category */
-	__u32 pad;
+	/* in "allocs" only (ML_ALLOC_*): how the block was counted besides
+	 * its site; 0 in "stats" keys
+	 */
+	__u32 flags;
 };
+
+/* A native block counted in its process's "node_mem" native total. */
+#define ML_ALLOC_NODE_NATIVE 1
 
 struct ml_stat {		/* "stats" value, updated atomically */
 	__s64 outstanding_bytes;
@@ -264,12 +270,18 @@ struct ml_stat {		/* "stats" value, updated atomically */
  * of the last full collection to the beginning of the next, which
  * collections' events carry (the ArrayBuffers a full collection found dead
  * are freed by a V8 worker thread, a little after it, or at the next
- * collection).
+ * collection).  The same for its native heap (category native): V8's
+ * records of each ArrayBuffer (its backing store, its extension) are
+ * malloc'd and go with it.  Native blocks are counted from the entry's
+ * making on (node's first Buffer, early in its start): the few made
+ * before are left out.
  */
 struct ml_node_mem {
 	__s64 buffer_bytes;
 	__s64 buffer_low;
-	__u32 low_open;		/* 1: buffer_low is being followed */
+	__s64 native_bytes;
+	__s64 native_low;
+	__u32 low_open;		/* 1: buffer_low and native_low are being followed */
 	__u32 live_wanted;	/* 1: a full collection ended, V8's count of what survived is next */
 };
 
@@ -362,6 +374,8 @@ struct ml_ev_gc {
 	 */
 	__s64 buffer_low;
 	__u64 v8_live;		/* after == 2: V8's live old generation, in bytes */
+	__s64 native_bytes;	/* as buffer_bytes, of the native heap */
+	__s64 native_low;	/* as buffer_low, of the native heap */
 };
 
 struct ml_event {

@@ -428,6 +428,8 @@ static void check_after_full(struct node_run *r)
 			ASSERT_LE(live, json_integer_value(json_object_get(f, "v8_heap_bytes")),
 				  "live within the committed heap");
 			ASSERT_GE(json_integer_value(json_object_get(f, "buffer_bytes")), 0, "Buffers");
+			ASSERT_TRUE(json_is_integer(json_object_get(f, "native_bytes")), "native heap");
+			ASSERT_GE(json_integer_value(json_object_get(f, "native_bytes")), 0, "native heap");
 			if (prev) {
 				ASSERT_EQ(json_integer_value(json_object_get(f, "full_total")),
 					  json_integer_value(json_object_get(prev, "full_total")) + 1,
@@ -440,8 +442,8 @@ static void check_after_full(struct node_run *r)
 	}
 }
 
-/* Before three full collections no report judges the V8 heap or Buffers,
- * and the evidence says what it waits for.
+/* Before three full collections no report judges the V8 heap, Buffers or
+ * native heap, and the evidence says what it waits for.
  */
 static void check_waits_for_full(struct node_run *r)
 {
@@ -457,7 +459,7 @@ static void check_waits_for_full(struct node_run *r)
 
 		if (n >= 3 || !ASSERT_OK_PTR(v, "verdict") || !ASSERT_OK_PTR(ev, "evidence"))
 			continue;
-		ASSERT_TRUE(strcmp(v, "off-heap-leak") && strcmp(v, "v8-heap-leak"), v);
+		ASSERT_TRUE(strcmp(v, "off-heap-leak") && strcmp(v, "v8-heap-leak") && strcmp(v, "native-leak"), v);
 		if (n)
 			snprintf(want, sizeof(want), "%zu of 3 full collections so far", n);
 		else

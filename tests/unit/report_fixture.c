@@ -85,9 +85,9 @@ static void fixture_procs(void)
 	node->gc_total[ML_GC_FULL] = 5;
 	/* three full collections, Buffers up 78 MB in 40 s: 1,950,000 B/s */
 	node->full.n = 3;
-	node->full.v[0] = (struct gc_full){ 10.5, 3, 30, 31457280, 41943040, 40000000 };
-	node->full.v[1] = (struct gc_full){ 30.0, 4, 36, 31719424, 42205184, 79000000 };
-	node->full.v[2] = (struct gc_full){ 50.5, 5, 41, 31457280, 41943040, 118000000 };
+	node->full.v[0] = (struct gc_full){ 10.5, 3, 30, 31457280, 41943040, 40000000, 0, 180000000, 0 };
+	node->full.v[1] = (struct gc_full){ 30.0, 4, 36, 31719424, 42205184, 79000000, 0, 195000000, 0 };
+	node->full.v[2] = (struct gc_full){ 50.5, 5, 41, 31457280, 41943040, 118000000, 0, 212000000, 0 };
 	node->gc_wait = (struct gc_wait){ 75.0, 20971520, -262144 };
 	node->trend.verdict = VERDICT_OFF_HEAP_LEAK;
 	node->trend.rate_bytes_per_s = 1950000;

@@ -39,23 +39,27 @@ static void unmap(struct regions *r, uint64_t addr, uint64_t len)
 #define MiB (1024 * 1024LL)
 
 /* A collection of kind begins; buffer_low: BPF's low point since the last
- * full collection ended (-1: none followed).
+ * full collection ended (-1: none followed); the native heap's is 1 MiB
+ * above it.
  */
 static void gc_begin(struct node_tracker *n, unsigned kind, int64_t buffer_low)
 {
 	struct ml_event e = { .type = ML_EV_GC, .pid = PID, .exec_id = 1, .ts_ns = 2,
-			      .gc = { .kind = kind, .buffer_low = buffer_low } };
+			      .gc = { .kind = kind, .buffer_low = buffer_low,
+				      .native_low = buffer_low < 0 ? -1 : buffer_low + MiB } };
 
 	node_tracker__on_gc(n, &e);
 }
 
-/* A full collection ends at ts_ns with buffer Buffer bytes, then V8 counts
- * live bytes in its old generation (live < 0: that event does not come).
+/* A full collection ends at ts_ns with buffer Buffer bytes (and 2 MiB
+ * more of native heap), then V8 counts live bytes in its old generation
+ * (live < 0: that event does not come).
  */
 static void gc_full_end(struct node_tracker *n, uint64_t ts_ns, int64_t buffer, int64_t live)
 {
 	struct ml_event e = { .type = ML_EV_GC, .pid = PID, .exec_id = 1, .ts_ns = ts_ns,
-			      .gc = { .kind = ML_GC_FULL, .after = 1, .buffer_bytes = buffer } };
+			      .gc = { .kind = ML_GC_FULL, .after = 1, .buffer_bytes = buffer,
+				      .native_bytes = buffer + 2 * MiB } };
 
 	node_tracker__on_gc(n, &e);
 	if (live < 0)
@@ -84,7 +88,8 @@ void test_node_collections(void)
 	gc_begin(n, ML_GC_MAX, -1);			/* not a collector: ignored */
 	/* the watch is open: the report takes BPF's low point so far */
 	heap.node_mem_pid = PID;
-	heap.node_mem = (struct ml_node_mem){ .buffer_bytes = 9 * MiB, .buffer_low = 8 * MiB, .low_open = 1 };
+	heap.node_mem = (struct ml_node_mem){ .buffer_bytes = 9 * MiB, .buffer_low = 8 * MiB,
+					      .native_bytes = 60 * MiB, .native_low = 55 * MiB, .low_open = 1 };
 	node_tracker__end_interval(n, PID, &heap.maps, &iv);
 	if (test__start_subtest("an interval's collections")) {
 		ASSERT_EQ(iv.gc[ML_GC_SCAVENGE], 1, "scavenges");
@@ -99,16 +104,21 @@ void test_node_collections(void)
 		ASSERT_EQ(iv.full[0].v8_heap, PAGE_V8, "committed V8 heap as it ended");
 		ASSERT_EQ(iv.full[0].v8_live, 3 * MiB, "V8's count of what lives");
 		ASSERT_EQ(iv.full[0].buffer, 50 * MiB, "Buffers as it ended (the next event was not a collection)");
+		ASSERT_EQ(iv.full[0].native, 52 * MiB, "native heap as it ended");
 		ASSERT_EQ(iv.full[1].v8_live, -1, "V8's count not (yet) told");
 		ASSERT_EQ(iv.full[1].buffer, 0, "the low point of BPF is not below 0");
+		ASSERT_EQ(iv.full[1].native, 2 * MiB, "nor the native heap's");
 		ASSERT_FALSE(iv.full[1].settled, "the watch is open");
 	}
 	/* the next collection begins: the watch ends with BPF's low point */
 	gc_full_end(n, 2000000000, 40 * MiB, 4 * MiB);
-	heap.node_mem = (struct ml_node_mem){ .buffer_bytes = 12 * MiB, .buffer_low = 8 * MiB, .low_open = 1 };
+	heap.node_mem = (struct ml_node_mem){ .buffer_bytes = 12 * MiB, .buffer_low = 8 * MiB,
+					      .native_bytes = 45 * MiB, .native_low = 30 * MiB, .low_open = 1 };
 	node_tracker__end_interval(n, PID, &heap.maps, &iv);
-	if (test__start_subtest("the low point so far, at a report"))
+	if (test__start_subtest("the low point so far, at a report")) {
 		ASSERT_EQ(iv.full[2].buffer, 8 * MiB, "Buffers once the dead ones were freed");
+		ASSERT_EQ(iv.full[2].native, 30 * MiB, "native heap likewise");
+	}
 	/* scavenges bring the low point so far; the next full collection
 	 * ends the watch
 	 */
@@ -117,6 +127,7 @@ void test_node_collections(void)
 	node_tracker__end_interval(n, PID, &heap.maps, &iv);
 	if (test__start_subtest("the low point at a scavenge")) {
 		ASSERT_EQ(iv.full[2].buffer, 6 * MiB, "Buffers so far");
+		ASSERT_EQ(iv.full[2].native, 7 * MiB, "native heap so far");
 		ASSERT_FALSE(iv.full[2].settled, "still watched");
 	}
 	gc_begin(n, ML_GC_FULL, 5 * MiB);
@@ -125,6 +136,7 @@ void test_node_collections(void)
 	if (test__start_subtest("the low point when the next full collection began")) {
 		ASSERT_EQ(iv.nfull, 3, "three ended");
 		ASSERT_EQ(iv.full[2].buffer, 5 * MiB, "Buffers at their least");
+		ASSERT_EQ(iv.full[2].native, 6 * MiB, "native heap at its least");
 		ASSERT_TRUE(iv.full[2].settled, "settled");
 		ASSERT_EQ(iv.full[2].scavenges_total, 1, "scavenges by then");
 		ASSERT_EQ(iv.gc[ML_GC_SCAVENGE], 1, "scavenges in this interval");

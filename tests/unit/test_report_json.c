@@ -183,9 +183,11 @@ static void check_gc(json_t *gc, const struct proc_report *p)
 		int_is(f, "v8_live_bytes", p->full.v[i].v8_live, "after_full");
 		int_is(f, "v8_heap_bytes", p->full.v[i].v8_heap, "after_full");
 		int_is(f, "buffer_bytes", p->full.v[i].buffer, "after_full");
-		ASSERT_EQ(json_object_size(f), 6, "after_full: fields");
+		int_is(f, "native_bytes", p->full.v[i].native, "after_full");
+		ASSERT_EQ(json_object_size(f), 7, "after_full: fields");
 	}
 	int_is(json_array_get(after, 2), "buffer_bytes", 118000000, "after_full: the last");
+	int_is(json_array_get(after, 2), "native_bytes", 212000000, "after_full: the last's native heap");
 }
 
 /* V8's live count not known: null, as everything unknown. */

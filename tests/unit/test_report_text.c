@@ -188,7 +188,7 @@ static void test_procs(void)
 	if (ASSERT_OK_PTR(line_with(out, "V8 collections", line, sizeof(line)), "collections"))
 		ASSERT_STREQ(line, "          V8 collections: 12 scavenges, 2 full in the interval (41, 5 since "
 			     "start); after the last full, at 50s: V8 heap 30.0 MiB live (40.0 MiB committed), "
-			     "Buffers 112.5 MiB", "what survived the last full collection");
+			     "Buffers 112.5 MiB, native heap 202.2 MiB", "what survived the last full collection");
 	if (ASSERT_OK_PTR(line_with(out, "no full collection in", line, sizeof(line)), "the wait")) {
 		ASSERT_STREQ(line, "          no full collection in 75s while off-heap (Buffer) grew +20.0M:",
 			     "how long, what grew");

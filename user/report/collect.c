@@ -328,6 +328,9 @@ static int report_proc(struct collector *c, const struct proc *p, const struct p
 			.buffer = gc.full[k].buffer,
 			.buffer_noise = c->cfg.sample_bytes && gc.full[k].buffer > 0 ?
 					(int64_t)sqrt((double)c->cfg.sample_bytes * (double)gc.full[k].buffer) : 0,
+			.native = gc.full[k].native,
+			.native_noise = c->cfg.sample_bytes && gc.full[k].native > 0 ?
+					(int64_t)sqrt((double)c->cfg.sample_bytes * (double)gc.full[k].native) : 0,
 		};
 	proc_history__push(ph, &sample);
 	trend_judge(ph->samples, ph->nsamples, pr->is_node ? &pr->full : NULL, &pr->trend);

@@ -80,7 +80,7 @@ struct trend {
 	enum verdict verdict;
 	double rate_bytes_per_s;	/* of the growing category; 0 otherwise */
 	int reports;			/* reports the verdict looked at */
-	int collections;		/* full collections a V8 heap or Buffer leak rests on; 0: other verdicts */
+	int collections;		/* full collections a leak judged on them rests on; 0: other verdicts */
 	char evidence[320];		/* in words: what the verdict rests on */
 };
 
@@ -93,6 +93,8 @@ struct gc_full {
 	int64_t v8_heap;		/* the committed V8 heap */
 	int64_t buffer;			/* Buffer bytes (their low point as dead ones were freed) */
 	int64_t buffer_noise;		/* --sample-bytes: bound on buffer's standard error (0: exact) */
+	int64_t native;			/* native heap bytes, likewise (its low point) */
+	int64_t native_noise;		/* --sample-bytes: bound on native's standard error (0: exact) */
 };
 
 #define GC_FULL_KEEP 8

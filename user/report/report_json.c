@@ -116,13 +116,14 @@ static json_t *after_full_json(const struct gc_history *h)
 	int i;
 
 	for (i = 0; arr && i < h->n; i++)
-		json_array_append_new(arr, json_pack("{s:f, s:I, s:I, s:o, s:I, s:I}",
+		json_array_append_new(arr, json_pack("{s:f, s:I, s:I, s:o, s:I, s:I, s:I}",
 			"elapsed_s", h->v[i].t,
 			"full_total", (json_int_t)h->v[i].full_total,
 			"scavenges_total", (json_int_t)h->v[i].scavenges_total,
 			"v8_live_bytes", h->v[i].v8_live >= 0 ? json_integer(h->v[i].v8_live) : json_null(),
 			"v8_heap_bytes", (json_int_t)h->v[i].v8_heap,
-			"buffer_bytes", (json_int_t)h->v[i].buffer));
+			"buffer_bytes", (json_int_t)h->v[i].buffer,
+			"native_bytes", (json_int_t)h->v[i].native));
 	return arr;
 }
 

@@ -292,7 +292,7 @@ static void print_cgroup(const struct proc_report *p, FILE *out)
 
 static void print_proc_notes(const struct proc_report *p, FILE *out)
 {
-	char live[32], heap[32], buffer[32];
+	char live[32], heap[32], buffer[32], native[32];
 
 	if (p->trend.verdict > VERDICT_NONE || (p->is_node && p->trend.verdict == VERDICT_INSUFFICIENT &&
 						 p->trend.reports)) {
@@ -313,8 +313,9 @@ static void print_proc_notes(const struct proc_report *p, FILE *out)
 			format_bytes(live, sizeof(live), f->v8_live);
 			format_bytes(heap, sizeof(heap), f->v8_heap);
 			format_bytes(buffer, sizeof(buffer), f->buffer);
+			format_bytes(native, sizeof(native), f->native);
 			fprintf(out, "; after the last full, at %.0fs: V8 heap %s live (%s committed), "
-				"Buffers %s", f->t, live, heap, buffer);
+				"Buffers %s, native heap %s", f->t, live, heap, buffer, native);
 		}
 		fputc('\n', out);
 		print_gc_wait(p, out);

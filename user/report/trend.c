@@ -7,22 +7,31 @@
 #include "util/format.h"
 #include "report/trend.h"
 
-/* Categories that can carry a verdict, the verdict each gives, and whether
- * it is judged on full collections (Node.js) or on reports.  "allocator"
- * is left out: it grows because the heap does.
+/* Categories that can carry a verdict, the verdict each gives, and when
+ * it is judged on full collections rather than on reports: always (the
+ * Node.js categories), for Node.js processes (the native heap), never.
+ * "allocator" is left out: it grows because the heap does.
  */
+enum judged_on { ON_REPORTS, ON_COLLECTIONS, ON_COLLECTIONS_IF_NODE };
+
 static const struct {
 	unsigned cat;
 	enum verdict verdict;
-	bool after_gc;
+	enum judged_on on;
 } judged[] = {
-	{ ML_CAT_NATIVE, VERDICT_NATIVE_LEAK, false },
-	{ ML_CAT_MMAP, VERDICT_MMAP_LEAK, false },
-	{ ML_CAT_BUFFER, VERDICT_OFF_HEAP_LEAK, true },
-	{ ML_CAT_V8_HEAP, VERDICT_V8_HEAP_LEAK, true },
+	{ ML_CAT_NATIVE, VERDICT_NATIVE_LEAK, ON_COLLECTIONS_IF_NODE },
+	{ ML_CAT_MMAP, VERDICT_MMAP_LEAK, ON_REPORTS },
+	{ ML_CAT_BUFFER, VERDICT_OFF_HEAP_LEAK, ON_COLLECTIONS },
+	{ ML_CAT_V8_HEAP, VERDICT_V8_HEAP_LEAK, ON_COLLECTIONS },
 };
 
 #define NJUDGED (sizeof(judged) / sizeof(judged[0]))
+
+/* gc: the full collections of a Node.js process, NULL for any other */
+static bool on_collections(size_t i, const struct gc_history *gc)
+{
+	return judged[i].on == ON_COLLECTIONS || (judged[i].on == ON_COLLECTIONS_IF_NODE && gc);
+}
 
 /* ---- by reports ---- */
 
@@ -79,19 +88,21 @@ static bool leaks(const struct growth *g)
 
 /* ---- by full collections ---- */
 
-/* What a category is judged on after full collections: Buffers by their
- * low point; the V8 heap by V8's count of its live old generation, or, when
- * a collection of the history lacks it, by the committed heap (which
- * carries the young generation: a larger noise).
+/* What a category is judged on after full collections: Buffers and the
+ * native heap by their low points; the V8 heap by V8's count of its live
+ * old generation, or, when a collection of the history lacks it, by the
+ * committed heap (which carries the young generation: a larger noise).
  */
-enum gc_measure { GC_BUFFER, GC_V8_LIVE, GC_V8_COMMITTED };
+enum gc_measure { GC_BUFFER, GC_NATIVE, GC_V8_LIVE, GC_V8_COMMITTED };
 
 static enum gc_measure gc_measure_of(const struct gc_history *gc, unsigned cat)
 {
 	int i;
 
-	if (cat != ML_CAT_V8_HEAP)
+	if (cat == ML_CAT_BUFFER)
 		return GC_BUFFER;
+	if (cat == ML_CAT_NATIVE)
+		return GC_NATIVE;
 	for (i = 0; i < gc->n; i++)
 		if (gc->v[i].v8_live < 0)
 			return GC_V8_COMMITTED;
@@ -100,7 +111,22 @@ static enum gc_measure gc_measure_of(const struct gc_history *gc, unsigned cat)
 
 static int64_t after_gc(const struct gc_full *f, enum gc_measure m)
 {
-	return m == GC_BUFFER ? f->buffer : m == GC_V8_LIVE ? f->v8_live : f->v8_heap;
+	switch (m) {
+	case GC_BUFFER:
+		return f->buffer;
+	case GC_NATIVE:
+		return f->native;
+	case GC_V8_LIVE:
+		return f->v8_live;
+	default:
+		return f->v8_heap;
+	}
+}
+
+/* --sample-bytes: the bound on the standard error of a measure (0: exact) */
+static int64_t after_gc_noise(const struct gc_full *f, enum gc_measure m)
+{
+	return m == GC_BUFFER ? f->buffer_noise : m == GC_NATIVE ? f->native_noise : 0;
 }
 
 static int64_t gc_noise(enum gc_measure m, int64_t from)
@@ -113,7 +139,14 @@ static int64_t gc_noise(enum gc_measure m, int64_t from)
 
 static const char *after_gc_title(enum gc_measure m)
 {
-	return m == GC_BUFFER ? "off-heap (Buffer)" : m == GC_V8_LIVE ? "V8 heap (live)" : "V8 heap (committed)";
+	static const char *const titles[] = {
+		[GC_BUFFER] = "off-heap (Buffer)",
+		[GC_NATIVE] = "native heap",
+		[GC_V8_LIVE] = "V8 heap (live)",
+		[GC_V8_COMMITTED] = "V8 heap (committed)",
+	};
+
+	return titles[m];
 }
 
 /* The run of full collections, ending at the last, after each of which
@@ -141,13 +174,22 @@ static struct gc_run gc_measure(const struct gc_history *gc, unsigned cat)
 	return r;
 }
 
+/* The run rose by more than the noise before its last collection: one
+ * collection that left more than usual (garbage that died while V8 was
+ * marking, which the next one frees) is no leak.
+ */
 static bool gc_leaks(const struct gc_history *gc, const struct gc_run *r)
 {
-	const struct gc_full *first = &gc->v[r->first], *last = &gc->v[gc->n - 1];
-	double sampled = r->m == GC_BUFFER ? noise_of(first->buffer_noise, last->buffer_noise) : 0;
+	const struct gc_full *first, *before_last;
+	double sampled;
 
-	return r->n >= TREND_GC_COLLECTIONS && r->seconds > 0 &&
-	       r->rise > gc_noise(r->m, after_gc(first, r->m)) + TREND_NOISE_SIGMAS * sampled;
+	if (r->n < TREND_GC_COLLECTIONS || r->seconds <= 0)
+		return false;
+	first = &gc->v[r->first];
+	before_last = &gc->v[gc->n - 2];
+	sampled = noise_of(after_gc_noise(first, r->m), after_gc_noise(before_last, r->m));
+	return after_gc(before_last, r->m) - after_gc(first, r->m) >
+	       gc_noise(r->m, after_gc(first, r->m)) + TREND_NOISE_SIGMAS * sampled;
 }
 
 /* "38.1 → 52.0 → 71.4 MiB": the sizes of the run, one unit for all. */
@@ -175,11 +217,12 @@ static void gc_chain(const struct gc_history *gc, const struct gc_run *r, char *
 static void gc_waiting(const struct gc_history *gc, char *buf, size_t len)
 {
 	if (!gc->n)
-		snprintf(buf, len, "no full collection yet: the V8 heap and Buffers are judged on what "
-			 "survives %d", TREND_GC_COLLECTIONS);
+		snprintf(buf, len, "no full collection yet: the native heap, V8 heap and Buffers are "
+			 "judged on what survives %d", TREND_GC_COLLECTIONS);
 	else
-		snprintf(buf, len, "%d of %d full collections so far: the V8 heap and Buffers are judged "
-			 "on what survives %d", gc->n, TREND_GC_COLLECTIONS, TREND_GC_COLLECTIONS);
+		snprintf(buf, len, "%d of %d full collections so far: the native heap, V8 heap and "
+			 "Buffers are judged on what survives %d", gc->n, TREND_GC_COLLECTIONS,
+			 TREND_GC_COLLECTIONS);
 }
 
 /* ---- the verdict ---- */
@@ -209,7 +252,7 @@ void trend_judge(const struct proc_sample *hist, int n, const struct gc_history 
 	for (i = 0; i < NJUDGED; i++) {
 		struct candidate *k = &c[i];
 
-		if (judged[i].after_gc) {
+		if (on_collections(i, gc)) {
 			if (!by_gc)
 				continue;
 			k->r = gc_measure(gc, judged[i].cat);
@@ -237,7 +280,7 @@ void trend_judge(const struct proc_sample *hist, int n, const struct gc_history 
 		} else if (gc && !by_gc) {
 			out->verdict = VERDICT_INSUFFICIENT;
 			snprintf(out->evidence, sizeof(out->evidence),
-				 "%s; native heap and mmap did not grow steadily over the last %d reports (%.0fs)",
+				 "%s; mmap did not grow steadily over the last %d reports (%.0fs)",
 				 waiting, n, h[n - 1].t - h[0].t);
 		} else {
 			out->verdict = VERDICT_NONE;
@@ -260,7 +303,7 @@ void trend_judge(const struct proc_sample *hist, int n, const struct gc_history 
 				      category_title(judged[i].cat));
 	if (o && o < sizeof(others))
 		snprintf(others + o, sizeof(others) - o, " grow%s too", strchr(others, ',') ? "" : "s");
-	if (judged[best].after_gc) {
+	if (on_collections(best, gc)) {
 		out->collections = c[best].r.n;
 		gc_chain(gc, &c[best].r, chain, sizeof(chain));
 		snprintf(out->evidence, sizeof(out->evidence),

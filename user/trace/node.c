@@ -168,20 +168,24 @@ static void full_over(struct node_tracker *n, struct node_proc *np, const struct
 		.v8_live = -1,		/* V8 tells it next (an event of its own) */
 		.v8_heap = sum.bytes,
 		.buffer = e->gc.buffer_bytes,
+		.native = e->gc.native_bytes,
 	};
 }
 
-/* The Buffer low point since the last full collection ended: low, or -1
- * when BPF did not follow it; settle: the watch is over.
+/* The Buffer and native low points since the last full collection ended:
+ * buffer_low and native_low, or -1 when BPF did not follow them; settle:
+ * the watch is over.
  */
-static void lower_buffer(struct node_proc *np, int64_t low, bool settle)
+static void lower_lows(struct node_proc *np, int64_t buffer_low, int64_t native_low, bool settle)
 {
 	struct node_full *f = np->nfull ? &np->full[np->nfull - 1] : NULL;
 
 	if (!f || f->settled)
 		return;
-	if (low >= 0 && low < f->buffer)
-		f->buffer = low;
+	if (buffer_low >= 0 && buffer_low < f->buffer)
+		f->buffer = buffer_low;
+	if (native_low >= 0 && native_low < f->native)
+		f->native = native_low;
 	f->settled = settle;
 }
 
@@ -204,7 +208,7 @@ void node_tracker__on_gc(struct node_tracker *n, const struct ml_event *e)
 		return;
 	}
 	np->gc[e->gc.kind]++;
-	lower_buffer(np, e->gc.buffer_low, e->gc.kind == ML_GC_FULL);
+	lower_lows(np, e->gc.buffer_low, e->gc.native_low, e->gc.kind == ML_GC_FULL);
 }
 
 void node_tracker__end_interval(struct node_tracker *n, pid_t pid, const struct heap_maps *maps,
@@ -224,7 +228,7 @@ void node_tracker__end_interval(struct node_tracker *n, pid_t pid, const struct 
 	}
 	/* the watch of the last collection's low point, up to now */
 	if (maps && maps->node_mem && !maps->node_mem(maps->ctx, pid, &mem) && mem.low_open)
-		lower_buffer(np, mem.buffer_low, false);
+		lower_lows(np, mem.buffer_low, mem.native_low, false);
 	out->nfull = np->nfull;
 	memcpy(out->full, np->full, np->nfull * sizeof(np->full[0]));
 }

@@ -75,6 +75,11 @@ struct node_full {
 	 * full collection left alive)
 	 */
 	int64_t buffer;
+	/* native heap bytes (category native, the blocks made since node's
+	 * first Buffer): their least likewise (V8's records of the
+	 * ArrayBuffers it found dead are freed with them)
+	 */
+	int64_t native;
 	bool settled;			/* the next full collection has begun: buffer is final */
 };
 
@@ -87,7 +92,7 @@ struct node_interval {
 };
 
 /* End pid's interval: what it saw, then a new interval begins.  maps
- * (NULL: none) brings the Buffer low point of a full collection whose
+ * (NULL: none) brings the Buffer and native low points of a full collection whose
  * watch is still open up to now.
  */
 void node_tracker__end_interval(struct node_tracker *n, pid_t pid, const struct heap_maps *maps,

@@ -1092,7 +1092,7 @@ static void on_mapping(struct tracer *t, const struct ml_event *e)
 		log_warn("out of memory accounting a mapping of pid %u", e->pid);
 }
 
-/* Buffer bytes as BPF weighs them: with --sample-bytes, estimates in Q8. */
+/* Buffer or native bytes as BPF weighs them: with --sample-bytes, estimates in Q8. */
 static int64_t buffer_bytes_of(const struct tracer *t, int64_t v)
 {
 	return t->cfg.sample_bytes && v > 0 ? sampling__round(v, ML_Q_BYTES) : v;
@@ -1104,6 +1104,8 @@ static void on_gc(struct tracer *t, const struct ml_event *e)
 
 	ev.gc.buffer_bytes = buffer_bytes_of(t, e->gc.buffer_bytes);
 	ev.gc.buffer_low = buffer_bytes_of(t, e->gc.buffer_low);
+	ev.gc.native_bytes = buffer_bytes_of(t, e->gc.native_bytes);
+	ev.gc.native_low = buffer_bytes_of(t, e->gc.native_low);
 	node_tracker__on_gc(t->node, &ev);
 }
 
@@ -1418,6 +1420,8 @@ static int heap_node_mem(void *ctx, uint32_t pid, struct ml_node_mem *out)
 		return -errno;
 	out->buffer_bytes = buffer_bytes_of(t, out->buffer_bytes);
 	out->buffer_low = buffer_bytes_of(t, out->buffer_low);
+	out->native_bytes = buffer_bytes_of(t, out->native_bytes);
+	out->native_low = buffer_bytes_of(t, out->native_low);
 	return 0;
 }
 
