@@ -14,7 +14,7 @@ ALLOC_FIXTURES := $(ALLOC_FIX_DIR)/static_alloc $(ALLOC_FIX_DIR)/libmyalloc.so \
 		  $(ALLOC_FIX_DIR)/libstdcxx/libstdc++.so.6
 
 # Order-only: built with the runner, never linked into it ($^).
-$(OUTPUT)/test_runner: | $(ALLOC_FIXTURES)
+$(RUNNER): | $(ALLOC_FIXTURES)
 
 $(ALLOC_FIX_DIR):
 	mkdir -p $@

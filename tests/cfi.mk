@@ -17,7 +17,7 @@ CFI_FIXTURES := $(addprefix $(CFI_FIX_DIR)/,cfi_nofp cfi_fp cfi_static libcfi_pl
 CFI_FIX_CFLAGS := -O2 -fasynchronous-unwind-tables -fcf-protection=none -Wl,-z,lazy
 
 # Order-only: built with the runner, never linked into it ($^).
-$(OUTPUT)/test_runner: | $(CFI_FIXTURES)
+$(RUNNER): | $(CFI_FIXTURES)
 
 $(CFI_FIX_DIR):
 	mkdir -p $@

@@ -18,12 +18,26 @@
 #   seed_phdrs            seed_hdr without its section table: .eh_frame
 #                         found through PT_GNU_EH_FRAME
 #   cfi_nofp, libcfi_plt.so  fixtures of tests/cfi.mk, stripped
-# fuzz_procmaps (/proc/PID/maps text) has no built seeds, only the
-# committed ones (an empty $(OUTPUT)/fuzz/seeds/procmaps/).
+# Seeds of fuzz_symbolize: sym_fixture (-O0 -g: symbols, lines, an inlined
+#   function), sym_fixture_cxx (C++, ET_EXEC) and sym_fixture_debuglink.debug
+#   (a separate debug file) of tests/symbolize.mk, 8 to 26 KB.
+# Seeds of fuzz_allocators: libmyalloc.so (malloc and free of its own) and
+#   myalloc_user_rpath (DT_NEEDED, DT_RPATH, PT_INTERP) of
+#   tests/allocators.mk, about 20 KB.
+# The text targets have committed seeds only (an empty seeds directory):
+#   procmaps  /proc/PID/maps text
+#   perfmap   /tmp/perf-PID.map text, as V8 and the JVM agents write it
+#   folded    folded stacks as memleakbpf --folded writes them
+#   pprof     inuse.pb.gz, written by `memleakbpf --pprof` on
+#             tests/workloads/sample_leaks, and the same gunzipped (the
+#             protobuf directly: mutating deflate data rarely inflates)
+#   options   values of -p, --interval, --min-size ...
 FUZZ_DIR     := $(OUTPUT)/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := cfi procmaps
-FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+FUZZ_TARGETS := cfi procmaps perfmap symbolize folded pprof options allocators
+# Targets without seeds made by the build: an empty directory.
+FUZZ_TEXT_TARGETS := procmaps perfmap folded pprof options
+FUZZ_CFLAGS  := -g -O1 -I$(OUTPUT) -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuser
 FUZZ_RUN_FLAGS = -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
 
@@ -33,8 +47,34 @@ FUZZ_LIBS_cfi := -ldw -lelf
 FUZZ_SEEDS_cfi := $(addprefix $(FUZZ_DIR)/seeds/cfi/,seed_hdr seed_nohdr seed_debug_frame \
 		  seed_phdrs cfi_nofp libcfi_plt.so)
 FUZZ_SRCS_procmaps := user/target/procmaps.c user/util/array.c
-FUZZ_LIBS_procmaps :=
-FUZZ_SEEDS_procmaps := $(FUZZ_DIR)/seeds/procmaps
+# fuzz_perfmap and fuzz_symbolize #include symbolize.c (static functions).
+FUZZ_SRCS_perfmap := user/target/procmaps.c user/util/array.c
+FUZZ_LIBS_perfmap := -ldw -lelf -lstdc++
+FUZZ_INCLUDED_perfmap := user/sym/symbolize.c
+FUZZ_SRCS_symbolize := $(FUZZ_SRCS_perfmap)
+FUZZ_INCLUDED_symbolize := user/sym/symbolize.c
+FUZZ_LIBS_symbolize := $(FUZZ_LIBS_perfmap)
+FUZZ_SEEDS_symbolize := $(addprefix $(FUZZ_DIR)/seeds/symbolize/,sym_fixture sym_fixture_cxx \
+		  sym_fixture_debuglink.debug)
+FUZZ_SRCS_folded := user/export/folded.c user/export/profile.c user/util/array.c user/util/format.c
+FUZZ_SRCS_pprof := user/export/pprof_read.c user/export/profile.c user/util/array.c \
+		   user/util/format.c user/report/model.c $(OUTPUT)/proto/profile.pb-c.c
+FUZZ_LIBS_pprof := -lprotobuf-c -lz
+# options.c with what it links against (--sort, --metric, --unwind names).
+FUZZ_SRCS_options := user/cli/options.c user/cli/cmdline.c user/util/log.c user/report/rank.c \
+		     user/export/profile.c user/report/model.c user/util/format.c \
+		     user/util/array.c user/trace/unwind.c user/trace/cfi_child.c \
+		     user/target/cfi.c user/target/procmaps.c user/util/pidmap.c \
+		     user/util/ranges.c
+FUZZ_LIBS_options := -lbpf -ldw -lelf
+# fuzz_allocators #includes allocators.c (the dynamic section reader).
+FUZZ_SRCS_allocators := user/target/probeplace.c user/target/searchpath.c \
+			user/target/procmaps.c user/util/array.c
+FUZZ_INCLUDED_allocators := user/target/allocators.c
+FUZZ_LIBS_allocators := -lelf -lcapstone
+FUZZ_SEEDS_allocators := $(addprefix $(FUZZ_DIR)/seeds/allocators/,libmyalloc.so \
+		  myalloc_user_rpath)
+$(foreach t,$(FUZZ_TEXT_TARGETS),$(eval FUZZ_SEEDS_$(t) := $(FUZZ_DIR)/seeds/$(t)))
 
 FUZZ_BINS  := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 FUZZ_SEEDS := $(foreach t,$(FUZZ_TARGETS),$(FUZZ_SEEDS_$(t)))
@@ -46,17 +86,18 @@ fuzz: fuzz-build
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts/$$t; \
 		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
-		$(FUZZ_DIR)/fuzz_$$t $(FUZZ_RUN_FLAGS) -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t/ \
+		LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) $(FUZZ_DIR)/fuzz_$$t $(FUZZ_RUN_FLAGS) -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t/ \
 			$(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/seeds/$$t tests/fuzz/corpus/$$t; \
 	done
 
-$(FUZZ_DIR) $(FUZZ_DIR)/seeds/cfi $(FUZZ_DIR)/seeds/procmaps:
+$(FUZZ_DIR) $(addprefix $(FUZZ_DIR)/seeds/,cfi symbolize allocators $(FUZZ_TEXT_TARGETS)):
 	mkdir -p $@
 
 define FUZZ_TARGET_RULE
-$(FUZZ_DIR)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(wildcard user/*/*.h) bpf/memleak.h \
-		| $(FUZZ_DIR)
-	$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(FUZZ_LIBS_$(1)) -o $$@
+$(FUZZ_DIR)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(FUZZ_INCLUDED_$(1)) \
+		tests/fuzz/memfile.h $(wildcard user/*/*.h) bpf/memleak.h | $(FUZZ_DIR) $(PROTO_GEN)
+	$(CLANG) $(FUZZ_CFLAGS) -I$(OUTPUT)/proto tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) \
+		$(FUZZ_LIBS_$(1)) -o $$@
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_TARGET_RULE,$(t))))
 
@@ -87,7 +128,13 @@ $(FUZZ_DIR)/seeds/cfi/cfi_nofp: $(OUTPUT)/fixtures/cfi/cfi_nofp | $(FUZZ_DIR)/se
 $(FUZZ_DIR)/seeds/cfi/libcfi_plt.so: $(OUTPUT)/fixtures/cfi/libcfi_plt.so | $(FUZZ_DIR)/seeds/cfi
 	strip -s $< -o $@
 
+$(FUZZ_DIR)/seeds/symbolize/%: $(OUTPUT)/fixtures/symbolize/% | $(FUZZ_DIR)/seeds/symbolize
+	cp $< $@
+
+$(FUZZ_DIR)/seeds/allocators/%: $(OUTPUT)/fixtures/% | $(FUZZ_DIR)/seeds/allocators
+	cp $< $@
+
 # With libFuzzer at hand, the unit tests' smoke runs have their targets.
 ifneq ($(wildcard $(shell $(CLANG) --print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-x86_64.a),)
-$(OUTPUT)/test_runner: | $(FUZZ_BINS) $(FUZZ_SEEDS)
+$(RUNNER): | $(FUZZ_BINS) $(FUZZ_SEEDS)
 endif

@@ -8,7 +8,7 @@
 MDI_WL_DIR := $(OUTPUT)/workloads
 MDI_WORKLOADS := $(addprefix $(MDI_WL_DIR)/,mdi_leak mdi_leak_mini mdi_leak_stripped)
 
-$(OUTPUT)/test_runner: | $(MDI_WORKLOADS)
+$(RUNNER): | $(MDI_WORKLOADS)
 test: $(MDI_WORKLOADS)
 
 $(MDI_WL_DIR)/mdi_leak: tests/workloads/unwind/mdi_leak.c tests/workloads/wl.h | $(MDI_WL_DIR)

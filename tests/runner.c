@@ -116,20 +116,27 @@ static bool name_matches(const char *name, const char *filter)
 
 int main(int argc, char **argv)
 {
+	const char *excluded[32];
 	bool unit_only = false;
+	int opt, nexcluded = 0, k;
 	size_t i;
-	int opt;
 
 	/* a workload that died must fail its test, not end the run at the
 	 * next line a test writes to its stdin
 	 */
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, "ut:")) != -1) {
+	while ((opt = getopt(argc, argv, "ut:x:")) != -1) {
 		switch (opt) {
 		case 'u': unit_only = true; break;
 		case 't': st.filter = optarg; break;
+		case 'x':	/* tests whose name contains it are not run */
+			if (nexcluded < (int)(sizeof(excluded) / sizeof(excluded[0]))) {
+				excluded[nexcluded++] = optarg;
+				break;
+			}
+			/* fall through */
 		default:
-			fprintf(stderr, "usage: %s [-u] [-t FILTER]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-u] [-t FILTER] [-x NAME]...\n", argv[0]);
 			return 2;
 		}
 	}
@@ -141,6 +148,10 @@ int main(int argc, char **argv)
 		if (unit_only && e2e)
 			continue;
 		if (st.filter && !name_matches(t->name, st.filter))
+			continue;
+		for (k = 0; k < nexcluded && !strstr(t->name, excluded[k]); k++)
+			;
+		if (k < nexcluded)
 			continue;
 		st.test = t->name;
 		st.any_subtest = st.failed = st.skipped = st.in_subtest = false;

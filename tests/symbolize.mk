@@ -14,7 +14,7 @@ SYM_FIXTURES := $(addprefix $(SYM_FIX_DIR)/,sym_fixture sym_fixture_nodebug \
 SYM_FIX_CFLAGS := -O0 -g -fno-omit-frame-pointer
 
 # Order-only: built with the runner, never linked into it ($^).
-$(OUTPUT)/test_runner: | $(SYM_FIXTURES)
+$(RUNNER): | $(SYM_FIXTURES)
 
 $(SYM_FIX_DIR):
 	mkdir -p $@

@@ -10,7 +10,7 @@ TABLES_WL_CFLAGS := -O2 -g -fomit-frame-pointer -fasynchronous-unwind-tables
 TABLES_LIBS := $(foreach n,1 2 3 4,$(TABLES_WL_DIR)/libbig_eh$(n).so)
 TABLES_WORKLOADS := $(TABLES_LIBS) $(TABLES_WL_DIR)/eh_reuse
 
-$(OUTPUT)/test_runner: | $(TABLES_WORKLOADS)
+$(RUNNER): | $(TABLES_WORKLOADS)
 test: $(TABLES_WORKLOADS)
 
 $(TABLES_WL_DIR)/libbig_eh%.so: tests/workloads/unwind/big_eh_lib.c tests/workloads/unwind/big_eh_pad.S \

@@ -15,7 +15,7 @@ UNWIND_WL_CFLAGS := -O2 -g -fomit-frame-pointer -fasynchronous-unwind-tables -pt
 # Order-only: built with the runner, never linked into it ($^); and with
 # the workloads `make test` builds.  stepper is the frame-pointer workload
 # the tests run --unwind fp on.
-$(OUTPUT)/test_runner: | $(UNWIND_WORKLOADS) $(UNWIND_WL_DIR)/stepper
+$(RUNNER): | $(UNWIND_WORKLOADS) $(UNWIND_WL_DIR)/stepper
 test: $(UNWIND_WORKLOADS)
 
 $(UNWIND_WL_DIR)/libnofp_plugin.so: tests/workloads/unwind/nofp_plugin.c | $(UNWIND_WL_DIR)

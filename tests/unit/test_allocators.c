@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "test.h"
+#include "fuzz_smoke.h"
 #include "target/allocators.h"
 #include "target/probeplace.h"
 #include "target/procmaps.h"
@@ -537,4 +538,10 @@ void test_allocators_libstdcxx(void)
 	ASSERT_FALSE(lib->anchor[ANCHOR_STRDUP].present, "no libc anchors");
 out:
 	allocators__free(a);
+}
+
+/* tests/fuzz/fuzz_allocators.c for 10 s (make fuzz runs it longer). */
+void test_fuzz_allocators_smoke(void)
+{
+	fuzz_smoke("allocators");
 }

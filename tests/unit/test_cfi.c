@@ -1008,6 +1008,7 @@ static uint8_t *mutant_new(struct mutant *m, const struct image *orig)
 
 static int mutant_build(struct mutant *m, size_t size)
 {
+	cfi_table__release(&m->t);	/* the table of a build before */
 	m->err = build_mem(&m->im, size, &m->t);
 	return m->err;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "test.h"
+#include "fuzz_smoke.h"
 #include "export/folded.h"
 #include "golden.h"
 #include "export/profile.h"
@@ -158,14 +159,86 @@ static void test_read_errors(void)
 		ASSERT_STRCONTAINS(err, ":4: not a folded stack line (frames;... VALUE)", "err");
 		unlink(path);
 	}
+	/* what would overflow the sum of two lines merged, or of a diff */
+	if (test__start_subtest("values past 2^60")) {
+		static const char text[] = "a;b 1152921504606846975\nc -1\nd 1\n";
+
+		strcpy(path, "/tmp/memleakbpf-folded-XXXXXX");
+		fd = mkstemp(path);
+		if (!ASSERT_GE(fd, 0, "mkstemp"))
+			return;
+		ASSERT_EQ(write(fd, text, sizeof(text) - 1), sizeof(text) - 1, "write");
+		close(fd);
+		ASSERT_EQ(folded__read(path, &p, err, sizeof(err)), -ERANGE, "ret");
+		ASSERT_STRCONTAINS(err, ":3: value out of range (the values of a file add up to "
+				   "at most 2^60)", "err");
+		ASSERT_EQ(p.n, 0, "nothing read");
+		unlink(path);
+	}
+	if (test__start_subtest("two lines of INT64_MAX, one stack")) {
+		static const char text[] = "a;b 9223372036854775807\na;b 9223372036854775807\n";
+
+		strcpy(path, "/tmp/memleakbpf-folded-XXXXXX");
+		fd = mkstemp(path);
+		if (!ASSERT_GE(fd, 0, "mkstemp"))
+			return;
+		ASSERT_EQ(write(fd, text, sizeof(text) - 1), sizeof(text) - 1, "write");
+		close(fd);
+		ASSERT_EQ(folded__read(path, &p, err, sizeof(err)), -ERANGE, "ret");
+		ASSERT_STRCONTAINS(err, ":1: value out of range", "err");
+		unlink(path);
+	}
+}
+
+/* A name ending in blanks: the last frame's would run into the value; a
+ * root starting with '#': the line would be a comment.
+ */
+static void test_misread_names(void)
+{
+	char path[] = "/tmp/memleakbpf-folded-XXXXXX", err[256] = "", buf[32];
+	const struct pframe frames[] = { { "#p (1)", FRAME_NATIVE }, { "new  ", FRAME_NATIVE } };
+	struct profile p = { 0 }, back = { 0 };
+	FILE *f;
+	int fd;
+
+	folded_escape("a b  ", buf, sizeof(buf));
+	ASSERT_STREQ(buf, "a b \\x20", "the last blank escaped");
+	folded_escape("#a#", buf, sizeof(buf));
+	ASSERT_STREQ(buf, "\\x23a#", "the first '#' escaped");
+	if (!ASSERT_OK(profile__add(&p, frames, 2, -1, 5, 0), "add"))
+		return;
+	fd = mkstemp(path);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!ASSERT_OK_PTR(f, "temp file"))
+		goto cleanup;
+	ASSERT_OK(folded__write(&p, f), "write");
+	fclose(f);
+	if (ASSERT_OK(folded__read(path, &back, err, sizeof(err)), err) &&
+	    ASSERT_EQ(back.n, 1, "samples") && ASSERT_EQ(back.v[0].nframes, 2, "frames")) {
+		ASSERT_STREQ(back.v[0].frames[0].name, "#p (1)", "the root back exactly");
+		ASSERT_STREQ(back.v[0].frames[1].name, "new  ", "the name back exactly");
+		ASSERT_EQ(back.v[0].value, 5, "value");
+	}
+	unlink(path);
+cleanup:
+	profile__release(&back);
+	profile__release(&p);
 }
 
 void test_folded(void)
 {
+	if (test__start_subtest("names that would be misread"))
+		test_misread_names();
 	if (test__start_subtest("lines"))
 		test_lines();
 	if (test__start_subtest("round trip"))
 		test_round_trip();
 	test_golden();
 	test_read_errors();
+}
+
+/* tests/fuzz/fuzz_folded.c for 10 s (make fuzz runs it longer). */
+void test_fuzz_folded_smoke(void)
+{
+	fuzz_smoke("folded");
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "test.h"
+#include "fuzz_smoke.h"
 #include "capture.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -614,4 +615,9 @@ void test_options_listen(void)
 			   "least 1)\n", NULL);
 		expect_bad(ARGV("--metrics-top", "5"), "memleakbpf: --metrics-top needs --listen\n", NULL);
 	}
+
+/* tests/fuzz/fuzz_options.c for 10 s (make fuzz runs it longer). */
+void test_fuzz_options_smoke(void)
+{
+	fuzz_smoke("options");
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 #include "test.h"
+#include "fuzz_smoke.h"
 #include "gopprof.h"
 #include "harness.h"
 #include "export/pprof.h"
@@ -188,7 +189,7 @@ void test_pprof_round_trip(void)
  * sample type, an unsymbolized location, one without a mapping, and two
  * samples of which one has nothing in the last type.
  */
-static size_t foreign_profile(uint8_t *buf, size_t len)
+static size_t foreign_profile(uint8_t *buf, size_t len, int64_t cpu0, int64_t cpu1)
 {
 	static char *strings[] = { "", "samples", "count", "cpu", "nanoseconds", "/usr/bin/prog",
 				   "work", "prog.c", "inlined_helper" };
@@ -210,7 +211,7 @@ static size_t foreign_profile(uint8_t *buf, size_t len)
 	Perftools__Profiles__Sample *samplep[2] = { &samples[0], &samples[1] };
 	Perftools__Profiles__Profile p = PERFTOOLS__PROFILES__PROFILE__INIT;
 	uint64_t stack[2][3] = { { 100, 50, 60 }, { 100, 0, 0 } };
-	int64_t values[2][2] = { { 3, 3000000 }, { 1, 0 } };
+	int64_t values[2][2] = { { 3, cpu0 }, { 1, cpu1 } };
 
 	types[0].type = 1, types[0].unit = 2;
 	types[1].type = 3, types[1].unit = 4;
@@ -247,7 +248,7 @@ void test_pprof_foreign(void)
 	char path[64], err[256] = "";
 	uint8_t buf[4096];
 	struct profile p;
-	size_t len = foreign_profile(buf, sizeof(buf));
+	size_t len = foreign_profile(buf, sizeof(buf), 3000000, 0);
 	int k;
 
 	if (!ASSERT_GT(len, 0, "pack") || !write_bytes(path, buf, len))
@@ -345,6 +346,196 @@ static void check_no_line(const char *out, const char *name)
 	if (gopprof_top_entry(out, name, &flat, &cum))
 		TEST_FAIL_("-top has a line for \"%s\" (flat %lld, cum %lld): dropped frames expected",
 			   name, flat, cum);
+
+/* Values that would overflow a sum of two files (a diff) are refused. */
+void test_pprof_read_value_range(void)
+{
+	char path[64], err[256] = "";
+	uint8_t buf[4096];
+	struct profile p;
+	size_t len;
+
+	if (test__start_subtest("2^60 in all reads")) {
+		len = foreign_profile(buf, sizeof(buf), PROFILE_READ_MAX - 1, 1);
+		if (ASSERT_GT(len, 0, "pack") && write_bytes(path, buf, len)) {
+			if (ASSERT_OK(pprof__read(path, NULL, &p, err, sizeof(err)), err)) {
+				ASSERT_EQ(profile__total(&p, false), PROFILE_READ_MAX, "total");
+				profile__release(&p);
+			}
+			unlink(path);
+		}
+	}
+	if (test__start_subtest("one more is refused")) {
+		len = foreign_profile(buf, sizeof(buf), PROFILE_READ_MAX, -1);
+		if (ASSERT_GT(len, 0, "pack") && write_bytes(path, buf, len)) {
+			ASSERT_EQ(pprof__read(path, NULL, &p, err, sizeof(err)), -ERANGE, "ret");
+			error_is(err, path, "not a pprof profile: sample values add up to more than 2^60");
+			ASSERT_EQ(p.n, 0, "nothing read");
+			unlink(path);
+		}
+	}
+	if (test__start_subtest("INT64_MIN")) {
+		len = foreign_profile(buf, sizeof(buf), INT64_MIN, 0);
+		if (ASSERT_GT(len, 0, "pack") && write_bytes(path, buf, len)) {
+			ASSERT_EQ(pprof__read(path, NULL, &p, err, sizeof(err)), -ERANGE, "ret");
+			unlink(path);
+		}
+	}
+}
+
+/* A location of nlines lines of one function, and nsamples samples of it
+ * alone: about 6 * (nlines + nsamples) bytes that name nlines * nsamples
+ * frames.  name: the function's.
+ */
+static uint8_t *expanding_profile(size_t nlines, size_t nsamples, const char *name, size_t *len)
+{
+	char *strings[] = { "", "inuse_space", "bytes", (char *)name };
+	Perftools__Profiles__ValueType type = PERFTOOLS__PROFILES__VALUE_TYPE__INIT, *typep = &type;
+	Perftools__Profiles__Function fn = PERFTOOLS__PROFILES__FUNCTION__INIT, *fnp = &fn;
+	Perftools__Profiles__Line line = PERFTOOLS__PROFILES__LINE__INIT;
+	Perftools__Profiles__Location loc = PERFTOOLS__PROFILES__LOCATION__INIT, *locp = &loc;
+	Perftools__Profiles__Sample sample = PERFTOOLS__PROFILES__SAMPLE__INIT;
+	Perftools__Profiles__Profile p = PERFTOOLS__PROFILES__PROFILE__INIT;
+	Perftools__Profiles__Line **lines = calloc(nlines, sizeof(*lines));
+	Perftools__Profiles__Sample **samples = calloc(nsamples, sizeof(*samples));
+	uint64_t loc_id = 1;
+	int64_t value = 8;
+	uint8_t *buf = NULL;
+	size_t i;
+
+	if (!lines || !samples)
+		goto out;
+	type.type = 1, type.unit = 2;
+	fn.id = 1, fn.name = 3;
+	line.function_id = 1, line.line = 7;
+	for (i = 0; i < nlines; i++)
+		lines[i] = &line;
+	loc.id = 1, loc.n_line = nlines, loc.line = lines;
+	sample.n_location_id = 1, sample.location_id = &loc_id;
+	sample.n_value = 1, sample.value = &value;
+	for (i = 0; i < nsamples; i++)
+		samples[i] = &sample;
+	p.n_sample_type = 1, p.sample_type = &typep;
+	p.n_sample = nsamples, p.sample = samples;
+	p.n_location = 1, p.location = &locp;
+	p.n_function = 1, p.function = &fnp;
+	p.n_string_table = 4, p.string_table = strings;
+	*len = perftools__profiles__profile__get_packed_size(&p);
+	buf = malloc(*len);
+	if (buf)
+		perftools__profiles__profile__pack(&p, buf);
+out:
+	free(lines);
+	free(samples);
+	return buf;
+}
+
+/* want: the error's format, of the bound (per_byte * the file's size). */
+static void check_expansion(size_t nlines, size_t nsamples, const char *name, int want_ret,
+			    const char *want, size_t per_byte)
+{
+	char path[64], err[256] = "", msg[160];
+	struct profile p;
+	size_t len = 0;
+	uint8_t *buf = expanding_profile(nlines, nsamples, name, &len);
+
+	if (!ASSERT_OK_PTR(buf, "pack") || !write_bytes(path, buf, len))
+		goto out;
+	ASSERT_EQ(pprof__read(path, NULL, &p, err, sizeof(err)), want_ret, "ret");
+	if (want_ret) {
+		snprintf(msg, sizeof(msg), want, per_byte * len);
+		error_is(err, path, msg);
+	} else {
+		ASSERT_EQ(p.n, nsamples, "samples");
+		ASSERT_EQ(p.n ? p.v[0].nframes : 0, (int)nlines, "frames");
+		profile__release(&p);
+	}
+	unlink(path);
+out:
+	free(buf);
+}
+
+/* A profile memleakbpf wrote of tests/workloads/sample_leaks (the fuzz
+ * seed): within the bounds.
+ */
+static void check_own_profile(void)
+{
+	char err[256] = "";
+	struct profile p;
+
+	if (ASSERT_OK(pprof__read("tests/fuzz/corpus/pprof/inuse.pb.gz", NULL, &p, err,
+				  sizeof(err)), err)) {
+		ASSERT_GT(p.n, 0, "samples");
+		profile__release(&p);
+	}
+}
+
+/* A file of ~100 KB that would name 48 million frames (seconds of work
+ * and gigabytes) is refused at once.
+ */
+void test_pprof_read_expansion(void)
+{
+	static char long_name[2001];
+
+	if (test__start_subtest("8000 lines in 6000 samples"))
+		check_expansion(8000, 6000, "f", -E2BIG, "not a pprof profile: its samples "
+				"expand to more than %zu frames", 4);
+	if (test__start_subtest("a deep stack of inlines reads"))
+		check_expansion(1000, 2, "f", 0, NULL, 0);
+	if (test__start_subtest("memleakbpf's own profile reads"))
+		check_own_profile();
+	if (test__start_subtest("a long name in many frames")) {
+		memset(long_name, 'n', sizeof(long_name) - 1);
+		check_expansion(2, 2000, long_name, -E2BIG, "not a pprof profile: its samples "
+				"expand to more than %zu bytes of names", 256);
+	}
+}
+
+/* One gzip member: 1 MiB of zeros in about a KB. */
+static size_t gzip_zeros(uint8_t *out, size_t cap)
+{
+	static uint8_t zeros[1 << 20];
+	z_stream zs = { 0 };
+	size_t n;
+
+	if (deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	zs.next_in = zeros;
+	zs.avail_in = sizeof(zeros);
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	n = deflate(&zs, Z_FINISH) == Z_STREAM_END ? cap - zs.avail_out : 0;
+	deflateEnd(&zs);
+	return n;
+}
+
+/* A gzip bomb: 1025 members of 1 MiB each, 1 MiB on disk.  Inflating
+ * stops at 1 GiB with an error, whatever the file would give.
+ */
+void test_pprof_read_gzip_bomb(void)
+{
+	char path[64], err[256] = "";
+	uint8_t member[4096];
+	struct profile p;
+	size_t len = gzip_zeros(member, sizeof(member));
+	FILE *f;
+	int fd, i;
+
+	if (!ASSERT_GT(len, 0, "deflate") || !ASSERT_LT(len, 2048, "a KB or so"))
+		return;
+	strcpy(path, TMP_TEMPLATE);
+	fd = mkstemp(path);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!ASSERT_OK_PTR(f, "temp file"))
+		return;
+	for (i = 0; i < 1025; i++)
+		fwrite(member, 1, len, f);
+	if (ASSERT_OK(fclose(f), "close")) {
+		ASSERT_EQ(pprof__read(path, NULL, &p, err, sizeof(err)), -EINVAL, "ret");
+		error_is(err, path, "not a pprof profile: more than 1 GiB uncompressed");
+		ASSERT_EQ(p.n, 0, "nothing read");
+	}
+	unlink(path);
 }
 
 static void check_top_inuse_space(const char *path)
@@ -660,4 +851,9 @@ void test_pprof_memory(void)
 	}
 cleanup:
 	unlink(file_path);
+
+/* tests/fuzz/fuzz_pprof.c for 10 s (make fuzz runs it longer). */
+void test_fuzz_pprof_smoke(void)
+{
+	fuzz_smoke("pprof");
 }

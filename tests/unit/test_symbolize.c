@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "test.h"
+#include "fuzz_smoke.h"
 #include "target/procmaps.h"
 #include "sym/symbolize.h"
 
@@ -646,4 +647,16 @@ void test_symbolize_jit(void)
 cleanup:
 	jit__release(&j);
 	symbolizer__free(s);
+}
+
+/* tests/fuzz/fuzz_perfmap.c for 10 s (make fuzz runs it longer). */
+void test_fuzz_perfmap_smoke(void)
+{
+	fuzz_smoke("perfmap");
+}
+
+/* tests/fuzz/fuzz_symbolize.c for 10 s (make fuzz runs it longer). */
+void test_fuzz_symbolize_smoke(void)
+{
+	fuzz_smoke("symbolize");
 }

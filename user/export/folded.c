@@ -30,7 +30,11 @@ void folded_escape(const char *name, char *buf, size_t len)
 			fputs("\\\\", f);
 		else if (*c == '\n')
 			fputs("\\n", f);
-		else if (*c == ';' || *c < 0x20 || *c == 0x7f)
+		else if (*c == ';' || *c < 0x20 || *c == 0x7f || (*c == ' ' && !c[1]) ||
+			 (*c == '#' && c == (const unsigned char *)name))
+			/* a blank ending the name: the reader trims those before the
+			 * value; a '#' starting it: a line starting so is a comment
+			 */
 			fprintf(f, "\\x%02x", *c);
 		else
 			fputc(*c, f);
@@ -240,6 +244,7 @@ int folded__read(const char *path, struct profile *out, char *err, size_t errlen
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0;
+	uint64_t abs_total = 0;
 	long lineno = 0;
 	ssize_t len;
 	int ret = 0;
@@ -264,6 +269,12 @@ int folded__read(const char *path, struct profile *out, char *err, size_t errlen
 			ret = -EINVAL;
 			snprintf(err, errlen, "%s:%ld: not a folded stack line (frames;... VALUE)",
 				 path, lineno);
+			goto cleanup;
+		}
+		if (!profile_read_value_fits(&abs_total, value)) {
+			ret = -ERANGE;
+			snprintf(err, errlen, "%s:%ld: value out of range (the values of a file "
+				 "add up to at most 2^60)", path, lineno);
 			goto cleanup;
 		}
 		ret = profile__add(out, frames, nframes, -1, value, 0);

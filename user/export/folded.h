@@ -4,7 +4,8 @@
  * One line per stack: frames root first separated by ';', a space, the
  * value.  The root frame is the process, "comm (pid)".  A frame name never
  * holds a ';' or a line break: '\' is written "\\", ';' "\x3b", a newline
- * "\n" and other control characters "\xHH", so every line stays one stack
+ * "\n", other control characters, a space ending a name and a '#'
+ * starting one "\xHH", so every line stays one stack
  * and folded__read() gives the names back exactly.  Lines are sorted by
  * stack and identical stacks merged, so the same profile always writes the
  * same file.
@@ -28,7 +29,8 @@ int folded__write_diff(const struct profile *p, FILE *out);
  * with '#' are skipped) into out.  Categories are unknown (-1); kinds are
  * guessed from the names ("[jit]", "lib.so+0x12", "comm (pid)" at the
  * root).  On a malformed line: -EINVAL and a one-line message naming the
- * file and line in err.
+ * file and line in err; -ERANGE when the values add up past
+ * PROFILE_READ_MAX.
  */
 int folded__read(const char *path, struct profile *out, char *err, size_t errlen);
 

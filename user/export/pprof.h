@@ -112,7 +112,11 @@ int pprof__encode_mem(const struct report *r, const char *default_type, struct p
  * inuse_objects: METRIC_COUNT, alloc_space: METRIC_ALLOC_BYTES,
  * alloc_objects: METRIC_ALLOCS; others by unit), out->title is the path.
  * On failure: -errno (-EINVAL for what is not a pprof profile or has no
- * such sample type) and a one-line message in err, such as
+ * such sample type, -ERANGE when the sample values add up past
+ * PROFILE_READ_MAX, -E2BIG when the samples expand to more than 4 frames
+ * or 256 bytes of names per byte of the file: a location's lines and a
+ * function's name are written once, referenced by id any number of times)
+ * and a one-line message in err, such as
  * "x.pb.gz: not a pprof profile: ..." or
  * "x.pb.gz: no sample type 'foo' (have: alloc_objects, ...)".
  */

@@ -23,6 +23,17 @@
 #include "util/array.h"
 
 #define MAX_UNCOMPRESSED (1ull << 30)	/* a larger profile is not one we wrote */
+/* What the samples may expand to, per byte of the (uncompressed) message:
+ * a location's inlined lines and its function names are written once and
+ * referenced by id, so a small file could name billions of frames.  A
+ * real profile has one to a few frames per location id (1 or 2 bytes),
+ * and a sample's values and labels take tens of bytes more; names are of
+ * a few hundred bytes at most.  At these bounds a 100 KB file is read in
+ * a fraction of a second.
+ */
+#define FRAMES_PER_BYTE 4
+#define NAME_BYTES_PER_BYTE 256
+#define MAX_NAME_BYTES (1ull << 30)
 
 struct id_entry {
 	uint64_t id;
@@ -46,6 +57,8 @@ struct reader {
 	char *err;
 	size_t errlen;
 	char why[160];
+	size_t nframes, max_frames;	/* of all samples so far, and the bound */
+	size_t name_bytes, max_name_bytes;
 };
 
 /* "path: " and the message in err; returns ret. */
@@ -483,6 +496,10 @@ static int reader__add_sample(struct reader *rd, const pb_sample *s, struct prof
 
 		n += l->n_line ? l->n_line : 1;
 	}
+	if (n > rd->max_frames - rd->nframes)
+		return reader__fail(rd, -E2BIG, "not a pprof profile: its samples expand to more "
+				    "than %zu frames", rd->max_frames);
+	rd->nframes += n;
 	ret = reader__reserve(rd, n);
 	if (ret)
 		return ret;
@@ -497,6 +514,14 @@ static int reader__add_sample(struct reader *rd, const pb_sample *s, struct prof
 	/* our stand-in for a stack without frames: none, as in a report */
 	if (s->n_location_id == 1 && !strcmp(rd->frames[nf - 1].name, NO_STACK))
 		nf--;
+	for (i = 0; i < nf; i++) {
+		size_t len = strlen(rd->frames[i].name) + 1;
+
+		if (len > rd->max_name_bytes - rd->name_bytes)
+			return reader__fail(rd, -E2BIG, "not a pprof profile: its samples expand "
+					    "to more than %zu bytes of names", rd->max_name_bytes);
+		rd->name_bytes += len;
+	}
 	return profile__add(out, rd->frames, (int)nf, category, s->value[rd->vi], 0);
 }
 
@@ -535,6 +560,7 @@ int pprof__read(const char *path, const char *sample_type, struct profile *out, 
 	struct reader rd = { .path = path, .err = err, .errlen = errlen };
 	uint8_t *data = NULL, *raw = NULL;
 	pb_profile *p = NULL;
+	uint64_t abs_total = 0;
 	size_t len = 0, i;
 	int ret;
 
@@ -559,6 +585,9 @@ int pprof__read(const char *path, const char *sample_type, struct profile *out, 
 		goto cleanup;
 	}
 	rd.p = p;
+	rd.max_frames = FRAMES_PER_BYTE * len;
+	rd.max_name_bytes = len < MAX_NAME_BYTES / NAME_BYTES_PER_BYTE ?
+			    NAME_BYTES_PER_BYTE * len : MAX_NAME_BYTES;
 	ret = reader__check(&rd);
 	if (!ret)
 		ret = reader__pick_type(&rd, sample_type);
@@ -567,10 +596,17 @@ int pprof__read(const char *path, const char *sample_type, struct profile *out, 
 	out->metric = metric_of(str_of(p, p->sample_type[rd.vi]->type),
 				str_of(p, p->sample_type[rd.vi]->unit));
 	reader__titles(&rd, out);
-	for (i = 0; i < p->n_sample && !ret; i++)
-		if (p->sample[i]->value[rd.vi])
-			ret = reader__add_sample(&rd, p->sample[i], out);
-	if (ret)
+	for (i = 0; i < p->n_sample && !ret; i++) {
+		if (!p->sample[i]->value[rd.vi])
+			continue;
+		if (!profile_read_value_fits(&abs_total, p->sample[i]->value[rd.vi])) {
+			ret = reader__fail(&rd, -ERANGE, "not a pprof profile: sample values "
+					   "add up to more than 2^60");
+			goto cleanup;
+		}
+		ret = reader__add_sample(&rd, p->sample[i], out);
+	}
+	if (ret == -ENOMEM)
 		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(-ret));
 cleanup:
 	if (ret)

@@ -187,6 +187,16 @@ int profile__from_report(struct profile *p, const struct report *r, enum metric 
 	return 0;
 }
 
+bool profile_read_value_fits(uint64_t *abs_total, int64_t value)
+{
+	uint64_t m = value < 0 ? -(uint64_t)value : (uint64_t)value;
+
+	if (m > (uint64_t)PROFILE_READ_MAX - *abs_total)
+		return false;
+	*abs_total += m;
+	return true;
+}
+
 int64_t profile__total(const struct profile *p, bool base)
 {
 	int64_t sum = 0;

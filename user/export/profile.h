@@ -78,6 +78,14 @@ int profile__add(struct profile *p, const struct pframe *frames, int nframes, in
 const char *profile_frame_name(const struct frame *f, char *buf, size_t len);
 enum frame_kind profile_frame_kind(const struct frame *f);
 
+/* What a file read back (folded__read, pprof__read) may hold: its values
+ * add up, in absolute value, to at most 2^60, so that no sum or difference
+ * made of two such files (merged lines, a diff, a flame graph's widths)
+ * overflows.  Adds |value| to *abs_total: false once it is past the bound.
+ */
+#define PROFILE_READ_MAX (INT64_C(1) << 60)
+bool profile_read_value_fits(uint64_t *abs_total, int64_t value);
+
 /* Sum of values (and of bases). */
 int64_t profile__total(const struct profile *p, bool base);
 

@@ -45,6 +45,18 @@ static bool cannot_open(int err)
 	return err == -ENOENT || err == -ESRCH || err == -EACCES || err == -EPERM || err == -ENOTDIR;
 }
 
+/* ASan (make SANITIZE=1) reserves terabytes of address space for its
+ * shadow memory at start: under any RLIMIT_AS every later mmap, and so
+ * every allocation, fails.  That build goes without the cap.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define ML_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ML_ASAN 1
+#endif
+#endif
+
 static void child(int fd, const char *path, const char *fallback, pid_t parent)
 {
 	struct rlimit lim = { CFI_CHILD_MEMORY, CFI_CHILD_MEMORY };
@@ -58,7 +70,11 @@ static void child(int fd, const char *path, const char *fallback, pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
+#ifndef ML_ASAN
 	setrlimit(RLIMIT_AS, &lim);
+#else
+	(void)lim;
+#endif
 	prctl(PR_SET_NAME, CFI_CHILD_COMM);	/* what ps and the tracer see */
 	r.err = cfi_table__build(path, &r.table);
 	if (fallback && cannot_open(r.err))
