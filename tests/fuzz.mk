@@ -65,7 +65,7 @@ FUZZ_SRCS_options := user/cli/options.c user/cli/cmdline.c user/util/log.c user/
 		     user/export/profile.c user/report/model.c user/util/format.c \
 		     user/util/array.c user/trace/unwind.c user/trace/cfi_child.c \
 		     user/target/cfi.c user/target/procmaps.c user/util/pidmap.c \
-		     user/util/ranges.c
+		     user/util/ranges.c user/serve/listen.c
 FUZZ_LIBS_options := -lbpf -ldw -lelf
 # fuzz_allocators #includes allocators.c (the dynamic section reader).
 FUZZ_SRCS_allocators := user/target/probeplace.c user/target/searchpath.c \

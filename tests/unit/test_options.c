@@ -615,6 +615,7 @@ void test_options_listen(void)
 			   "least 1)\n", NULL);
 		expect_bad(ARGV("--metrics-top", "5"), "memleakbpf: --metrics-top needs --listen\n", NULL);
 	}
+}
 
 /* tests/fuzz/fuzz_options.c for 10 s (make fuzz runs it longer). */
 void test_fuzz_options_smoke(void)

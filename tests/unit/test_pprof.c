@@ -346,6 +346,7 @@ static void check_no_line(const char *out, const char *name)
 	if (gopprof_top_entry(out, name, &flat, &cum))
 		TEST_FAIL_("-top has a line for \"%s\" (flat %lld, cum %lld): dropped frames expected",
 			   name, flat, cum);
+}
 
 /* Values that would overflow a sum of two files (a diff) are refused. */
 void test_pprof_read_value_range(void)
@@ -851,6 +852,7 @@ void test_pprof_memory(void)
 	}
 cleanup:
 	unlink(file_path);
+}
 
 /* tests/fuzz/fuzz_pprof.c for 10 s (make fuzz runs it longer). */
 void test_fuzz_pprof_smoke(void)
