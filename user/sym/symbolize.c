@@ -699,10 +699,9 @@ static void symbolizer__resolve_file(struct symbolizer *s, pid_t pid, const stru
 				     const char *root, uint64_t addr, struct sym_info *out)
 {
 	struct addr_entry key, *hit;
+	char gone_name[PATH_MAX + 16];
 	struct sym_module *m;
 	void **node;
-
-	char gone_name[PATH_MAX + 16];
 	bool gone;
 
 	out->module = symbolizer__intern(s, e->path);

@@ -18,10 +18,9 @@ const char *privileges__kept(void)
 
 int privileges__drop(void)
 {
+	bool had[sizeof(kept) / sizeof(kept[0])];
 	capng_select_t sets = CAPNG_SELECT_BOTH;
 	size_t i;
-
-	bool had[sizeof(kept) / sizeof(kept[0])];
 
 	if (capng_get_caps_process())
 		return -errno ? -errno : -EINVAL;
