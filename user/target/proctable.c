@@ -292,7 +292,8 @@ struct proc *proctable__exec(struct proctable *t, pid_t pid, uint32_t exec_id, c
 	p->exec_id = exec_id;
 	p->exited = false;
 	proc__set_comm(p, comm);
-	read_cgroup(p);
+	if (known)
+		read_cgroup(p);		/* a new entry read it as it was loaded */
 	proc_maps__release(&p->maps);	/* the old image's map is void */
 	p->rescan_allocators = true;
 	return p;
