@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* memleakbpf: allocator uprobes and mapping tracepoints.
  *
- * Heap blocks are accounted here, in BPF, on every call: "allocs" holds each
- * outstanding block keyed by (pid, address), "stats" the outstanding and total
- * bytes per (process image, stack, category).  Mappings (mmap, munmap, mremap,
+ * Heap blocks are accounted here, in BPF, on every call (bpf/heap.bpf.h):
+ * "blocks" holds each outstanding block, "site_stats" the outstanding and
+ * total bytes per (process image, stack, category).  Mappings (mmap, munmap, mremap,
  * mprotect, brk) are rare and need interval arithmetic, so they go to user
  * space through the ring buffer, in order, with their stack already taken.
  */
@@ -14,6 +14,7 @@
 #include "memleak.h"
 #include "sample_math.h"
 #include "stack.bpf.h"
+#include "heap.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -51,23 +52,6 @@ const volatile __u64 sample_g[ML_WEIGHT_N + 1];
  * entry says whether the return runs.
  */
 extern bool bpf_session_is_return(void) __ksym __weak;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1 << 20);		/* resized by user space */
-	__type(key, struct ml_alloc_key);
-	__type(value, struct ml_alloc);
-} allocs SEC(".maps");
-
-/* Per CPU: a hot stack's counters are not bounced between CPUs.  The
- * adds stay atomic because uprobe programs may be preempted on their CPU.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 1 << 16);
-	__type(key, struct ml_stat_key);
-	__type(value, struct ml_stat);
-} stats SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -132,11 +116,11 @@ struct ml_thread {
 	__u64 size;		/* bytes asked for */
 	__u64 arg;		/* the first argument: realloc's block, posix_memalign's memptr */
 	__u64 stack_id;		/* stack of the outermost call */
-	struct ml_alloc old;	/* realloc: the block being replaced */
+	struct ml_block old;	/* realloc: the block being replaced */
 	__u32 depth;		/* allocator calls nested on this thread */
 	__u32 func;		/* enum ml_func of the outermost call */
 	__u8 record;		/* the new block passes the size filter */
-	__u8 has_old;		/* old holds a block taken out of "allocs" */
+	__u8 has_old;		/* old holds a block taken out of "blocks" */
 	__u8 sc_type;		/* enum ml_event_type of the syscall in flight */
 	__u8 pad;
 	__u32 sc_category;
@@ -166,6 +150,7 @@ struct ml_thread {
 	__u32 u_func;
 	__u64 u_frame;
 	__u64 u_ra;
+	struct site_cache site;	/* the last site of its blocks */
 };
 
 struct {
@@ -256,23 +241,6 @@ static __always_inline __u64 stack_for(struct ml_thread *t, struct task_struct *
 	return capture_stack(task, pid_tgid, ip, sp, fp, ra_at, &t->last_stack_id);
 }
 
-static __always_inline struct ml_stat *stat_get(struct ml_stat_key *key)
-{
-	static const struct ml_stat zero;
-	struct ml_stat *st;
-	long err;
-
-	st = bpf_map_lookup_elem(&stats, key);
-	if (st)
-		return st;
-	err = bpf_map_update_elem(&stats, key, &zero, BPF_NOEXIST);
-	if (err && err != -17 /* EEXIST: another CPU was first */) {
-		count_drop(ML_DROP_STATS);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&stats, key);
-}
-
 /* What one block adds to its site: its size and 1, or, sampled, the
  * bytes (Q8) and allocations (Q16) it stands for.  A function of the size
  * alone, so that its free takes back exactly what it added.
@@ -342,108 +310,101 @@ static __always_inline void node_mem_add(__s64 *bytes, __s64 *low, __u32 low_ope
 	}
 }
 
-/* The block a goes back: out of its process's Node.js totals. */
-static __always_inline void node_mem_sub(struct ml_alloc *a)
+/* The block b goes back: out of its process's Node.js totals. */
+static __always_inline void node_mem_sub(const struct ml_block *b)
 {
-	__s64 delta = -(__s64)block_bytes(a->size);
+	__s64 delta = -(__s64)block_bytes(b->size);
 	struct ml_node_mem *m;
 
-	if (a->key.category == ML_CAT_BUFFER) {
-		m = node_mem_of(a->key.pid, 1);
+	if (b->site & ML_SITE_BUFFER) {
+		m = node_mem_of(b->pid, 1);
 		if (m)
 			node_mem_add(&m->buffer_bytes, &m->buffer_low, m->low_open, delta);
-	} else if (a->key.flags & ML_ALLOC_NODE_NATIVE) {
-		m = node_mem_of(a->key.pid, 0);
+	} else if (b->site & ML_SITE_NODE_NATIVE) {
+		m = node_mem_of(b->pid, 0);
 		if (m)
 			node_mem_add(&m->native_bytes, &m->native_low, m->low_open, delta);
 	}
 }
 
-static __always_inline void stat_sub(struct ml_alloc *a)
+/* The block b is gone: out of its site's outstanding figures. */
+static __always_inline void block_gone(const struct ml_block *b)
 {
-	struct ml_stat_key key = a->key;
 	struct ml_stat *st;
 	__u64 bytes;
 
-	node_mem_sub(a);
-	key.flags = 0;
-	st = bpf_map_lookup_elem(&stats, &key);
+	node_mem_sub(b);
+	st = site_stat(b->site);
 	if (!st)
 		return;
-	bytes = block_bytes(a->size);
+	bytes = block_bytes(b->size);
 	__sync_fetch_and_sub(&st->outstanding_bytes, bytes);
-	__sync_fetch_and_sub(&st->outstanding_count, block_count(bytes, a->size));
+	__sync_fetch_and_sub(&st->outstanding_count, block_count(bytes, b->size));
 }
 
 /* A block came back from the allocator: remember it and count it. */
 static __always_inline void record_block(struct task_struct *task, __u32 pid, __u64 addr,
 					struct ml_thread *t)
 {
-	struct ml_alloc_key k = { .pid = pid, .addr = addr };
-	struct ml_alloc a = {
-		.size = t->size,
-		.ts_ns = bpf_ktime_get_ns(),
-		.key = {
-			.pid = pid,
-			.exec_id = (__u32)task->self_exec_id,
-			.stack_id = t->stack_id,
-			.category = ML_FN_IS_BUFFER(t->func) ? ML_CAT_BUFFER : ML_CAT_NATIVE,
-		},
+	struct ml_stat_key key = {
+		.pid = pid,
+		.exec_id = (__u32)task->self_exec_id,
+		.stack_id = t->stack_id,
+		.category = ML_FN_IS_BUFFER(t->func) ? ML_CAT_BUFFER : ML_CAT_NATIVE,
 	};
+	struct ml_block b = { .size = t->size, .pid = pid }, stale;
 	struct ml_node_mem *m;
-	struct ml_alloc *stale;
 	struct ml_stat *st;
 	__u64 bytes, count;
-	long err;
+	long site;
+	int put;
 
+	if (addr >> 48) {
+		count_drop(ML_DROP_ALLOCS);	/* cannot be tagged (struct ml_block) */
+		return;
+	}
+	site = site_of(&t->site, &key);
+	if (site < 0)
+		return;
+	b.site = site;
 	/* a Node.js process's native blocks are also counted in its total */
-	if (a.key.category == ML_CAT_BUFFER) {
+	if (key.category == ML_CAT_BUFFER) {
 		m = node_mem_of(pid, 1);
+		b.site |= ML_SITE_BUFFER;
 	} else {
 		m = node_mem_of_thread(pid, t);
 		if (m)
-			a.key.flags = ML_ALLOC_NODE_NATIVE;
+			b.site |= ML_SITE_NODE_NATIVE;
 	}
-	err = bpf_map_update_elem(&allocs, &k, &a, BPF_NOEXIST);
-	if (err == -17) {
-		/* The address was freed by a path we do not probe: retire
-		 * the stale block before this one takes its place.
-		 */
-		stale = bpf_map_lookup_elem(&allocs, &k);
-		if (stale)
-			stat_sub(stale);
-		err = bpf_map_update_elem(&allocs, &k, &a, BPF_ANY);
-	}
-	if (err) {
+	b.ts_ns = bpf_ktime_get_ns();
+	put = block_put(ml_block_tag(pid, addr), &b, &stale);
+	if (put < 0) {
 		count_drop(ML_DROP_ALLOCS);
 		return;
 	}
+	/* The address was freed by a path we do not probe: the stale block
+	 * is retired as this one takes its place.
+	 */
+	if (put == 1)
+		block_gone(&stale);
+	bytes = block_bytes(b.size);
 	if (m)
-		__sync_fetch_and_add(a.key.category == ML_CAT_BUFFER ? &m->buffer_bytes : &m->native_bytes,
-				     block_bytes(a.size));
-	a.key.flags = 0;
-	st = stat_get(&a.key);
+		__sync_fetch_and_add(key.category == ML_CAT_BUFFER ? &m->buffer_bytes : &m->native_bytes,
+				     bytes);
+	st = site_stat(site);
 	if (!st)
 		return;
-	bytes = block_bytes(a.size);
-	count = block_count(bytes, a.size);
+	count = block_count(bytes, b.size);
 	__sync_fetch_and_add(&st->outstanding_bytes, bytes);
 	__sync_fetch_and_add(&st->outstanding_count, count);
 	__sync_fetch_and_add(&st->total_bytes, bytes);
 	__sync_fetch_and_add(&st->total_count, count);
 }
 
-/* Take a block out of "allocs"; returns 0 when it was there. */
-static __always_inline int take_block(__u32 pid, __u64 addr, struct ml_alloc *out)
+/* Take pid's block at addr out of "blocks"; returns 0 when it was there. */
+static __always_inline int take_block(__u32 pid, __u64 addr, struct ml_block *out)
 {
-	struct ml_alloc_key k = { .pid = pid, .addr = addr };
-	struct ml_alloc *a = bpf_map_lookup_elem(&allocs, &k);
-
-	if (!a)
-		return -1;
-	*out = *a;
-	/* Whoever deletes it owns it: a double free counts once. */
-	return bpf_map_delete_elem(&allocs, &k) ? -1 : 0;
+	return block_take(ml_block_tag(pid, addr), pid, out);
 }
 
 static __always_inline __u64 requested_size(__u32 fn, struct pt_regs *ctx)
@@ -612,12 +573,12 @@ static __always_inline int alloc_exit(struct pt_regs *ctx)
 			break;
 		if (!ret && t->size) {
 			/* Failed: the old block is still valid, put it back. */
-			struct ml_alloc_key k = { .pid = pid, .addr = t->arg };
+			struct ml_block stale;
 
-			if (bpf_map_update_elem(&allocs, &k, &t->old, BPF_NOEXIST) == 0)
+			if (block_put(t->old.tag, &t->old, &stale) == 0)
 				return 0;
 		}
-		stat_sub(&t->old);	/* moved, resized or freed by realloc(p, 0) */
+		block_gone(&t->old);	/* moved, resized or freed by realloc(p, 0) */
 		break;
 	}
 	if (addr && t->record)
@@ -653,15 +614,15 @@ int free_enter(struct pt_regs *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	__u64 addr = PT_REGS_PARM1(ctx);
-	struct ml_alloc a;
+	struct ml_block b;
 
 	/* One look-up and nothing more for a block we do not hold: one of a
 	 * process not traced (blocks are keyed by pid), made before we
 	 * attached, or not sampled.  A free() inside realloc() finds nothing
-	 * either: realloc's entry took the old block out of "allocs".
+	 * either: realloc's entry took the old block out of "blocks".
 	 */
-	if (addr && take_block(pid, addr, &a) == 0)
-		stat_sub(&a);
+	if (addr && take_block(pid, addr, &b) == 0)
+		block_gone(&b);
 	return 0;
 }
 

@@ -241,15 +241,16 @@ enum ml_unwind_mode {
 };
 
 /* One process image: the exec id changes at every execve, so the entries of
- * an old image never mix with the new one's.
+ * an old image never mix with the new one's.  A site: the blocks of one
+ * image, stack and category, counted together.
  */
-struct ml_stat_key {		/* "stats" key */
+struct ml_stat_key {		/* "site_ids" key */
 	__u32 pid;		/* tgid */
 	__u32 exec_id;		/* low 32 bits of task->self_exec_id */
 	__u64 stack_id;
 	__u32 category;		/* enum ml_category */
-	/* in "allocs" only (ML_ALLOC_*): how the block was counted besides
-	 * its site; 0 in "stats" keys
+	/* in struct ml_alloc only (ML_ALLOC_*): how the block was counted
+	 * besides its site; 0 in "site_ids" keys
 	 */
 	__u32 flags;
 };
@@ -257,15 +258,53 @@ struct ml_stat_key {		/* "stats" key */
 /* A native block counted in its process's "node_mem" native total. */
 #define ML_ALLOC_NODE_NATIVE 1
 
-struct ml_stat {		/* "stats" value, updated atomically */
+struct ml_stat {		/* "site_stats" value (per CPU), updated atomically */
 	__s64 outstanding_bytes;
 	__s64 outstanding_count;
 	__u64 total_bytes;	/* allocated since tracing began */
 	__u64 total_count;
 };
 
+/* "blocks": every outstanding heap block, in an open-addressed table that
+ * BPF reads and writes with plain loads and compare-and-swap, no helper
+ * call: a hash map's update and delete cost more than the rest of the
+ * accounting.  A block lives within ML_BLOCK_PROBES slots of the slot its
+ * tag hashes to.  The tag is claimed first (ML_BLOCK_BUSY), then the other
+ * fields are written, then the tag; whoever swaps a tag to ML_BLOCK_GONE
+ * owns the block's end (a double free counts once).  User space reads the
+ * table through a mapping of it, and takes blocks out the same way.
+ */
+struct ml_block {
+	__u64 tag;		/* ML_BLOCK_EMPTY, _BUSY, _GONE, or ml_block_tag() */
+	__u64 size;
+	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u32 pid;		/* tgid */
+	__u32 site;		/* its slot in "site_stats" | ML_SITE_* flags */
+};
+
+#define ML_BLOCK_EMPTY	0ULL	/* never used: a probe sequence ends here */
+#define ML_BLOCK_BUSY	1ULL	/* being written */
+#define ML_BLOCK_GONE	2ULL	/* freed: a probe sequence goes on */
+#define ML_BLOCK_PROBES	16
+#define ML_BLOCK_LIVE(tag) ((tag) > ML_BLOCK_GONE)
+
+/* The address and the low 16 bits of the pid in one word, so that a slot
+ * is claimed and released by one compare-and-swap; the pid beside it
+ * tells processes apart.  User addresses have 47 bits (48 with 5-level
+ * paging without hints); a block above 2^48 is not tracked.
+ */
+static inline __u64 ml_block_tag(__u32 pid, __u64 addr)
+{
+	return addr | (__u64)(pid & 0xffff) << 48;
+}
+
+#define ML_SITE_BUFFER		(1U << 31)	/* category buffer */
+#define ML_SITE_NODE_NATIVE	(1U << 30)	/* counted in its process's "node_mem" native total */
+#define ML_SITE_SLOT(site)	((site) & ~(ML_SITE_BUFFER | ML_SITE_NODE_NATIVE))
+#define ML_MAX_SITES		(1U << 30)
+
 /* "node_mem" value, keyed by pid: a Node.js process's Buffer bytes (blocks
- * of category buffer outstanding, weighed as "stats" weighs them: with
+ * of category buffer outstanding, weighed as sites weigh them: with
  * --sample-bytes, estimated bytes in Q8), and their low point from the end
  * of the last full collection to the beginning of the next, which
  * collections' events carry (the ArrayBuffers a full collection found dead
@@ -285,22 +324,19 @@ struct ml_node_mem {
 	__u32 live_wanted;	/* 1: a full collection ended, V8's count of what survived is next */
 };
 
-struct ml_alloc_key {		/* "allocs" key */
-	__u32 pid;
-	__u32 pad;
-	__u64 addr;
-};
-
-struct ml_alloc {		/* "allocs" value: one outstanding block */
+/* One outstanding block as the collector sees it (user space joins a
+ * "blocks" slot with its site's key).
+ */
+struct ml_alloc {
 	__u64 size;
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-	struct ml_stat_key key;	/* what to decrement on free */
+	struct ml_stat_key key;
 };
 
 /* Why events were lost; a slot each in the "drops" per-CPU array. */
 enum ml_drop {
-	ML_DROP_ALLOCS = 0,	/* allocs map full: a block went untracked */
-	ML_DROP_STATS,		/* stats map full */
+	ML_DROP_ALLOCS = 0,	/* block table full: a block went untracked */
+	ML_DROP_STATS,		/* site table full: a block went uncounted */
 	ML_DROP_STACKS,		/* stacks map full: counted with no stack */
 	ML_DROP_EVENTS,		/* ring buffer full: a mapping event was lost */
 	ML_DROP_THREADS,	/* no per-thread state could be had */

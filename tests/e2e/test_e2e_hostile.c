@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "e2e.h"
@@ -155,8 +156,8 @@ static int map_of(pid_t ml, const char *name)
 	return fd;
 }
 
-/* Entries of a map whose key starts with a pid (allocs, stats) for pid;
- * -1 when the map cannot be read.
+/* Entries of a hash map whose key starts with a pid ("site_ids") for
+ * pid; -1 when the map cannot be read.
  */
 static long entries_of(int fd, size_t key_size, pid_t pid)
 {
@@ -172,6 +173,31 @@ static long entries_of(int fd, size_t key_size, pid_t pid)
 		memcpy(key, next, key_size);
 		prev = key;
 	}
+	return n;
+}
+
+/* Live blocks of pid in the block table ("blocks", an array read through
+ * a mapping of it); -1 when it cannot be read.
+ */
+static long blocks_of(int fd, pid_t pid)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct ml_block *slots;
+	size_t size, i;
+	long n = 0;
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    info.value_size != sizeof(struct ml_block))
+		return -1;
+	size = (size_t)info.max_entries * sizeof(*slots);
+	slots = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (slots == MAP_FAILED)
+		return -1;
+	for (i = 0; i < info.max_entries; i++)
+		if (ML_BLOCK_LIVE(slots[i].tag) && slots[i].pid == (__u32)pid)
+			n++;
+	munmap(slots, size);
 	return n;
 }
 
@@ -207,13 +233,13 @@ void test_e2e_hostile_killed(void)
 	at = strstr(ml_tracer_stderr(t), "churning ");
 	if (!ASSERT_EQ(sscanf(at, "churning %d", &pid), 1, "its pid"))
 		goto out;
-	allocs = map_of(ml_tracer_pid(t), "allocs");
-	stats = map_of(ml_tracer_pid(t), "stats");
+	allocs = map_of(ml_tracer_pid(t), "blocks");
+	stats = map_of(ml_tracer_pid(t), "site_ids");
 	if (!ASSERT_GE(allocs, 0, "the block table") || !ASSERT_GE(stats, 0, "the site table"))
 		goto out;
-	for (i = 0; i < 100 && entries_of(allocs, sizeof(struct ml_alloc_key), pid) <= 0; i++)
+	for (i = 0; i < 100 && blocks_of(allocs, pid) <= 0; i++)
 		usleep(50 * 1000);
-	ASSERT_GT(entries_of(allocs, sizeof(struct ml_alloc_key), pid), 0, "blocks held while it runs");
+	ASSERT_GT(blocks_of(allocs, pid), 0, "blocks held while it runs");
 	ASSERT_EQ(kill(pid, SIGKILL), 0, "SIGKILL mid-allocation");
 	/* the report after its exit says so; the one after that is without it */
 	for (i = 0; i < 50; i++) {
@@ -227,7 +253,7 @@ void test_e2e_hostile_killed(void)
 	rep = ml_tracer_report(t);
 	if (ASSERT_OK_PTR(rep, "the next report"))
 		ASSERT_TRUE(report_proc(rep, pid) == NULL, "not reported again");
-	ASSERT_EQ(entries_of(allocs, sizeof(struct ml_alloc_key), pid), 0, "no block of it left");
+	ASSERT_EQ(blocks_of(allocs, pid), 0, "no block of it left");
 	ASSERT_EQ(entries_of(stats, sizeof(struct ml_stat_key), pid), 0, "no site of it left");
 out:
 	if (allocs >= 0)

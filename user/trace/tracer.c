@@ -20,6 +20,7 @@
 #include "target/cgroups.h"
 #include "target/installed.h"
 #include "trace/bpfmaps.h"
+#include "trace/heaptables.h"
 #include "trace/holds.h"
 #include "trace/tracer.h"
 #include "trace/uprobe_multi.h"
@@ -109,9 +110,8 @@ static void configure(struct tracer *t)
 	skel->rodata->track_mappings = o->trace_mmap;
 	skel->rodata->min_size = o->min_size;
 	skel->rodata->max_size = o->max_size;
-	bpf_map__set_max_entries(skel->maps.allocs, o->max_allocs);
+	heap_tables__size(skel, o->max_allocs, o->max_stacks * 2);
 	bpf_map__set_max_entries(skel->maps.stacks, o->max_stacks);
-	bpf_map__set_max_entries(skel->maps.stats, o->max_stacks * 2);
 	skel->rodata->unwind_mode = o->unwind;
 	skel->rodata->hold_new_files = t->hold;
 	unwind_blocks(o, &rows, &index);
@@ -1205,39 +1205,9 @@ static bool purge_needed(struct tracer *t)
 	return false;
 }
 
-static void purge_map(struct tracer *t, struct bpf_map *map, size_t key_size, size_t value_size,
-		      const struct ml_stat_key *(*key_of)(const void *key, const void *value))
+static bool image_gone(void *ctx, uint32_t pid, uint32_t exec_id)
 {
-	int fd = bpf_map__fd(map);
-	char *keys = NULL, *vals = NULL;
-	long n, i, keep;
-
-	n = map_dump(fd, key_size, value_size, (void **)&keys, (void **)&vals);
-	if (n < 0) {
-		/* left for the next report's purge; nothing is lost meanwhile */
-		log_warn("cannot read the BPF map %s to drop processes that have gone: %s",
-			 bpf_map__name(map), strerror(-n));
-		return;
-	}
-	for (i = 0, keep = 0; i < n; i++) {
-		const struct ml_stat_key *k = key_of(keys + i * key_size, vals + i * value_size);
-
-		if (purge_stat_key(t, k->pid, k->exec_id))
-			memmove(keys + keep++ * key_size, keys + i * key_size, key_size);
-	}
-	map_delete_keys(fd, keys, key_size, keep);
-	free(keys);
-	free(vals);
-}
-
-static const struct ml_stat_key *stat_key_of(const void *key, const void *value)
-{
-	return key;
-}
-
-static const struct ml_stat_key *alloc_key_of(const void *key, const void *value)
-{
-	return &((const struct ml_alloc *)value)->key;
+	return purge_stat_key(ctx, pid, exec_id);
 }
 
 /* One walk of each map for all the processes that need it. */
@@ -1274,14 +1244,18 @@ int tracer__reap_lost_exits(struct tracer *t)
 void tracer__purge_exited(struct tracer *t)
 {
 	struct proc *p;
+	int err;
 	size_t j;
 
 	if (!purge_needed(t))
 		return;
-	purge_map(t, t->skel->maps.stats, sizeof(struct ml_stat_key),
-		  sizeof(struct ml_stat) * libbpf_num_possible_cpus(), stat_key_of);
-	purge_map(t, t->skel->maps.allocs, sizeof(struct ml_alloc_key), sizeof(struct ml_alloc),
-		  alloc_key_of);
+	err = heap_tables__purge(t->skel, image_gone, t);
+	if (err) {
+		/* left for the next report's purge; nothing is lost meanwhile */
+		log_warn("cannot read the heap's BPF tables to drop processes that have gone: %s",
+			 strerror(-err));
+		return;
+	}
 	for (j = 0; (p = proctable__at(t->procs, j));) {
 		if (p->exited) {
 			__u32 key = p->pid;
@@ -1313,59 +1287,26 @@ static void estimates_of(struct ml_stat *st)
 	st->total_count = sampling__round((int64_t)st->total_count, ML_Q_COUNT);
 }
 
-/* "stats" is per CPU: a site's figures are the sums over CPUs (a block
- * freed on another CPU than it was allocated on leaves one slot negative).
+/* A site's figures are the sums over its per-CPU slots (a block freed on
+ * another CPU than it was allocated on leaves one slot negative).
  */
 static long heap_sites(void *ctx, struct heap_site **out)
 {
 	struct tracer *t = ctx;
-	int fd = bpf_map__fd(t->skel->maps.stats), ncpu = libbpf_num_possible_cpus();
-	struct ml_stat_key *keys = NULL;
-	struct ml_stat *vals = NULL;
-	struct heap_site *sites = NULL;
 	long n, i;
-	int cpu;
 
-	*out = NULL;
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	n = map_dump(fd, sizeof(*keys), sizeof(*vals) * ncpu, (void **)&keys, (void **)&vals);
-	if (n > 0) {
-		sites = calloc(n, sizeof(*sites));
-		if (!sites)
-			n = -ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		sites[i].key = keys[i];
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			const struct ml_stat *v = &vals[i * ncpu + cpu];
-
-			sites[i].stat.outstanding_bytes += v->outstanding_bytes;
-			sites[i].stat.outstanding_count += v->outstanding_count;
-			sites[i].stat.total_bytes += v->total_bytes;
-			sites[i].stat.total_count += v->total_count;
-		}
-		if (t->cfg.sample_bytes)
-			estimates_of(&sites[i].stat);
-	}
-	free(keys);
-	free(vals);
-	if (n > 0)
-		*out = sites;
+	n = heap_tables__sites(t->skel, out);
+	if (n > 0 && t->cfg.sample_bytes)
+		for (i = 0; i < n; i++)
+			estimates_of(&(*out)[i].stat);
 	return n;
 }
 
 static long heap_blocks(void *ctx, struct ml_alloc **out)
 {
 	struct tracer *t = ctx;
-	struct ml_alloc_key *keys = NULL;
-	long n;
 
-	*out = NULL;
-	n = map_dump(bpf_map__fd(t->skel->maps.allocs), sizeof(*keys), sizeof(**out),
-		     (void **)&keys, (void **)out);
-	free(keys);
-	return n;
+	return heap_tables__blocks(t->skel, out);
 }
 
 static int heap_stack(void *ctx, uint64_t id, struct ml_stack *out)

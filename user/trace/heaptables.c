@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/* user/trace/heaptables.c: the heap's BPF tables from user space.
+ *
+ * "blocks" is read through mappings of a few MiB at a time, unmapped at
+ * once: a mapping of a BPF array has all its pages present, and the whole
+ * table (64 MiB by default) would count in our RSS for as long as it is
+ * mapped.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "memleak.skel.h"
+#include "trace/bpfmaps.h"
+#include "trace/heaptables.h"
+
+#define CHUNK_BYTES (4UL << 20)
+#define STATS_BATCH 4096
+
+void heap_tables__size(struct memleak_bpf *skel, uint64_t max_blocks, uint64_t max_sites)
+{
+	uint64_t slots = 2 * ML_BLOCK_PROBES;
+
+	while (slots < 2 * max_blocks && slots < (1ULL << 31))
+		slots <<= 1;
+	if (max_sites > ML_MAX_SITES)
+		max_sites = ML_MAX_SITES;
+	bpf_map__set_max_entries(skel->maps.blocks, slots);
+	skel->rodata->block_mask = slots - 1;
+	bpf_map__set_max_entries(skel->maps.site_ids, max_sites);
+	bpf_map__set_max_entries(skel->maps.site_stats, max_sites);
+	bpf_map__set_max_entries(skel->maps.site_free, max_sites);
+	skel->rodata->max_sites = max_sites;
+}
+
+/* Site keys by slot, from "site_ids". */
+struct site_index {
+	struct ml_stat_key *keys;	/* by slot */
+	unsigned char *known;		/* 1: keys[slot] is a site's */
+	uint32_t nslots;		/* the highest slot named + 1 */
+	struct ml_stat_key *ids;	/* the dump: keys and their slots */
+	uint32_t *slots;
+	long n;
+};
+
+static void site_index_free(struct site_index *ix)
+{
+	free(ix->keys);
+	free(ix->known);
+	free(ix->ids);
+	free(ix->slots);
+}
+
+static int site_index_read(struct memleak_bpf *skel, struct site_index *ix)
+{
+	uint32_t max = bpf_map__max_entries(skel->maps.site_stats);
+	long i;
+
+	memset(ix, 0, sizeof(*ix));
+	ix->n = map_dump(bpf_map__fd(skel->maps.site_ids), sizeof(*ix->ids), sizeof(*ix->slots),
+			 (void **)&ix->ids, (void **)&ix->slots);
+	if (ix->n < 0)
+		return ix->n;
+	for (i = 0; i < ix->n; i++)
+		if (ix->slots[i] < max && ix->slots[i] >= ix->nslots)
+			ix->nslots = ix->slots[i] + 1;
+	ix->keys = calloc(ix->nslots ? ix->nslots : 1, sizeof(*ix->keys));
+	ix->known = calloc(ix->nslots ? ix->nslots : 1, 1);
+	if (!ix->keys || !ix->known) {
+		site_index_free(ix);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ix->n; i++) {
+		if (ix->slots[i] >= ix->nslots)
+			continue;
+		ix->keys[ix->slots[i]] = ix->ids[i];
+		ix->known[ix->slots[i]] = 1;
+	}
+	return 0;
+}
+
+/* The per-CPU figures of slots [0, n), summed, into sum[]. */
+static int site_stats_read(struct memleak_bpf *skel, uint32_t n, struct ml_stat *sum)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fd = bpf_map__fd(skel->maps.site_stats), ncpu = libbpf_num_possible_cpus();
+	uint32_t *keys = NULL, token = 0, done = 0, i;
+	struct ml_stat *vals = NULL;
+	int err = 0, c;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	keys = malloc(STATS_BATCH * sizeof(*keys));
+	vals = malloc((size_t)STATS_BATCH * ncpu * sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (done < n) {
+		__u32 count = n - done < STATS_BATCH ? n - done : STATS_BATCH;
+
+		if (bpf_map_lookup_batch(fd, done ? &token : NULL, &token, keys, vals, &count,
+					 &opts) && errno != ENOENT) {
+			err = -errno;
+			goto out;
+		}
+		if (!count)
+			break;
+		for (i = 0; i < count; i++) {
+			struct ml_stat *s;
+
+			if (keys[i] >= n)
+				continue;
+			s = &sum[keys[i]];
+			for (c = 0; c < ncpu; c++) {
+				const struct ml_stat *v = &vals[(size_t)i * ncpu + c];
+
+				s->outstanding_bytes += v->outstanding_bytes;
+				s->outstanding_count += v->outstanding_count;
+				s->total_bytes += v->total_bytes;
+				s->total_count += v->total_count;
+			}
+		}
+		done += count;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+long heap_tables__sites(struct memleak_bpf *skel, struct heap_site **out)
+{
+	struct ml_stat *sum = NULL;
+	struct heap_site *sites = NULL;
+	struct site_index ix;
+	long i, n = 0;
+	int err;
+
+	*out = NULL;
+	err = site_index_read(skel, &ix);
+	if (err)
+		return err;
+	if (ix.n) {
+		sum = calloc(ix.nslots ? ix.nslots : 1, sizeof(*sum));
+		sites = calloc(ix.n, sizeof(*sites));
+		err = !sum || !sites ? -ENOMEM : site_stats_read(skel, ix.nslots, sum);
+	}
+	for (i = 0; !err && i < ix.n; i++) {
+		if (ix.slots[i] >= ix.nslots)
+			continue;
+		sites[n].key = ix.ids[i];
+		sites[n++].stat = sum[ix.slots[i]];
+	}
+	free(sum);
+	site_index_free(&ix);
+	if (err) {
+		free(sites);
+		return err;
+	}
+	*out = sites;
+	return n;
+}
+
+/* One live slot, copied as it is between two reads of its tag. */
+static int block_copy(struct ml_block *s, struct ml_block *out)
+{
+	uint64_t tag = __atomic_load_n(&s->tag, __ATOMIC_ACQUIRE);
+
+	if (!ML_BLOCK_LIVE(tag))
+		return 0;
+	out->size = s->size;
+	out->ts_ns = s->ts_ns;
+	out->pid = s->pid;
+	out->site = s->site;
+	out->tag = tag;
+	return __atomic_load_n(&s->tag, __ATOMIC_ACQUIRE) == tag;
+}
+
+/* Calls visit() on every live slot of "blocks", mapped writable when
+ * write.  Returns 0 or -errno.
+ */
+static int blocks_walk(struct memleak_bpf *skel, int write,
+		       int (*visit)(struct ml_block *slot, const struct ml_block *copy, void *ctx),
+		       void *ctx)
+{
+	size_t total = (size_t)bpf_map__max_entries(skel->maps.blocks) * sizeof(struct ml_block);
+	int fd = bpf_map__fd(skel->maps.blocks), err = 0;
+	size_t off, len, i;
+
+	for (off = 0; off < total && !err; off += len) {
+		struct ml_block *slots, copy;
+
+		len = total - off < CHUNK_BYTES ? total - off : CHUNK_BYTES;
+		slots = mmap(NULL, len, PROT_READ | (write ? PROT_WRITE : 0), MAP_SHARED, fd, off);
+		if (slots == MAP_FAILED)
+			return -errno;
+		for (i = 0; i < len / sizeof(*slots) && !err; i++)
+			if (block_copy(&slots[i], &copy))
+				err = visit(&slots[i], &copy, ctx);
+		munmap(slots, len);
+	}
+	return err;
+}
+
+struct blocks_out {
+	const struct site_index *ix;
+	struct ml_alloc *v;
+	size_t n, cap;
+};
+
+static int collect_block(struct ml_block *slot, const struct ml_block *b, void *ctx)
+{
+	struct blocks_out *o = ctx;
+	uint32_t site = ML_SITE_SLOT(b->site);
+	struct ml_alloc *a;
+
+	if (site >= o->ix->nslots || !o->ix->known[site])
+		return 0;	/* a site made since "site_ids" was read */
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 4096;
+		struct ml_alloc *v = realloc(o->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		o->v = v;
+		o->cap = cap;
+	}
+	a = &o->v[o->n++];
+	a->size = b->size;
+	a->ts_ns = b->ts_ns;
+	a->key = o->ix->keys[site];
+	a->key.flags = b->site & ML_SITE_NODE_NATIVE ? ML_ALLOC_NODE_NATIVE : 0;
+	return 0;
+}
+
+long heap_tables__blocks(struct memleak_bpf *skel, struct ml_alloc **out)
+{
+	struct site_index ix;
+	struct blocks_out o = { .ix = &ix };
+	int err;
+
+	*out = NULL;
+	err = site_index_read(skel, &ix);
+	if (!err)
+		err = blocks_walk(skel, 0, collect_block, &o);
+	site_index_free(&ix);
+	if (err) {
+		free(o.v);
+		return err;
+	}
+	*out = o.v;
+	return o.n;
+}
+
+struct purge {
+	const struct site_index *ix;
+	unsigned char *gone;		/* by slot */
+};
+
+static int purge_block(struct ml_block *slot, const struct ml_block *b, void *ctx)
+{
+	struct purge *p = ctx;
+	uint32_t site = ML_SITE_SLOT(b->site);
+	uint64_t tag = b->tag;
+
+	if (site < p->ix->nslots && p->gone[site])
+		__atomic_compare_exchange_n(&slot->tag, &tag, ML_BLOCK_GONE, false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_RELAXED);
+	return 0;
+}
+
+int heap_tables__purge(struct memleak_bpf *skel, heap_gone_fn gone, void *ctx)
+{
+	int ids_fd = bpf_map__fd(skel->maps.site_ids), stats_fd = bpf_map__fd(skel->maps.site_stats);
+	int free_fd = bpf_map__fd(skel->maps.site_free), ncpu = libbpf_num_possible_cpus();
+	struct site_index ix;
+	struct purge p = { .ix = &ix };
+	struct ml_stat *zero = NULL;
+	long i, ngone = 0;
+	int err;
+
+	err = site_index_read(skel, &ix);
+	if (err)
+		return err;
+	p.gone = calloc(ix.nslots ? ix.nslots : 1, 1);
+	zero = calloc(ncpu > 0 ? ncpu : 1, sizeof(*zero));
+	if (!p.gone || !zero) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < ix.n; i++)
+		if (ix.slots[i] < ix.nslots && gone(ctx, ix.ids[i].pid, ix.ids[i].exec_id)) {
+			p.gone[ix.slots[i]] = 1;
+			ngone++;
+		}
+	if (!ngone)
+		goto out;
+	/* Blocks first: none may name a slot once it is handed out again. */
+	err = blocks_walk(skel, 1, purge_block, &p);
+	if (err)
+		goto out;
+	for (i = 0; i < ix.n; i++)
+		if (ix.slots[i] < ix.nslots && p.gone[ix.slots[i]])
+			bpf_map_delete_elem(ids_fd, &ix.ids[i]);
+	/* Threads forget the sites they remember... */
+	__atomic_fetch_add(&skel->bss->site_epoch, 1, __ATOMIC_SEQ_CST);
+	/* ...and the slots go back zeroed. */
+	for (i = 0; i < ix.n; i++) {
+		uint32_t slot = ix.slots[i];
+
+		if (slot >= ix.nslots || !p.gone[slot])
+			continue;
+		if (bpf_map_update_elem(stats_fd, &slot, zero, BPF_ANY) == 0)
+			bpf_map_update_elem(free_fd, NULL, &slot, BPF_ANY);
+	}
+out:
+	free(zero);
+	free(p.gone);
+	site_index_free(&ix);
+	return err;
+}
