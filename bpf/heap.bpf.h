@@ -52,6 +52,12 @@ struct {
 	__type(value, __u32);
 } site_free SEC(".maps");
 
+/* What blocks are stamped with: CLOCK_MONOTONIC in ns, kept current by
+ * user space (user/util/ticker.h) every few ms; bpf_ktime_get_ns() costs
+ * about half of the rest of an allocator's return.
+ */
+volatile __u64 block_clock_ns;
+
 volatile __u32 site_next;	/* slots below it have been handed out */
 /* Changed by user space after it takes sites back: a thread's memory of
  * its last site is good only under the same value.

@@ -376,7 +376,7 @@ static __always_inline void record_block(struct task_struct *task, __u32 pid, __
 		if (m)
 			b.site |= ML_SITE_NODE_NATIVE;
 	}
-	b.ts_ns = bpf_ktime_get_ns();
+	b.ts_ns = block_clock_ns;
 	put = block_put(ml_block_tag(pid, addr), &b, &stale);
 	if (put < 0) {
 		count_drop(ML_DROP_ALLOCS);

@@ -277,7 +277,7 @@ struct ml_stat {		/* "site_stats" value (per CPU), updated atomically */
 struct ml_block {
 	__u64 tag;		/* ML_BLOCK_EMPTY, _BUSY, _GONE, or ml_block_tag() */
 	__u64 size;
-	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC, to a few ms (block_clock_ns) */
 	__u32 pid;		/* tgid */
 	__u32 site;		/* its slot in "site_stats" | ML_SITE_* flags */
 };
@@ -329,7 +329,7 @@ struct ml_node_mem {
  */
 struct ml_alloc {
 	__u64 size;
-	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC, to a few ms */
 	struct ml_stat_key key;
 };
 

@@ -171,6 +171,9 @@ static __always_inline __u64 capture_stack(struct task_struct *task, __u64 pid_t
 	sc = bpf_map_lookup_elem(&stack_scratch, &zero);
 	if (!sc)
 		return 0;
+	if (unwind_mode != ML_UNWIND_FP &&
+	    unwind_replay_early(task, pid_tgid, sc->window, &sc->uw, ip, sp, fp, ra_at, &w.id))
+		return *last = w.id | 1;
 	w.s = &sc->s;
 	w.frame = sc->frame;
 	w.s->nr = 0;

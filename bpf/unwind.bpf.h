@@ -78,7 +78,7 @@ struct walk_memo {
 				 * a register whose value does not matter */
 	__u32 seq;		/* a walk begun meanwhile (preemption) voids it */
 	__u32 nreads;
-	__u32 pad;
+	__u32 read_end;		/* the end of the furthest word read, from sp */
 	__u64 win_len;		/* the window the reads lie in */
 	__u32 off[ML_MEMO_READS];	/* where each word is, from sp */
 	__u64 val[ML_MEMO_READS];	/* what it held */
@@ -330,6 +330,8 @@ static __always_inline void memo_read(struct uwalk *w, __u64 off, __u64 val)
 	m->off[i & (ML_MEMO_READS - 1)] = off;
 	m->val[i & (ML_MEMO_READS - 1)] = val;
 	m->nreads = i + 1;
+	if (off + 8 > m->read_end)
+		m->read_end = off + 8;
 }
 
 /* The window grows as the walk climbs, to the next KiB the walk needs,
@@ -603,6 +605,23 @@ static long uwalk_steps(__u32 i, void *data)
 	return 0;
 }
 
+/* Whether every word the last walk read holds the same value in window. */
+static __always_inline int memo_words_match(struct walk_memo *m, __u8 *window)
+{
+	__u64 off;
+	__u32 i, n = m->nreads;
+
+#pragma clang loop unroll(disable)
+	for (i = 0; i < ML_MEMO_READS; i++) {
+		if (i >= n)
+			return 1;
+		off = m->off[i] & (ML_UNWIND_WINDOW - 1);	/* map memory: nothing to cut */
+		if (off > ML_UNWIND_WINDOW - 8 || *(__u64 *)(window + off) != m->val[i])
+			return 0;
+	}
+	return 1;
+}
+
 /* Whether the last walk on this CPU may stand for this one (struct
  * walk_memo): its words are compared in the window, grown to where the
  * last walk's went.
@@ -611,8 +630,7 @@ static __always_inline int memo_replays(struct walk_memo *m, __u8 *window, __u64
 					__u32 tid, __u32 epoch, __u64 ip, __u64 sp, __u64 bp, __u64 ra_at,
 					volatile __u64 *cut)
 {
-	__u64 off, len;
-	__u32 i, n;
+	__u64 len;
 
 	if (!m->valid || m->tid != tid || m->epoch != epoch || m->ip != ip || m->sp != sp ||
 	    (m->need_bp && m->bp != bp) || m->ra_at != ra_at || !win_len)
@@ -624,15 +642,35 @@ static __always_inline int memo_replays(struct walk_memo *m, __u8 *window, __u64
 		    bpf_probe_read_user(window + ML_STACK_WINDOW, len, (void *)(sp + ML_STACK_WINDOW)))
 			return 0;
 	}
-	n = m->nreads;
-#pragma clang loop unroll(disable)
-	for (i = 0; i < ML_MEMO_READS; i++) {
-		if (i >= n)
-			return 1;
-		off = m->off[i] & (ML_UNWIND_WINDOW - 1);	/* map memory: nothing to cut */
-		if (off > ML_UNWIND_WINDOW - 8 || *(__u64 *)(window + off) != m->val[i])
-			return 0;
-	}
+	return memo_words_match(m, window);
+}
+
+/* The replay of the last walk on this CPU before any of the stack is
+ * copied: its registers are compared first, and only the bytes up to the
+ * furthest word it read are copied (a 1 KiB copy costs as much as the rest
+ * of a replay).  1 when it stands for this walk (*id, *end).
+ */
+static __always_inline int unwind_replay_early(struct task_struct *task, __u64 pid_tgid,
+					       __u8 *window, struct unwind_scratch *us, __u64 ip,
+					       __u64 sp, __u64 bp, __u64 ra_at, __u64 *id)
+{
+	struct walk_memo *m = &us->memo;
+	__u64 len = m->read_end;
+
+	if (!m->valid || m->tid != (__u32)pid_tgid || m->epoch != unwind_epoch || m->ip != ip ||
+	    m->sp != sp || (m->need_bp && m->bp != bp) || m->ra_at != ra_at || !len ||
+	    len > ML_STACK_WINDOW)
+		return 0;
+	len &= 2 * ML_STACK_WINDOW - 1;		/* for the verifier */
+	if (!len || len > ML_STACK_WINDOW || bpf_probe_read_user(window, len, (void *)sp))
+		return 0;
+	uretprobe_restore(task, window, sp, ra_at);
+	if (!memo_words_match(m, window))
+		return 0;
+	*id = m->id;
+	count_unwind(ML_UW_WALKS);
+	count_unwind(ML_UW_REPLAYED);
+	count_unwind(m->end);
 	return 1;
 }
 
@@ -665,6 +703,7 @@ static __always_inline __u32 unwind_by_tables(__u64 pid_tgid, struct ml_stack *s
 	seq = ++m->seq;
 	m->valid = 0;
 	m->nreads = 0;
+	m->read_end = 0;
 	m->need_bp = 0;
 	r->win_len = win_len;
 	r->win_grows = win_len != 0;

@@ -529,6 +529,11 @@ int main(int argc, char **argv)
 		code = 1;
 		goto out;
 	}
+	/* the clock blocks are stamped with, from a thread made after the drop */
+	err = tracer__start_clock(s.tracer);
+	if (err)
+		log_warn("cannot start the thread that times blocks: %s; ages are as of the last event read",
+			 strerror(-err));
 	announce(&s);
 	err = run_loop(&s);
 	if (!err)

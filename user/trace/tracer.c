@@ -28,6 +28,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/sampling.h"
+#include "util/ticker.h"
 
 struct attached_lib {
 	uint64_t dev, inode;
@@ -59,6 +60,7 @@ struct tracer {
 	bool hold;			/* -- CMD: BPF holds a process mapping a new file */
 	struct holds *holds;		/* those it stopped (NULL without hold) */
 	bool known_full;		/* "known_files" is full (said once) */
+	struct ticker *clock;		/* keeps block_clock_ns current */
 };
 
 static int handle_event(void *ctx, void *data, size_t size);
@@ -182,8 +184,10 @@ static int load_skeleton(struct tracer *t, bool multi)
 	if (t->sessions)
 		uprobe_session__prepare(t->skel->progs.alloc_session);
 	err = memleak_bpf__load(t->skel);
-	if (!err)
+	if (!err) {
+		t->skel->bss->block_clock_ns = clock_monotonic_ns();
 		err = fill_cgroups(t);
+	}
 	if (err) {
 		memleak_bpf__destroy(t->skel);
 		t->skel = NULL;
@@ -359,6 +363,7 @@ void tracer__destroy(struct tracer *t)
 		return;
 	/* Links first: no probe outlives us, whatever happened before. */
 	tracer__detach(t);
+	ticker__stop(t->clock);
 	holds__free(t->holds);
 	free(t->links);
 	free(t->link_fds);
@@ -1172,9 +1177,20 @@ static void attach_new_allocators(struct tracer *t)
 	}
 }
 
+int tracer__start_clock(struct tracer *t)
+{
+	if (t->clock)
+		return 0;
+	t->clock = ticker__start((volatile uint64_t *)&t->skel->bss->block_clock_ns, 10);
+	return t->clock ? 0 : -errno;
+}
+
 int tracer__process_events(struct tracer *t)
 {
 	int n = ring_buffer__consume(t->rb);
+
+	if (!t->clock)
+		t->skel->bss->block_clock_ns = clock_monotonic_ns();
 
 	attach_new_allocators(t);	/* the tables of what was mapped too */
 	if (t->holds)

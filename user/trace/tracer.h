@@ -60,6 +60,12 @@ void tracer__destroy(struct tracer *t);	/* accepts NULL */
  */
 void tracer__detach(struct tracer *t);
 
+/* Keep the clock blocks are stamped with current from a thread of its own
+ * (started after the capabilities are dropped: it inherits the caller's).
+ * Until then each tracer__process_events() sets it.  0 or -errno.
+ */
+int tracer__start_clock(struct tracer *t);
+
 /* A process to trace (-p, or the command's pid before it runs). */
 int tracer__add_target(struct tracer *t, pid_t pid);
 /* Mapping and lifecycle tracepoints; tracing begins here. */
