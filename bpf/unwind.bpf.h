@@ -659,10 +659,10 @@ static __always_inline int unwind_replay_early(struct task_struct *task, __u64 p
 
 	if (!m->valid || m->tid != (__u32)pid_tgid || m->epoch != unwind_epoch || m->ip != ip ||
 	    m->sp != sp || (m->need_bp && m->bp != bp) || m->ra_at != ra_at || !len ||
-	    len > ML_STACK_WINDOW)
+	    len > ML_UNWIND_WINDOW)
 		return 0;
-	len &= 2 * ML_STACK_WINDOW - 1;		/* for the verifier */
-	if (!len || len > ML_STACK_WINDOW || bpf_probe_read_user(window, len, (void *)sp))
+	len &= 2 * ML_UNWIND_WINDOW - 1;	/* for the verifier */
+	if (!len || len > ML_UNWIND_WINDOW || bpf_probe_read_user(window, len, (void *)sp))
 		return 0;
 	uretprobe_restore(task, window, sp, ra_at);
 	if (!memo_words_match(m, window))
