@@ -579,7 +579,7 @@ static __always_inline int alloc_exit(struct pt_regs *ctx)
 			/* Failed: the old block is still valid, put it back. */
 			struct ml_block stale;
 
-			if (block_put(t->old.tag, &t->old, &stale) == 0)
+			if (block_put(ml_block_tag(pid, t->arg), &t->old, &stale) == 0)
 				return 0;
 		}
 		block_gone(&t->old);	/* moved, resized or freed by realloc(p, 0) */

@@ -270,28 +270,36 @@ struct ml_stat {		/* "site_stats" value (per CPU), updated atomically */
 	__u64 total_count;
 };
 
-/* "blocks": every outstanding heap block, in an open-addressed table that
- * BPF reads and writes with plain loads and compare-and-swap, no helper
- * call: a hash map's update and delete cost more than the rest of the
- * accounting.  A block lives within ML_BLOCK_PROBES slots of the slot its
- * tag hashes to.  The tag is claimed first (ML_BLOCK_BUSY), then the other
- * fields are written, then the tag; whoever swaps a tag to ML_BLOCK_GONE
- * owns the block's end (a double free counts once).  User space reads the
- * table through a mapping of it, and takes blocks out the same way.
+/* The outstanding heap blocks: a table BPF reads and writes with plain
+ * loads and compare-and-swap, no helper call (a hash map's update and
+ * delete cost more than the rest of the accounting).  Its slots are in
+ * buckets of ML_BUCKET_SLOTS; a block may live in either of the two
+ * buckets its tag hashes to, and goes into the one with more room (two
+ * choices keep every bucket short of full up to 70% of the slots in use).
+ * A look-up reads every tag of a bucket, so a freed slot is simply empty
+ * again.  "block_tags" holds the tags, a cache line per bucket; "blocks"
+ * the rest of each slot.  A tag is claimed first (ML_BLOCK_BUSY), then the
+ * slot is written, then the tag; whoever swaps a tag back to
+ * ML_BLOCK_EMPTY owns the block's end (a double free counts once).  User
+ * space reads both arrays through mappings of them, and takes blocks out
+ * the same way.
  */
+#define ML_BUCKET_SLOTS	8
+
+struct ml_block_tags {
+	__u64 tag[ML_BUCKET_SLOTS];	/* ML_BLOCK_EMPTY, _BUSY, or ml_block_tag() */
+};
+
 struct ml_block {
-	__u64 tag;		/* ML_BLOCK_EMPTY, _BUSY, _GONE, or ml_block_tag() */
 	__u64 size;
 	__u64 ts_ns;		/* CLOCK_MONOTONIC, to a few ms (block_clock_ns) */
 	__u32 pid;		/* tgid */
 	__u32 site;		/* its slot in "site_stats" | ML_SITE_* flags */
 };
 
-#define ML_BLOCK_EMPTY	0ULL	/* never used: a probe sequence ends here */
+#define ML_BLOCK_EMPTY	0ULL
 #define ML_BLOCK_BUSY	1ULL	/* being written */
-#define ML_BLOCK_GONE	2ULL	/* freed: a probe sequence goes on */
-#define ML_BLOCK_PROBES	16
-#define ML_BLOCK_LIVE(tag) ((tag) > ML_BLOCK_GONE)
+#define ML_BLOCK_LIVE(tag) ((tag) > ML_BLOCK_BUSY)
 
 /* The address and the low 16 bits of the pid in one word, so that a slot
  * is claimed and released by one compare-and-swap; the pid beside it

@@ -179,7 +179,8 @@ void test_e2e_map_full(void)
 
 			ASSERT_GT(json_integer_value(json_object_get(rep, "dropped")), 0, "dropped");
 			ASSERT_GT(json_integer_value(json_object_get(drops, "allocs")), 0, "allocs drops");
-			ASSERT_LE(site_count(rep, -1, "thread_leak"), 16, "no more than the table holds");
+			/* --max-allocs 16: a table of 32 slots (twice N, a power of two) */
+			ASSERT_LE(site_count(rep, -1, "thread_leak"), 32, "no more than the table holds");
 		}
 		ml_run_release(&r);
 	}

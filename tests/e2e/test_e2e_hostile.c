@@ -176,28 +176,41 @@ static long entries_of(int fd, size_t key_size, pid_t pid)
 	return n;
 }
 
-/* Live blocks of pid in the block table ("blocks", an array read through
- * a mapping of it); -1 when it cannot be read.
- */
-static long blocks_of(int fd, pid_t pid)
+/* A whole BPF array, mapped read-only; NULL when it cannot be. */
+static void *map_array(int fd, __u32 value_size, size_t *len)
 {
 	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	struct ml_block *slots;
-	size_t size, i;
-	long n = 0;
+	__u32 n = sizeof(info);
+	void *p;
 
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) ||
-	    info.value_size != sizeof(struct ml_block))
-		return -1;
-	size = (size_t)info.max_entries * sizeof(*slots);
-	slots = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-	if (slots == MAP_FAILED)
-		return -1;
-	for (i = 0; i < info.max_entries; i++)
-		if (ML_BLOCK_LIVE(slots[i].tag) && slots[i].pid == (__u32)pid)
-			n++;
-	munmap(slots, size);
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &n) || info.value_size != value_size)
+		return NULL;
+	*len = (size_t)info.max_entries * value_size;
+	p = mmap(NULL, *len, PROT_READ, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Live blocks of pid in the block table ("block_tags" and "blocks",
+ * arrays read through mappings of them); -1 when it cannot be read.
+ */
+static long blocks_of(int tags_fd, int blocks_fd, pid_t pid)
+{
+	size_t tags_len = 0, blocks_len = 0, i;
+	struct ml_block_tags *tags = map_array(tags_fd, sizeof(*tags), &tags_len);
+	struct ml_block *blocks = map_array(blocks_fd, sizeof(*blocks), &blocks_len);
+	long n = -1;
+
+	if (tags && blocks && blocks_len / sizeof(*blocks) == tags_len / sizeof(*tags) * ML_BUCKET_SLOTS) {
+		n = 0;
+		for (i = 0; i < blocks_len / sizeof(*blocks); i++)
+			if (ML_BLOCK_LIVE(tags[i / ML_BUCKET_SLOTS].tag[i % ML_BUCKET_SLOTS]) &&
+			    blocks[i].pid == (__u32)pid)
+				n++;
+	}
+	if (tags)
+		munmap(tags, tags_len);
+	if (blocks)
+		munmap(blocks, blocks_len);
 	return n;
 }
 
@@ -215,7 +228,7 @@ void test_e2e_hostile_killed(void)
 			       script, NULL };
 	struct ml_tracer *t;
 	json_t *rep, *final = NULL;
-	int allocs = -1, stats = -1, i;
+	int tags = -1, allocs = -1, stats = -1, i;
 	const char *at;
 	pid_t pid = -1;
 
@@ -233,13 +246,15 @@ void test_e2e_hostile_killed(void)
 	at = strstr(ml_tracer_stderr(t), "churning ");
 	if (!ASSERT_EQ(sscanf(at, "churning %d", &pid), 1, "its pid"))
 		goto out;
+	tags = map_of(ml_tracer_pid(t), "block_tags");
 	allocs = map_of(ml_tracer_pid(t), "blocks");
 	stats = map_of(ml_tracer_pid(t), "site_ids");
-	if (!ASSERT_GE(allocs, 0, "the block table") || !ASSERT_GE(stats, 0, "the site table"))
+	if (!ASSERT_GE(tags, 0, "the block table's tags") || !ASSERT_GE(allocs, 0, "the block table") ||
+	    !ASSERT_GE(stats, 0, "the site table"))
 		goto out;
-	for (i = 0; i < 100 && blocks_of(allocs, pid) <= 0; i++)
+	for (i = 0; i < 100 && blocks_of(tags, allocs, pid) <= 0; i++)
 		usleep(50 * 1000);
-	ASSERT_GT(blocks_of(allocs, pid), 0, "blocks held while it runs");
+	ASSERT_GT(blocks_of(tags, allocs, pid), 0, "blocks held while it runs");
 	ASSERT_EQ(kill(pid, SIGKILL), 0, "SIGKILL mid-allocation");
 	/* the report after its exit says so; the one after that is without it */
 	for (i = 0; i < 50; i++) {
@@ -253,9 +268,11 @@ void test_e2e_hostile_killed(void)
 	rep = ml_tracer_report(t);
 	if (ASSERT_OK_PTR(rep, "the next report"))
 		ASSERT_TRUE(report_proc(rep, pid) == NULL, "not reported again");
-	ASSERT_EQ(blocks_of(allocs, pid), 0, "no block of it left");
+	ASSERT_EQ(blocks_of(tags, allocs, pid), 0, "no block of it left");
 	ASSERT_EQ(entries_of(stats, sizeof(struct ml_stat_key), pid), 0, "no site of it left");
 out:
+	if (tags >= 0)
+		close(tags);
 	if (allocs >= 0)
 		close(allocs);
 	if (stats >= 0)

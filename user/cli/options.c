@@ -138,7 +138,8 @@ static const struct argp_option option_table[] = {
 
 	{ 0, 0, 0, 0, "Advanced:", 5 },
 	{ "max-allocs", OPT_MAX_ALLOCS, "N", 0,
-	  "Allocations tracked at once (default 1M)", 5 },
+	  "Allocations tracked at once (default 1M; the table has twice as many slots, a power "
+	  "of two, and holds up to that many)", 5 },
 	{ "max-stacks", OPT_MAX_STACKS, "N", 0, "Distinct stacks kept (default 32K)", 5 },
 	{ "unwind", OPT_UNWIND, "MODE", 0, "How stacks are walked: auto (default: the .eh_frame "
 	  "tables of each file, frame pointers where there are none), dwarf (tables only) or fp "

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* user/trace/heaptables.c: the heap's BPF tables from user space.
  *
- * "blocks" is read through mappings of a few MiB at a time, unmapped at
- * once: a mapping of a BPF array has all its pages present, and the whole
- * table (64 MiB by default) would count in our RSS for as long as it is
- * mapped.
+ * The block table ("block_tags" and "blocks") is read through mappings of
+ * a few MiB at a time, unmapped at once: a mapping of a BPF array has all
+ * its pages present, and the whole table (64 MiB by default) would count
+ * in our RSS for as long as it is mapped.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,19 +17,21 @@
 #include "trace/bpfmaps.h"
 #include "trace/heaptables.h"
 
-#define CHUNK_BYTES (4UL << 20)
+#define CHUNK_BUCKETS 16384	/* 1 MiB of tags, 3 MiB of slots: page-aligned offsets */
 #define STATS_BATCH 4096
 
 void heap_tables__size(struct memleak_bpf *skel, uint64_t max_blocks, uint64_t max_sites)
 {
-	uint64_t slots = 2 * ML_BLOCK_PROBES;
+	uint64_t slots = 2 * ML_BUCKET_SLOTS;
 
+	/* twice the slots: two choices keep buckets short of full to 70% */
 	while (slots < 2 * max_blocks && slots < (1ULL << 31))
 		slots <<= 1;
 	if (max_sites > ML_MAX_SITES)
 		max_sites = ML_MAX_SITES;
+	bpf_map__set_max_entries(skel->maps.block_tags, slots / ML_BUCKET_SLOTS);
 	bpf_map__set_max_entries(skel->maps.blocks, slots);
-	skel->rodata->block_mask = slots - 1;
+	skel->rodata->bucket_mask = slots / ML_BUCKET_SLOTS - 1;
 	bpf_map__set_max_entries(skel->maps.site_ids, max_sites);
 	bpf_map__set_max_entries(skel->maps.site_stats, max_sites);
 	bpf_map__set_max_entries(skel->maps.site_free, max_sites);
@@ -166,42 +168,65 @@ long heap_tables__sites(struct memleak_bpf *skel, struct heap_site **out)
 }
 
 /* One live slot, copied as it is between two reads of its tag. */
-static int block_copy(struct ml_block *s, struct ml_block *out)
+static int block_copy(const uint64_t *tag_word, const struct ml_block *s, struct ml_block *out,
+		      uint64_t *tag)
 {
-	uint64_t tag = __atomic_load_n(&s->tag, __ATOMIC_ACQUIRE);
-
-	if (!ML_BLOCK_LIVE(tag))
+	*tag = __atomic_load_n(tag_word, __ATOMIC_ACQUIRE);
+	if (!ML_BLOCK_LIVE(*tag))
 		return 0;
-	out->size = s->size;
-	out->ts_ns = s->ts_ns;
-	out->pid = s->pid;
-	out->site = s->site;
-	out->tag = tag;
-	return __atomic_load_n(&s->tag, __ATOMIC_ACQUIRE) == tag;
+	*out = *s;
+	return __atomic_load_n(tag_word, __ATOMIC_ACQUIRE) == *tag;
 }
 
-/* Calls visit() on every live slot of "blocks", mapped writable when
- * write.  Returns 0 or -errno.
+static void *map_range(int fd, size_t off, size_t len, int write)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	len = (len + page - 1) / page * page;
+	p = mmap(NULL, len, PROT_READ | (write ? PROT_WRITE : 0), MAP_SHARED, fd, off);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void unmap_range(void *p, size_t len)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+
+	if (p)
+		munmap(p, (len + page - 1) / page * page);
+}
+
+/* Calls visit() on every live slot of the block table, mapped writable
+ * when write (visit may then swap the tag).  Returns 0 or -errno.
  */
 static int blocks_walk(struct memleak_bpf *skel, int write,
-		       int (*visit)(struct ml_block *slot, const struct ml_block *copy, void *ctx),
+		       int (*visit)(uint64_t *tag_word, uint64_t tag, const struct ml_block *copy,
+				    void *ctx),
 		       void *ctx)
 {
-	size_t total = (size_t)bpf_map__max_entries(skel->maps.blocks) * sizeof(struct ml_block);
-	int fd = bpf_map__fd(skel->maps.blocks), err = 0;
-	size_t off, len, i;
+	size_t nbuckets = bpf_map__max_entries(skel->maps.block_tags), first, n, i;
+	int tags_fd = bpf_map__fd(skel->maps.block_tags), slots_fd = bpf_map__fd(skel->maps.blocks);
+	int err = 0;
 
-	for (off = 0; off < total && !err; off += len) {
+	for (first = 0; first < nbuckets && !err; first += n) {
+		struct ml_block_tags *tags;
 		struct ml_block *slots, copy;
+		uint64_t tag;
 
-		len = total - off < CHUNK_BYTES ? total - off : CHUNK_BYTES;
-		slots = mmap(NULL, len, PROT_READ | (write ? PROT_WRITE : 0), MAP_SHARED, fd, off);
-		if (slots == MAP_FAILED)
-			return -errno;
-		for (i = 0; i < len / sizeof(*slots) && !err; i++)
-			if (block_copy(&slots[i], &copy))
-				err = visit(&slots[i], &copy, ctx);
-		munmap(slots, len);
+		n = nbuckets - first < CHUNK_BUCKETS ? nbuckets - first : CHUNK_BUCKETS;
+		tags = map_range(tags_fd, first * sizeof(*tags), n * sizeof(*tags), write);
+		slots = map_range(slots_fd, first * ML_BUCKET_SLOTS * sizeof(*slots),
+				  n * ML_BUCKET_SLOTS * sizeof(*slots), 0);
+		if (!tags || !slots)
+			err = -errno;
+		for (i = 0; i < n * ML_BUCKET_SLOTS && !err; i++) {
+			uint64_t *word = (uint64_t *)&tags[i / ML_BUCKET_SLOTS].tag[i % ML_BUCKET_SLOTS];
+
+			if (block_copy(word, &slots[i], &copy, &tag))
+				err = visit(word, tag, &copy, ctx);
+		}
+		unmap_range(tags, n * sizeof(*tags));
+		unmap_range(slots, n * ML_BUCKET_SLOTS * sizeof(*slots));
 	}
 	return err;
 }
@@ -212,7 +237,7 @@ struct blocks_out {
 	size_t n, cap;
 };
 
-static int collect_block(struct ml_block *slot, const struct ml_block *b, void *ctx)
+static int collect_block(uint64_t *tag_word, uint64_t tag, const struct ml_block *b, void *ctx)
 {
 	struct blocks_out *o = ctx;
 	uint32_t site = ML_SITE_SLOT(b->site);
@@ -261,14 +286,13 @@ struct purge {
 	unsigned char *gone;		/* by slot */
 };
 
-static int purge_block(struct ml_block *slot, const struct ml_block *b, void *ctx)
+static int purge_block(uint64_t *tag_word, uint64_t tag, const struct ml_block *b, void *ctx)
 {
 	struct purge *p = ctx;
 	uint32_t site = ML_SITE_SLOT(b->site);
-	uint64_t tag = b->tag;
 
 	if (site < p->ix->nslots && p->gone[site])
-		__atomic_compare_exchange_n(&slot->tag, &tag, ML_BLOCK_GONE, false, __ATOMIC_ACQ_REL,
+		__atomic_compare_exchange_n(tag_word, &tag, ML_BLOCK_EMPTY, false, __ATOMIC_ACQ_REL,
 					    __ATOMIC_RELAXED);
 	return 0;
 }
