@@ -138,12 +138,13 @@ struct proc *proctable__get_lazy(struct proctable *t, pid_t pid)
 	return p;
 }
 
-/* A forked child runs its parent's image: same comm, map and exec id. */
+/* A forked child runs its parent's image: same comm and map (its exec
+ * id is its own: the image ids of two processes differ).
+ */
 static void proc__inherit(struct proc *child, const struct proc *parent)
 {
 	size_t i;
 
-	child->exec_id = parent->exec_id;
 	if (!strcmp(child->comm, "?"))
 		proc__set_comm(child, parent->comm);
 	child->allocator = parent->allocator;
@@ -274,6 +275,54 @@ void proc__set_rescan(struct proc *p, bool rescan)
 void proc__images_purged(struct proc *p)
 {
 	p->purge_images = false;
+	p->nleft = 0;
+	p->left_unknown = false;
+}
+
+/* Its current image is over: its entries go at the next purge. */
+static void proc_leave_image(struct proc *p)
+{
+	if (p->exec_id && p->nleft < PROC_LEFT_MAX)
+		p->left[p->nleft++] = p->exec_id;
+	else
+		p->left_unknown = true;
+	p->purge_images = true;
+}
+
+bool proc__left_image(const struct proc *p, uint32_t exec_id)
+{
+	uint8_t i;
+
+	if (exec_id == p->exec_id)
+		return false;
+	if (p->left_unknown)
+		return true;
+	for (i = 0; i < p->nleft; i++)
+		if (p->left[i] == exec_id)
+			return true;
+	return false;
+}
+
+bool proc__taken_by(const struct proc *p, uint32_t exec_id)
+{
+	return p->exited && exec_id && exec_id != p->exec_id;
+}
+
+void proc__renew(struct proc *p, uint32_t exec_id)
+{
+	proc_leave_image(p);
+	p->exec_id = exec_id;
+	p->image++;
+	p->ppid = 0;
+	snprintf(p->comm, sizeof(p->comm), "?");
+	p->loaded = false;
+	p->exited = false;
+	p->rescan_allocators = false;
+	proc_maps__release(&p->maps);
+	p->allocator = NULL;
+	free(p->cgroup);
+	p->cgroup = NULL;
+	p->start_time = 0;
 }
 
 struct proc *proctable__exec(struct proctable *t, pid_t pid, uint32_t exec_id, const char *comm)
@@ -285,7 +334,7 @@ struct proc *proctable__exec(struct proctable *t, pid_t pid, uint32_t exec_id, c
 		return NULL;
 	if (known && p->exec_id != exec_id) {
 		/* The old image's memory is gone with it. */
-		p->purge_images = true;
+		proc_leave_image(p);
 		p->allocator = NULL;
 		p->image++;
 	}
@@ -313,11 +362,20 @@ struct proc *proctable__exit(struct proctable *t, pid_t pid, uint32_t exec_id, c
 	}
 	if (!p || p->exited)
 		return NULL;
+	if (exec_id && p->exec_id != exec_id) {
+		/* an image we had no event of (or not yet its id): its
+		 * entries are the ones to purge with the others
+		 */
+		if (p->exec_id)
+			proc_leave_image(p);
+		p->exec_id = exec_id;
+	}
 	p->exited = true;
 	return p;
 }
 
-struct proc *proctable__fork(struct proctable *t, pid_t parent_pid, pid_t child_pid)
+struct proc *proctable__fork(struct proctable *t, pid_t parent_pid, pid_t child_pid,
+			     uint32_t child_exec_id)
 {
 	struct proc *parent = proctable__find(t, parent_pid);
 	struct proc *child = proctable__get_lazy(t, child_pid);
@@ -325,6 +383,8 @@ struct proc *proctable__fork(struct proctable *t, pid_t parent_pid, pid_t child_
 	if (!child)
 		return NULL;
 	child->ppid = parent_pid;
+	if (child_exec_id)
+		child->exec_id = child_exec_id;
 	if (parent && parent->loaded) {
 		proc__inherit(child, parent);
 		child->loaded = true;
