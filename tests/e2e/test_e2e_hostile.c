@@ -12,6 +12,22 @@
  *                                 free, killed (SIGKILL) mid-call: once its
  *                                 exit is reported, memleakbpf's block and
  *                                 site tables hold no entry of it.
+ *   test_e2e_hostile_setuid_exec  a process of nobody's execs a setuid-root
+ *                                 program (-- CMD and -p): the program has
+ *                                 the privileges and files it has
+ *                                 untraced, runs (not stopped), its
+ *                                 654,321 bytes are named, none of the old
+ *                                 image's, whose entries go (another exec id).
+ *   test_e2e_hostile_pid_reuse    A leaks over four reports and exits; B is
+ *                                 made to get A's pid: the report of the pid
+ *                                 is B's alone (bytes, sites, name, no
+ *                                 verdict of A's), A's entries leave the BPF
+ *                                 tables; -p PARENT,A: B is not traced.
+ *   test_e2e_hostile_mount_ns     a program and its libraries in a directory
+ *                                 of its own mount namespace (a tmpfs):
+ *                                 their frames named, with file and line,
+ *                                 live and after the process (and the
+ *                                 namespace) has gone.
  */
 #include <dirent.h>
 #include <poll.h>
@@ -794,4 +810,243 @@ void test_e2e_hostile_pid_reuse(void)
 	unlink(a);
 	unlink(b);
 	rmdir(dir);
+}
+
+/* ---- a process in another mount namespace ---- */
+
+#define MNTNS_LINKED_SIZE 424242
+#define MNTNS_DL_SIZE 515151
+
+/* The frame of a stack at index i, or NULL. */
+static json_t *frame_at(json_t *stack, int i)
+{
+	return i < 0 ? NULL : json_array_get(json_object_get(stack, "frames"), i);
+}
+
+static const char *frame_str(json_t *frame, const char *key)
+{
+	return json_string_value(json_object_get(frame, key));
+}
+
+static bool ends_with(const char *s, const char *end)
+{
+	size_t n = s ? strlen(s) : 0, m = strlen(end);
+
+	return s && n >= m && !strcmp(s + n - m, end);
+}
+
+/* mntns_user (pid) allocated through its two libraries, which exist in
+ * dir only in its mount namespace: their bytes, and their frames named
+ * from those files (function, source file and line, the module as the
+ * process sees it).
+ */
+static void mntns_check(json_t *rep, pid_t pid, const char *dir)
+{
+	static const struct {
+		const char *fn, *lib, *src;
+		long long size;
+	} sites[] = {
+		{ "mntns_linked_site", "libmntns.so", "mntns_lib.c", MNTNS_LINKED_SIZE },
+		{ "mntns_dl_site", "libmntns_dl.so", "mntns_dl.c", MNTNS_DL_SIZE },
+	};
+	char module[PATH_MAX], exe[PATH_MAX];
+	json_t *s, *f;
+	size_t i;
+	int at;
+
+	snprintf(exe, sizeof(exe), "%s/mntns_user", dir);
+	for (i = 0; i < sizeof(sites) / sizeof(sites[0]); i++) {
+		ASSERT_EQ(site_bytes(rep, pid, sites[i].fn), sites[i].size, sites[i].fn);
+		s = site_stack(rep, pid, sites[i].fn);
+		if (!ASSERT_OK_PTR(s, "its stack"))
+			continue;
+		at = stack_frame_index(s, sites[i].fn);
+		ASSERT_EQ(at, 1, "called malloc");
+		ASSERT_STREQ(frame_str(frame_at(s, 0), "function"), "malloc", "the leaf");
+		f = frame_at(s, at);
+		snprintf(module, sizeof(module), "%s/%s", dir, sites[i].lib);
+		ASSERT_STREQ(frame_str(f, "module"), module, "the library, as the process sees it");
+		ASSERT_TRUE(ends_with(frame_str(f, "file"), sites[i].src), "its source file");
+		ASSERT_GT(json_integer_value(json_object_get(f, "line")), 0, "and line");
+		f = frame_at(s, stack_frame_index(s, "main"));
+		ASSERT_EQ(stack_frame_index(s, "main"), at + 1, "called by main");
+		ASSERT_STREQ(frame_str(f, "module"), exe, "in mntns_user");
+		ASSERT_TRUE(ends_with(frame_str(f, "file"), "mntns_user.c"), "main's source file");
+	}
+}
+
+enum mntns_mode { MNTNS_SYSTEM, MNTNS_PID, MNTNS_LAUNCHED };
+
+/* Whether process ml has a file open whose path ends with suffix. */
+static bool has_open(pid_t ml, const char *suffix)
+{
+	char dir[64], path[384], target[PATH_MAX];
+	struct dirent *de;
+	bool found = false;
+	ssize_t n;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)ml);
+	d = opendir(dir);
+	while (d && !found && (de = readdir(d))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		found = ends_with(target, suffix);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Without a hold (system-wide, -p) a process is read as its events are:
+ * wait until memleakbpf has taken its files (kept open, they are in no
+ * namespace of ours) before it may exit.
+ */
+static bool files_taken(pid_t ml)
+{
+	static const char *const files[] = { "/private/mntns_user", "/private/libmntns.so",
+					      "/private/libmntns_dl.so" };
+	size_t i = 0;
+	int tries;
+
+	for (tries = 0; tries < 200 && i < sizeof(files) / sizeof(files[0]); tries++) {
+		if (has_open(ml, files[i]))
+			i++;
+		else
+			usleep(50 * 1000);
+	}
+	return i == sizeof(files) / sizeof(files[0]);
+}
+
+/* unshare -m: a tmpfs on mnt, seen by this process alone, holding
+ * mnt/private with mntns_user and its libraries; then mntns_user.
+ */
+static void mntns_script(char *buf, size_t len, const char *mnt)
+{
+	char fix[PATH_MAX];
+
+	if (!realpath(".output/fixtures/mntns", fix))
+		snprintf(fix, sizeof(fix), ".output/fixtures/mntns");
+	snprintf(buf, len,
+		 "mount -t tmpfs memleakbpf-mntns %s && mkdir %s/private && "
+		 "cp %s/mntns_user %s/libmntns.so %s/libmntns_dl.so %s/private/ && "
+		 "exec %s/private/mntns_user", mnt, mnt, fix, fix, fix, mnt, mnt);
+}
+
+/* report_live: a report while it runs (its files read through
+ * /proc/PID/root), else only the one after its exit.
+ */
+static void mount_ns(enum mntns_mode mode, const char *mnt, bool report_live)
+{
+	char script[4 * PATH_MAX], dir[PATH_MAX], lib[PATH_MAX + 32], pid_arg[16];
+	const char *wargs[] = { "-m", "--propagation", "private", "/bin/sh", "-c", script, NULL };
+	const char *args[] = { "--json", "--top", "1000", "--interval", "1h", NULL, NULL, NULL, NULL,
+			       NULL, NULL, NULL, NULL, NULL };
+	struct workload w = { .pid = -1 };
+	struct ml_tracer *t = NULL;
+	json_t *rep, *final = NULL;
+	pid_t pid = -1;
+	int i;
+
+	mntns_script(script, sizeof(script), mnt);
+	snprintf(dir, sizeof(dir), "%s/private", mnt);
+	snprintf(lib, sizeof(lib), "%s/libmntns.so", dir);
+	if (mode == MNTNS_LAUNCHED) {
+		args[5] = "--";
+		args[6] = "/usr/bin/unshare";
+		for (i = 0; wargs[i]; i++)
+			args[7 + i] = wargs[i];
+		t = ml_tracer_start(args);
+		if (!ASSERT_OK_PTR(t, "start memleakbpf") ||
+		    !ASSERT_TRUE(ml_tracer_wait_stderr(t, " ready"), "mntns_user started"))
+			goto out;
+		pid = pid_said(ml_tracer_stderr(t), "mntns_user %d ready");
+	} else {
+		if (mode == MNTNS_SYSTEM) {
+			/* the machine's other processes could fill the tables */
+			args[5] = "--min-size";
+			args[6] = "128K";
+			t = ml_tracer_start(args);
+			if (!ASSERT_OK_PTR(t, "start memleakbpf"))
+				goto out;
+		}
+		if (!ASSERT_OK(workload_start_program(&w, "/usr/bin/unshare", wargs), "start mntns_user"))
+			goto out;
+		pid = w.pid;
+		if (mode == MNTNS_PID) {
+			snprintf(pid_arg, sizeof(pid_arg), "%d", pid);
+			args[5] = "-p";
+			args[6] = pid_arg;
+			t = ml_tracer_start(args);
+			if (!ASSERT_OK_PTR(t, "start memleakbpf"))
+				goto out;
+		}
+	}
+	if (!ASSERT_GT(pid, 0, "its pid"))
+		goto out;
+	ASSERT_NEQ(access(lib, F_OK), 0, "its libraries are not in our namespace");
+	if (mode == MNTNS_LAUNCHED ? !ASSERT_OK(ml_tracer_send(t, "\n"), "go") ||
+				     !ASSERT_TRUE(ml_tracer_wait_stderr(t, " done"), "allocated")
+				   : !ASSERT_OK(workload_send(&w, "\n"), "go") ||
+				     !ASSERT_TRUE(workload_wait(&w, "done"), "allocated"))
+		goto out;
+	if (report_live) {
+		rep = ml_tracer_report(t);
+		if (ASSERT_OK_PTR(rep, "report") && ASSERT_OK_PTR(report_proc(rep, pid), "the process"))
+			mntns_check(rep, pid, dir);
+	}
+	/* once it has gone, its namespace with it: still named */
+	if (mode != MNTNS_LAUNCHED)
+		ASSERT_TRUE(files_taken(ml_tracer_pid(t)), "memleakbpf keeps its files open");
+	if (mode == MNTNS_LAUNCHED) {
+		ASSERT_OK(ml_tracer_send(t, "\n"), "end it");
+	} else {
+		workload_send(&w, "\n");
+		ASSERT_EQ(workload_stop(&w), 0, "mntns_user exit code");
+		w.pid = -1;
+	}
+	for (i = 0; i < 50; i++) {
+		rep = ml_tracer_report(t);	/* -p, --: the final one */
+		if (!rep || proc_exited(rep, pid))
+			break;
+		usleep(100 * 1000);
+	}
+	if (ASSERT_OK_PTR(rep, "the report after its exit") && ASSERT_TRUE(proc_exited(rep, pid), "exited"))
+		mntns_check(rep, pid, dir);
+	ASSERT_EQ(ml_tracer_stop(t, SIGINT, &final), 0, "memleakbpf exit code");
+out:
+	if (w.pid > 0) {
+		workload_send(&w, "\n");
+		workload_stop(&w);
+	}
+	if (t) {
+		if (!final)
+			ml_tracer_stop(t, SIGINT, &final);
+		json_decref(final);
+		ml_tracer_free(t);
+	}
+}
+
+void test_e2e_hostile_mount_ns(void)
+{
+	char mnt[] = "/tmp/memleakbpf-mntns.XXXXXX";
+
+	if (!test__require_root())
+		return;
+	if (!ASSERT_OK_PTR(mkdtemp(mnt), "mount point"))
+		return;
+	if (test__start_subtest("-p: reported live and exited"))
+		mount_ns(MNTNS_PID, mnt, true);
+	if (test__start_subtest("-p: reported after its exit only"))
+		mount_ns(MNTNS_PID, mnt, false);
+	if (test__start_subtest("system-wide: reported live and exited"))
+		mount_ns(MNTNS_SYSTEM, mnt, true);
+	if (test__start_subtest("system-wide: reported after its exit only"))
+		mount_ns(MNTNS_SYSTEM, mnt, false);
+	if (test__start_subtest("-- unshare -m: the final report"))
+		mount_ns(MNTNS_LAUNCHED, mnt, false);
+	rmdir(mnt);
 }

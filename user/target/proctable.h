@@ -125,5 +125,15 @@ struct proc *proctable__fork(struct proctable *t, pid_t parent, pid_t child, uin
 void proctable__learn_paths(struct proctable *t, const struct proc_maps *m);
 /* The path of (dev as the kernel encodes it, inode), or NULL. */
 const char *proctable__path_of(struct proctable *t, uint32_t kdev, uint64_t inode);
+/* A file that its path does not reach from our mount namespace (a
+ * process's in another namespace, or deleted) is kept open as it is
+ * learnt, up to 256 files, while a process in the table maps it: its
+ * (borrowed) fd, or -1.  *at_path: it was at its path in its process's
+ * namespace (not deleted).
+ */
+int proctable__kept_fd(struct proctable *t, uint32_t major, uint32_t minor, uint64_t inode,
+		       bool *at_path);
+/* Close the kept files no process in the table maps any more. */
+void proctable__release_kept(struct proctable *t);
 
 #endif /* PROCTABLE_H */

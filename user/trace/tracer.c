@@ -1346,6 +1346,7 @@ void tracer__purge_exited(struct tracer *t)
 		}
 		j++;
 	}
+	proctable__release_kept(t->procs);
 }
 
 /* ---- the maps, for the collector (struct heap_maps) ---- */
