@@ -422,6 +422,9 @@ static void setuid_check(struct ml_tracer *t, pid_t pid, const char *ref_privs, 
 		ASSERT_STREQ(privs, ref_privs, "the privileges it has untraced, no more");
 	fds_of(pid, fds, sizeof(fds));
 	ASSERT_STREQ(fds, ref_fds, "the files it has untraced, no more");
+	/* not left stopped (T): it gets to wait for its line (S) */
+	for (i = 0; i < 100 && state_of(pid) != 'S'; i++)
+		usleep(20 * 1000);
 	ASSERT_EQ(state_of(pid), 'S', "not stopped: waiting for its line");
 	rep = ml_tracer_report(t);
 	if (!ASSERT_OK_PTR(rep, "report") || !ASSERT_OK_PTR(report_proc(rep, pid), "the process"))
