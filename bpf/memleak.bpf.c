@@ -202,6 +202,19 @@ static __always_inline __u64 task_pid_tgid(struct task_struct *task)
 	return (__u64)task->tgid << 32 | (__u32)task->pid;
 }
 
+/* The id of the process image task runs (struct ml_stat_key.exec_id):
+ * self_exec_id counts the execve calls of a line of processes, and a
+ * child inherits it, so siblings share it; the start time of the thread
+ * group tells them apart, and a pid taken again by another process.
+ * Never 0 (user space: not known).
+ */
+static __always_inline __u32 image_id(struct task_struct *task)
+{
+	__u64 h = (task->group_leader->start_boottime + task->self_exec_id) * 0x9e3779b97f4a7c15ULL;
+
+	return (__u32)(h >> 32) ?: 1;
+}
+
 /* task: the current one (bpf_get_current_task_btf(), which a program asks
  * once).
  */
@@ -348,7 +361,7 @@ static __always_inline void record_block(struct task_struct *task, __u32 pid, __
 {
 	struct ml_stat_key key = {
 		.pid = pid,
-		.exec_id = (__u32)task->self_exec_id,
+		.exec_id = image_id(task),
 		.stack_id = t->stack_id,
 		.category = ML_FN_IS_BUFFER(t->func) ? ML_CAT_BUFFER : ML_CAT_NATIVE,
 	};
@@ -784,7 +797,7 @@ static __always_inline int syscall_end(long ret)
 	e->type = type;
 	e->pid = task->tgid;
 	e->tid = task->pid;
-	e->exec_id = (__u32)task->self_exec_id;
+	e->exec_id = image_id(task);
 	e->ts_ns = bpf_ktime_get_ns();
 	e->stack_id = t->sc_stack_id;
 	e->category = t->sc_category;
@@ -908,19 +921,20 @@ static __always_inline struct ml_event *task_event(__u32 type, struct task_struc
 	e->type = type;
 	e->pid = task->tgid;
 	e->tid = task->pid;
-	e->exec_id = (__u32)task->self_exec_id;
+	e->exec_id = image_id(task);
 	e->ts_ns = bpf_ktime_get_ns();
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), task->comm);
 	return e;
 }
 
-static __always_inline void emit_fork(struct task_struct *parent, __u32 child)
+static __always_inline void emit_fork(struct task_struct *parent, struct task_struct *child)
 {
 	struct ml_event *e = task_event(ML_EV_FORK, parent);
 
 	if (!e)
 		return;
-	e->fork.child = child;
+	e->fork.child = child->tgid;
+	e->fork.child_exec_id = image_id(child);
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -959,7 +973,7 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 	/* User space learns whose image the child runs until it calls execve
 	 * (to name its stacks if it exits before its map can be read).
 	 */
-	emit_fork(parent, cpid);
+	emit_fork(parent, child);
 	return 0;
 }
 
@@ -1003,6 +1017,9 @@ int BPF_PROG(process_exit, struct task_struct *task)
 		return 0;
 	tgid = task->tgid;
 	bpf_map_delete_elem(&node_mem, &tgid);
+	/* the pid may name another process soon: it is not a target */
+	if (filter_targets)
+		bpf_map_delete_elem(&targets, &tgid);
 	e = task_event(ML_EV_EXIT, task);
 	if (e)
 		bpf_ringbuf_submit(e, 0);

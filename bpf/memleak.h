@@ -245,13 +245,15 @@ enum ml_unwind_mode {
 	ML_UNWIND_FP,		/* frame pointers only */
 };
 
-/* One process image: the exec id changes at every execve, so the entries of
- * an old image never mix with the new one's.  A site: the blocks of one
- * image, stack and category, counted together.
+/* One process image: the exec id changes at every execve, and differs
+ * between two processes that had the same pid, so the entries of an old
+ * image never mix with the new one's.  A site: the blocks of one image,
+ * stack and category, counted together.
  */
 struct ml_stat_key {		/* "site_ids" key */
 	__u32 pid;		/* tgid */
-	__u32 exec_id;		/* low 32 bits of task->self_exec_id */
+	__u32 exec_id;		/* the image: a hash of the process's start time and
+				 * task->self_exec_id, never 0 */
 	__u64 stack_id;
 	__u32 category;		/* enum ml_category */
 	/* in struct ml_alloc only (ML_ALLOC_*): how the block was counted
@@ -406,7 +408,7 @@ struct ml_ev_file {		/* EXEC, MAP_EXEC: a mapping of an executable file */
 
 struct ml_ev_fork {		/* FORK */
 	__u32 child;		/* the child's pid */
-	__u32 pad;
+	__u32 child_exec_id;	/* the child's image (its own: not its parent's) */
 };
 
 /* GC: a collection began (after == 0; kind: which collector); a full one

@@ -122,7 +122,7 @@ void fake_heap__block(struct fake_heap *h, const struct heap_site *site, uint64_
 {
 	if (h->nblocks == FAKE_MAX)
 		abort();
-	(void)addr;	/* the key of "allocs"; the collector reads values only */
+	(void)addr;	/* the block's tag in "block_tags"; the collector reads the rest */
 	h->blocks[h->nblocks++] = (struct ml_alloc){ .size = size, .ts_ns = ts_ns, .key = site->key };
 }
 

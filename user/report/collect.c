@@ -41,6 +41,14 @@ static struct site *site_vec_push(struct site_vec *sv)
 	return &sv->v[sv->n++];
 }
 
+/* Files of processes in other mount namespaces, kept open by the table:
+ * named after the processes and their namespaces have gone.
+ */
+static int kept_file_of(void *procs, const struct map_entry *e, bool *at_path)
+{
+	return proctable__kept_fd(procs, e->dev_major, e->dev_minor, e->inode, at_path);
+}
+
 struct collector *collector__new(const struct collect_config *cfg, const struct collect_sources *src)
 {
 	struct collector *c = calloc(1, sizeof(*c));
@@ -55,6 +63,8 @@ struct collector *collector__new(const struct collect_config *cfg, const struct 
 		c->cfg.realtime_ns = clock_realtime_ns;
 	c->start_wall_ns = c->cfg.realtime_ns() - (int64_t)(c->cfg.monotonic_ns() - cfg->start_ns);
 	c->sym = symbolizer__new();
+	if (c->sym && src->procs)
+		symbolizer__set_kept_files(c->sym, kept_file_of, src->procs);
 	c->history = history__new();
 	if (cfg->sample_bytes) {
 		c->sampling = malloc(sizeof(*c->sampling));

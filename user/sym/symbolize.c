@@ -98,6 +98,8 @@ struct symbolizer {
 	void *perf_maps;
 	char *debuginfo_path;
 	Dwfl_Callbacks cb;	/* every Dwfl session points here */
+	sym_kept_file_fn kept_file;
+	void *kept_ctx;
 };
 
 static int str_cmp(const void *a, const void *b)
@@ -385,12 +387,33 @@ static int map_entry__reopen(const struct map_entry *e, pid_t pid, int fd, char 
 
 #define DELETED_SUFFIX " (deleted)"
 
+/* The file the caller kept open for e, once nothing else reaches it. */
+static int map_entry__open_kept(struct symbolizer *s, const struct map_entry *e, char *path,
+				size_t size, struct stat *st, bool *gone)
+{
+	bool at_path = false;
+	int kept = s->kept_file ? s->kept_file(s->kept_ctx, e, &at_path) : -1, fd;
+
+	if (kept < 0)
+		return -1;
+	fd = fcntl(kept, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0 || fstat(fd, st) || st->st_ino != e->inode) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*gone = !at_path;
+	snprintf(path, size, "%s", e->path);
+	return fd;
+}
+
 /* The file of a mapping as the process sees it: through root first, then
  * map_files when its path is gone or names another file (deleted,
- * replaced: *gone set).  Never another file than the one mapped: -1.
+ * replaced: *gone set), then a file the caller kept open.  Never another
+ * file than the one mapped: -1.
  */
-static int map_entry__open(const struct map_entry *e, pid_t pid, const char *root,
-			   char *path, size_t size, struct stat *st, bool *gone)
+static int map_entry__open(struct symbolizer *s, const struct map_entry *e, pid_t pid,
+			   const char *root, char *path, size_t size, struct stat *st, bool *gone)
 {
 	size_t len = strlen(e->path), dlen = strlen(DELETED_SUFFIX);
 	int plain = (int)len, fd = -1;
@@ -415,7 +438,7 @@ static int map_entry__open(const struct map_entry *e, pid_t pid, const char *roo
 		return fd;	/* the mapped file, through map_files */
 	if (fd >= 0)
 		close(fd);
-	return -1;
+	return e->inode ? map_entry__open_kept(s, e, path, size, st, gone) : -1;
 }
 
 static struct sym_module *symbolizer__load_module(struct symbolizer *s, const struct map_entry *e,
@@ -427,7 +450,7 @@ static struct sym_module *symbolizer__load_module(struct symbolizer *s, const st
 	void **node;
 	int fd;
 
-	fd = map_entry__open(e, pid, root, path, sizeof(path), &st, gone);
+	fd = map_entry__open(s, e, pid, root, path, sizeof(path), &st, gone);
 	if (fd < 0)
 		goto cleanup;
 	key.dev = st.st_dev;
@@ -956,6 +979,12 @@ int symbolizer__resolve(struct symbolizer *s, pid_t pid, const struct proc_maps 
 	else
 		symbolizer__resolve_anon(s, pid, e, addr, out);
 	return 0;
+}
+
+void symbolizer__set_kept_files(struct symbolizer *s, sym_kept_file_fn fn, void *ctx)
+{
+	s->kept_file = fn;
+	s->kept_ctx = ctx;
 }
 
 void symbolizer__forget_pid(struct symbolizer *s, pid_t pid)

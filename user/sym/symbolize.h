@@ -72,6 +72,15 @@ int symbolizer__resolve(struct symbolizer *s, pid_t pid, const struct proc_maps 
  */
 int symbolizer__set_debuginfo_path(struct symbolizer *s, const char *path);
 
+/* Where the file of a mapping is looked for last, when neither its path
+ * (through the process's root) nor /proc/PID/map_files reaches it any
+ * more: a file kept open by the caller, whose process and mount
+ * namespace have gone.  Returns a borrowed fd or -1; *at_path: the file
+ * was at its path in its namespace (not deleted).
+ */
+typedef int (*sym_kept_file_fn)(void *ctx, const struct map_entry *e, bool *at_path);
+void symbolizer__set_kept_files(struct symbolizer *s, sym_kept_file_fn fn, void *ctx);
+
 /* Forget per-process state (the perf map) of a process that is gone. */
 void symbolizer__forget_pid(struct symbolizer *s, pid_t pid);
 

@@ -1,24 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /* user/target/proctable.c: the table of traced processes, sorted by pid. */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include "target/cgroups.h"
 #include "target/proctable.h"
 #include "util/array.h"
 #include "util/pidmap.h"
 
+/* Files kept open at most (proctable__kept_fd). */
+#define KEPT_FILES_MAX 256
+
 struct known_file {
 	uint32_t major, minor;
 	uint64_t inode;
 	char *path;
+	int fd;			/* kept open (a file not at its path here): -1 none */
+	bool at_path;		/* kept: at its path in its process's namespace */
 };
 
 struct proctable {
 	struct pidmap procs;	/* struct proc */
 	struct known_file *files;
 	size_t nfiles, files_cap;
+	size_t nkept;		/* files[].fd >= 0 */
 };
 
 struct proctable *proctable__new(void)
@@ -44,8 +56,11 @@ void proctable__free(struct proctable *t)
 		return;
 	for (i = 0; (p = pidmap__at(&t->procs, i)); i++)
 		proc_free(p);
-	for (i = 0; i < t->nfiles; i++)
+	for (i = 0; i < t->nfiles; i++) {
 		free(t->files[i].path);
+		if (t->files[i].fd >= 0)
+			close(t->files[i].fd);
+	}
 	free(t->files);
 	pidmap__release(&t->procs);
 	free(t);
@@ -138,12 +153,13 @@ struct proc *proctable__get_lazy(struct proctable *t, pid_t pid)
 	return p;
 }
 
-/* A forked child runs its parent's image: same comm, map and exec id. */
+/* A forked child runs its parent's image: same comm and map (its exec
+ * id is its own: the image ids of two processes differ).
+ */
 static void proc__inherit(struct proc *child, const struct proc *parent)
 {
 	size_t i;
 
-	child->exec_id = parent->exec_id;
 	if (!strcmp(child->comm, "?"))
 		proc__set_comm(child, parent->comm);
 	child->allocator = parent->allocator;
@@ -164,7 +180,9 @@ struct proc *proctable__get(struct proctable *t, pid_t pid)
 	read_comm(p);
 	read_cgroup(p);
 	p->start_time = read_start_time(pid);
-	if (proc__refresh_maps(p) && p->ppid && (parent = proctable__get(t, p->ppid)))
+	if (!proc__refresh_maps(p))
+		proctable__learn_paths(t, &p->maps);
+	else if (p->ppid && (parent = proctable__get(t, p->ppid)))
 		proc__inherit(p, parent);	/* gone already: it ran its parent's image */
 	return p;
 }
@@ -274,6 +292,54 @@ void proc__set_rescan(struct proc *p, bool rescan)
 void proc__images_purged(struct proc *p)
 {
 	p->purge_images = false;
+	p->nleft = 0;
+	p->left_unknown = false;
+}
+
+/* Its current image is over: its entries go at the next purge. */
+static void proc_leave_image(struct proc *p)
+{
+	if (p->exec_id && p->nleft < PROC_LEFT_MAX)
+		p->left[p->nleft++] = p->exec_id;
+	else
+		p->left_unknown = true;
+	p->purge_images = true;
+}
+
+bool proc__left_image(const struct proc *p, uint32_t exec_id)
+{
+	uint8_t i;
+
+	if (exec_id == p->exec_id)
+		return false;
+	if (p->left_unknown)
+		return true;
+	for (i = 0; i < p->nleft; i++)
+		if (p->left[i] == exec_id)
+			return true;
+	return false;
+}
+
+bool proc__taken_by(const struct proc *p, uint32_t exec_id)
+{
+	return p->exited && exec_id && exec_id != p->exec_id;
+}
+
+void proc__renew(struct proc *p, uint32_t exec_id)
+{
+	proc_leave_image(p);
+	p->exec_id = exec_id;
+	p->image++;
+	p->ppid = 0;
+	snprintf(p->comm, sizeof(p->comm), "?");
+	p->loaded = false;
+	p->exited = false;
+	p->rescan_allocators = false;
+	proc_maps__release(&p->maps);
+	p->allocator = NULL;
+	free(p->cgroup);
+	p->cgroup = NULL;
+	p->start_time = 0;
 }
 
 struct proc *proctable__exec(struct proctable *t, pid_t pid, uint32_t exec_id, const char *comm)
@@ -285,7 +351,7 @@ struct proc *proctable__exec(struct proctable *t, pid_t pid, uint32_t exec_id, c
 		return NULL;
 	if (known && p->exec_id != exec_id) {
 		/* The old image's memory is gone with it. */
-		p->purge_images = true;
+		proc_leave_image(p);
 		p->allocator = NULL;
 		p->image++;
 	}
@@ -313,11 +379,20 @@ struct proc *proctable__exit(struct proctable *t, pid_t pid, uint32_t exec_id, c
 	}
 	if (!p || p->exited)
 		return NULL;
+	if (exec_id && p->exec_id != exec_id) {
+		/* an image we had no event of (or not yet its id): its
+		 * entries are the ones to purge with the others
+		 */
+		if (p->exec_id)
+			proc_leave_image(p);
+		p->exec_id = exec_id;
+	}
 	p->exited = true;
 	return p;
 }
 
-struct proc *proctable__fork(struct proctable *t, pid_t parent_pid, pid_t child_pid)
+struct proc *proctable__fork(struct proctable *t, pid_t parent_pid, pid_t child_pid,
+			     uint32_t child_exec_id)
 {
 	struct proc *parent = proctable__find(t, parent_pid);
 	struct proc *child = proctable__get_lazy(t, child_pid);
@@ -325,6 +400,8 @@ struct proc *proctable__fork(struct proctable *t, pid_t parent_pid, pid_t child_
 	if (!child)
 		return NULL;
 	child->ppid = parent_pid;
+	if (child_exec_id)
+		child->exec_id = child_exec_id;
 	if (parent && parent->loaded) {
 		proc__inherit(child, parent);
 		child->loaded = true;
@@ -340,6 +417,50 @@ static struct known_file *find_file(struct proctable *t, uint32_t major, uint32_
 		if (t->files[i].inode == inode && t->files[i].major == major && t->files[i].minor == minor)
 			return &t->files[i];
 	return NULL;
+}
+
+static bool same_file(const struct stat *st, const struct known_file *f)
+{
+	return st->st_ino == f->inode && major(st->st_dev) == f->major &&
+	       minor(st->st_dev) == f->minor;
+}
+
+/* The file of e, in the mount namespace of process pid, if it is f. */
+static int open_in_ns(const char *path, const struct known_file *f)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && (fstat(fd, &st) || !same_file(&st, f))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* A file that its path does not reach here (the process is in another
+ * mount namespace, a container's; or it was deleted since it was
+ * mapped) can be read after the process has gone, and its namespace with
+ * it, only if it is kept open now.
+ */
+static void keep_if_unreachable(struct proctable *t, struct known_file *f, pid_t pid,
+				const struct map_entry *e)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+
+	if ((!stat(e->path, &st) && same_file(&st, f)) || pid <= 0 || t->nkept >= KEPT_FILES_MAX)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, e->path);
+	f->fd = open_in_ns(path, f);
+	f->at_path = f->fd >= 0;
+	if (f->fd < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid,
+			 e->start, e->end);
+		f->fd = open_in_ns(path, f);
+	}
+	if (f->fd >= 0)
+		t->nkept++;
 }
 
 void proctable__learn_paths(struct proctable *t, const struct proc_maps *m)
@@ -360,8 +481,71 @@ void proctable__learn_paths(struct proctable *t, const struct proc_maps *m)
 		f->minor = e->dev_minor;
 		f->inode = e->inode;
 		f->path = strdup(e->path);
-		if (f->path)
-			t->nfiles++;
+		f->fd = -1;
+		f->at_path = false;
+		if (!f->path)
+			continue;
+		t->nfiles++;
+		keep_if_unreachable(t, f, m->pid, e);
+	}
+}
+
+int proctable__kept_fd(struct proctable *t, uint32_t major, uint32_t minor, uint64_t inode,
+		       bool *at_path)
+{
+	struct known_file *f = find_file(t, major, minor, inode);
+
+	if (!f || f->fd < 0)
+		return -1;
+	*at_path = f->at_path;
+	return f->fd;
+}
+
+static int file_key_cmp(const void *a, const void *b)
+{
+	const struct known_file *x = *(const struct known_file *const *)a;
+	const struct known_file *y = *(const struct known_file *const *)b;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	if (x->major != y->major)
+		return x->major < y->major ? -1 : 1;
+	return x->minor < y->minor ? -1 : x->minor > y->minor;
+}
+
+void proctable__release_kept(struct proctable *t)
+{
+	struct known_file *kept[KEPT_FILES_MAX], key, *kp = &key, **hit;
+	bool used[KEPT_FILES_MAX] = { false };
+	const struct proc *p;
+	size_t i, j, n = 0;
+
+	if (!t->nkept)
+		return;
+	for (i = 0; i < t->nfiles && n < KEPT_FILES_MAX; i++)
+		if (t->files[i].fd >= 0)
+			kept[n++] = &t->files[i];
+	qsort(kept, n, sizeof(kept[0]), file_key_cmp);
+	for (i = 0; (p = pidmap__at(&t->procs, i)); i++) {
+		for (j = 0; j < p->maps.n; j++) {
+			const struct map_entry *e = &p->maps.v[j];
+
+			if (!map_entry__is_file(e))
+				continue;
+			key.inode = e->inode;
+			key.major = e->dev_major;
+			key.minor = e->dev_minor;
+			hit = bsearch(&kp, kept, n, sizeof(kept[0]), file_key_cmp);
+			if (hit)
+				used[hit - kept] = true;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (used[i])
+			continue;
+		close(kept[i]->fd);
+		kept[i]->fd = -1;
+		t->nkept--;
 	}
 }
 

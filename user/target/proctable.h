@@ -18,6 +18,9 @@
 
 struct allocator_lib;
 
+/* Images of a pid left since the last purge, remembered one by one. */
+#define PROC_LEFT_MAX 4
+
 struct proc {
 	pid_t pid;
 	pid_t ppid;			/* the parent, when its fork was seen; else 0 */
@@ -29,6 +32,14 @@ struct proc {
 	bool exited;			/* its exit has been seen */
 	bool rescan_allocators;		/* look for allocator files it maps */
 	bool purge_images;		/* drop entries of images other than exec_id */
+	/* The images it left since the last purge (its own before an
+	 * execve, the process's that had the pid before it), whose entries
+	 * go at the next purge even if it has exited meanwhile; more than
+	 * PROC_LEFT_MAX, or one not known: every image but exec_id.
+	 */
+	uint32_t left[PROC_LEFT_MAX];
+	uint8_t nleft;
+	bool left_unknown;
 	struct proc_maps maps;		/* last snapshot */
 	const char *allocator;		/* display path of its first allocator */
 	char *cgroup;			/* its cgroup v2 path when last read (at first
@@ -77,6 +88,19 @@ void proc__set_allocator(struct proc *p, const char *display_path);
 void proc__set_rescan(struct proc *p, bool rescan);
 /* Its old images' entries have been dropped. */
 void proc__images_purged(struct proc *p);
+/* Whether exec_id is an image it has left (entries to purge). */
+bool proc__left_image(const struct proc *p, uint32_t exec_id);
+/* Whether an event of image exec_id for p's pid comes from another
+ * process: p has exited, and that image is not its own.
+ */
+bool proc__taken_by(const struct proc *p, uint32_t exec_id);
+/* p's pid names another process now (image exec_id, 0: not known): p
+ * starts over as that one, nothing of the old carried over (name, map,
+ * allocator, cgroup, start time; its image count moves on, so its
+ * report history starts afresh), and the old one's entries are left
+ * images, dropped at the next purge.
+ */
+void proc__renew(struct proc *p, uint32_t exec_id);
 
 /* pid called execve (exec_id is the new image's, comm its name): a process
  * seen before drops its map and allocator, and is marked for its old
@@ -89,10 +113,11 @@ struct proc *proctable__exec(struct proctable *t, pid_t pid, uint32_t exec_id, c
  */
 struct proc *proctable__exit(struct proctable *t, pid_t pid, uint32_t exec_id, const char *comm,
 			     bool adopt);
-/* parent forked child: until it calls execve, the child runs its
- * parent's image.  Returns the child, or NULL without memory.
+/* parent forked child (its image: child_exec_id): until it calls execve,
+ * the child runs its parent's code.  Returns the child, or NULL without
+ * memory.
  */
-struct proc *proctable__fork(struct proctable *t, pid_t parent, pid_t child);
+struct proc *proctable__fork(struct proctable *t, pid_t parent, pid_t child, uint32_t child_exec_id);
 /* Remember the path of every file in m, by device and inode, so that a
  * mapping reported by BPF (device, inode) can be named after its process
  * has gone.
@@ -100,5 +125,15 @@ struct proc *proctable__fork(struct proctable *t, pid_t parent, pid_t child);
 void proctable__learn_paths(struct proctable *t, const struct proc_maps *m);
 /* The path of (dev as the kernel encodes it, inode), or NULL. */
 const char *proctable__path_of(struct proctable *t, uint32_t kdev, uint64_t inode);
+/* A file that its path does not reach from our mount namespace (a
+ * process's in another namespace, or deleted) is kept open as it is
+ * learnt, up to 256 files, while a process in the table maps it: its
+ * (borrowed) fd, or -1.  *at_path: it was at its path in its process's
+ * namespace (not deleted).
+ */
+int proctable__kept_fd(struct proctable *t, uint32_t major, uint32_t minor, uint64_t inode,
+		       bool *at_path);
+/* Close the kept files no process in the table maps any more. */
+void proctable__release_kept(struct proctable *t);
 
 #endif /* PROCTABLE_H */

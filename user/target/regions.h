@@ -5,7 +5,7 @@
  * cut a mapping in two, an mremap may grow, shrink or move it, an mprotect
  * may turn a PROT_NONE reservation into memory -- so it is done here.
  * Each byte of a counted interval belongs to one (stack, category) of the
- * process image; the per-site totals mirror BPF's "stats" map.
+ * process image; the per-site totals mirror BPF's site table ("site_stats").
  *
  * Rules:
  *  - mmap of an anonymous private mapping: counted, unless PROT_NONE (a

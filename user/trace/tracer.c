@@ -1037,9 +1037,47 @@ static void release_unwind(struct tracer *t, pid_t pid)
 	unwinder__forget(t->unwinder, pid);
 }
 
+/* p's pid names another process now (image exec_id): what we had of the
+ * old one goes.  Its exit, if seen, has not been reported yet (a report
+ * would have dropped it): that report is lost, the report of a pid tells
+ * of one process.
+ */
+static void pid_taken_again(struct tracer *t, struct proc *p, uint32_t exec_id)
+{
+	if (p->exited)
+		log_info("pid %d (%s) exited and its pid was taken again before a report: "
+			 "its last state is not reported", p->pid, p->comm);
+	else if (t->cfg.mode != MODE_SYSTEM)
+		t->nlive_targets--;	/* its exit was lost */
+	if (t->unwinder)
+		unwinder__forget(t->unwinder, p->pid);
+	if (t->holds)
+		holds__forget(t->holds, p->pid);
+	proc__renew(p, exec_id);
+}
+
+/* The process of an event: its pid's entry, unless that is of a process
+ * that has exited (an event of another image: the pid was taken again).
+ */
+static struct proc *event_proc(struct tracer *t, const struct ml_event *e)
+{
+	struct proc *p = proctable__find(t->procs, e->pid);
+
+	if (p && proc__taken_by(p, e->exec_id))
+		pid_taken_again(t, p, e->exec_id);
+	p = proctable__get(t->procs, e->pid);
+	if (p)
+		proc__note_exec_id(p, e->exec_id);
+	return p;
+}
+
 static void on_exec(struct tracer *t, const struct ml_event *e)
 {
-	struct proc *p = proctable__exec(t->procs, e->pid, e->exec_id, e->comm);
+	struct proc *p = proctable__find(t->procs, e->pid);
+
+	if (p && proc__taken_by(p, e->exec_id))
+		pid_taken_again(t, p, e->exec_id);
+	p = proctable__exec(t->procs, e->pid, e->exec_id, e->comm);
 
 	/* the old image's mappings are void: walked through the kernel's
 	 * record until its own are given
@@ -1073,7 +1111,14 @@ static void on_exit_event(struct tracer *t, const struct ml_event *e)
 
 static void on_fork(struct tracer *t, const struct ml_event *e)
 {
-	if (!proctable__fork(t->procs, e->pid, e->fork.child))
+	struct proc *old = proctable__find(t->procs, e->fork.child);
+
+	/* a new process: an entry of its pid with another image is of the
+	 * process that had the pid before
+	 */
+	if (old && (old->exited || (old->exec_id && old->exec_id != e->fork.child_exec_id)))
+		pid_taken_again(t, old, e->fork.child_exec_id);
+	if (!proctable__fork(t->procs, e->pid, e->fork.child, e->fork.child_exec_id))
 		return;
 	if (t->cfg.mode == MODE_COMMAND)
 		t->nlive_targets++;
@@ -1081,12 +1126,11 @@ static void on_fork(struct tracer *t, const struct ml_event *e)
 
 static void on_map_exec(struct tracer *t, const struct ml_event *e)
 {
-	struct proc *p = proctable__get(t->procs, e->pid);
+	struct proc *p = event_proc(t, e);
 
 	note_held(t, e);
 	if (!p)
 		return;
-	proc__note_exec_id(p, e->exec_id);
 	note_mapping(t, p, &e->file);
 	proc__set_rescan(p, true);
 }
@@ -1104,11 +1148,10 @@ static void note_unmap(struct tracer *t, struct proc *p, const struct ml_event *
 
 static void on_mapping(struct tracer *t, const struct ml_event *e)
 {
-	struct proc *p = proctable__get(t->procs, e->pid);
+	struct proc *p = event_proc(t, e);
 	struct ml_event ev = *e;
 
 	if (p) {
-		proc__note_exec_id(p, e->exec_id);
 		node_tracker__classify(t->node, p, &t->heap, &ev);
 		note_unmap(t, p, e);
 	}
@@ -1153,7 +1196,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 		break;
 	case ML_EV_GC:
 		/* a process known from its collections is named like the others */
-		if (proctable__get(t->procs, e->pid))
+		if (event_proc(t, e))
 			on_gc(t, e);
 		break;
 	case ML_EV_EXEC:
@@ -1217,7 +1260,10 @@ int tracer__process_events(struct tracer *t)
 	return n;
 }
 
-/* Entries of a process that has gone, or of an image it has left. */
+/* Entries of a process that has gone, or of an image it has left.  Of
+ * an exited process, only its own images': the pid may be another
+ * process's already, whose events have not been read.
+ */
 static bool purge_stat_key(struct tracer *t, __u32 pid, __u32 exec_id)
 {
 	struct proc *p = proctable__find(t->procs, pid);
@@ -1225,7 +1271,7 @@ static bool purge_stat_key(struct tracer *t, __u32 pid, __u32 exec_id)
 	if (!p)
 		return false;
 	if (p->exited)
-		return true;
+		return !p->exec_id || exec_id == p->exec_id || proc__left_image(p, exec_id);
 	return p->purge_images && exec_id != p->exec_id;
 }
 
@@ -1293,9 +1339,9 @@ void tracer__purge_exited(struct tracer *t)
 	}
 	for (j = 0; (p = proctable__at(t->procs, j));) {
 		if (p->exited) {
-			__u32 key = p->pid;
-
-			bpf_map__delete_elem(t->skel->maps.targets, &key, sizeof(key), 0);
+			/* BPF took it out of "targets" as it exited: the pid
+			 * may be a followed child's by now
+			 */
 			regions__drop_pid(t->regions, p->pid);
 			node_tracker__forget(t->node, p->pid);
 			if (t->unwinder)
@@ -1309,6 +1355,7 @@ void tracer__purge_exited(struct tracer *t)
 		}
 		j++;
 	}
+	proctable__release_kept(t->procs);
 }
 
 /* ---- the maps, for the collector (struct heap_maps) ---- */
