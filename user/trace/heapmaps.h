@@ -11,7 +11,7 @@
 #include <linux/types.h>	/* memleak.h's __u32 and friends */
 #include "memleak.h"
 
-/* One "stats" entry, its per-CPU slots summed. */
+/* One site ("site_ids" and its "site_stats" slot), its per-CPU figures summed. */
 struct heap_site {
 	struct ml_stat_key key;
 	struct ml_stat stat;
@@ -19,11 +19,11 @@ struct heap_site {
 
 struct heap_maps {
 	void *ctx;
-	/* Every entry of "stats", summed over CPUs, in *out (the caller frees
+	/* Every site, summed over CPUs, in *out (the caller frees
 	 * it).  Returns how many, or -errno.
 	 */
 	long (*sites)(void *ctx, struct heap_site **out);
-	/* Every outstanding block ("allocs" values) in *out (the caller
+	/* Every outstanding block (the block table) in *out (the caller
 	 * frees it).  Returns how many, or -errno.
 	 */
 	long (*blocks)(void *ctx, struct ml_alloc **out);

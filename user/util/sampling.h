@@ -3,7 +3,7 @@
  * The tables the BPF side samples and weighs with (bpf/sample_math.h says
  * how, and how exact), and the same arithmetic here: the collector weighs
  * the blocks it walks (--min-age) exactly as BPF weighed them, and the
- * tracer turns the fixed-point sums of "stats" into bytes and allocations.
+ * tracer turns the fixed-point sums of the site table into bytes and allocations.
  */
 #ifndef SAMPLING_H
 #define SAMPLING_H
