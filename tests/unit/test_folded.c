@@ -225,10 +225,47 @@ cleanup:
 	profile__release(&p);
 }
 
+/* "\x00" in a file: a name cannot hold a NUL, so it is read as written,
+ * and written back so that it reads the same (the folded fuzzer's find).
+ */
+static void test_nul_escape(void)
+{
+	char path[] = "/tmp/memleakbpf-folded-XXXXXX", err[256] = "";
+	struct profile p = { 0 }, again = { 0 };
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(path);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!ASSERT_OK_PTR(f, "temp file"))
+		return;
+	fputs("\\x0000?\\x\377] 28\n", f);
+	fclose(f);
+	if (ASSERT_OK(folded__read(path, &p, err, sizeof(err)), err) &&
+	    ASSERT_EQ(p.n, 1, "samples") && ASSERT_EQ(p.v[0].nframes, 1, "frames")) {
+		ASSERT_STREQ(p.v[0].frames[0].name, "\\x0000?\\x\377]", "\\x00 kept as written");
+		ASSERT_EQ(p.v[0].value, 28, "value");
+		f = fopen(path, "w");
+		if (ASSERT_OK_PTR(f, "rewrite")) {
+			ASSERT_OK(folded__write(&p, f), "write");
+			fclose(f);
+			if (ASSERT_OK(folded__read(path, &again, err, sizeof(err)), err) &&
+			    ASSERT_EQ(again.n, 1, "samples back"))
+				ASSERT_STREQ(again.v[0].frames[0].name, p.v[0].frames[0].name,
+					     "the same name back");
+		}
+	}
+	unlink(path);
+	profile__release(&again);
+	profile__release(&p);
+}
+
 void test_folded(void)
 {
 	if (test__start_subtest("names that would be misread"))
 		test_misread_names();
+	if (test__start_subtest("\\x00 in a file"))
+		test_nul_escape();
 	if (test__start_subtest("lines"))
 		test_lines();
 	if (test__start_subtest("round trip"))

@@ -176,7 +176,8 @@ static void unescape(char *s)
 			*w++ = '\n';
 			s += 2;
 		} else if (s[0] == '\\' && s[1] == 'x' && isxdigit((unsigned char)s[2]) &&
-			   isxdigit((unsigned char)s[3])) {
+			   isxdigit((unsigned char)s[3]) && (s[2] != '0' || s[3] != '0')) {
+			/* \x00 is left as written: a name cannot hold a NUL */
 			*w++ = (char)(hexval((unsigned char)s[2]) * 16 + hexval((unsigned char)s[3]));
 			s += 4;
 		} else {

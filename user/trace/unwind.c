@@ -86,10 +86,9 @@ struct proc_tables {
 
 struct unwinder {
 	int procs_fd, files_fd;
-	struct ml_unwind_row *rows;	/* "unwind_rows", mapped */
-	size_t rows_len;		/* bytes mapped */
-	__u32 *index;			/* "unwind_index", mapped */
-	size_t index_len;
+	int rows_fd;			/* "unwind_rows" */
+	int index_fd;			/* "unwind_index" */
+	size_t budget;			/* the bytes of both */
 	struct range_alloc row_space, index_space;
 	/* Room of released tables, given back to row_space and index_space
 	 * only once no walk can still be reading it (wait_for_walks()).
@@ -114,23 +113,16 @@ struct unwinder {
 struct unwinder *unwinder__new(const struct unwind_maps *maps)
 {
 	struct unwinder *u = calloc(1, sizeof(*u));
-	int err;
 
 	if (!u)
 		return NULL;
 	u->procs_fd = maps->procs_fd;
 	u->epoch = maps->epoch;
 	u->files_fd = maps->files_fd;
-	u->rows_len = maps->row_blocks * sizeof(struct ml_row_block);
-	u->index_len = maps->index_blocks * sizeof(struct ml_index_block);
-	u->rows = mmap(NULL, u->rows_len, PROT_READ | PROT_WRITE, MAP_SHARED, maps->rows_fd, 0);
-	u->index = mmap(NULL, u->index_len, PROT_READ | PROT_WRITE, MAP_SHARED, maps->index_fd, 0);
-	if (u->rows == MAP_FAILED || u->index == MAP_FAILED) {
-		err = errno;
-		unwinder__free(u);
-		errno = err;
-		return NULL;
-	}
+	u->rows_fd = maps->rows_fd;
+	u->index_fd = maps->index_fd;
+	u->budget = maps->row_blocks * sizeof(struct ml_row_block) +
+		    maps->index_blocks * sizeof(struct ml_index_block);
 	if (range_alloc__init(&u->row_space, maps->row_blocks * ML_ROWS_PER_BLOCK) ||
 	    range_alloc__init(&u->index_space, maps->index_blocks * ML_INDEX_PER_BLOCK)) {
 		unwinder__free(u);
@@ -154,10 +146,6 @@ void unwinder__free(struct unwinder *u)
 
 	if (!u)
 		return;
-	if (u->rows && u->rows != MAP_FAILED)
-		munmap(u->rows, u->rows_len);
-	if (u->index && u->index != MAP_FAILED)
-		munmap(u->index, u->index_len);
 	for (i = 0; i < u->ntables; i++) {
 		struct rowset *rs = u->tables[i]->rows;
 
@@ -326,6 +314,34 @@ static int take_room(struct unwinder *u, struct range_alloc *space, uint32_t len
 
 /* ---- building tables ---- */
 
+/* The rows and the index are written through a mapping of the part being
+ * written, unmapped at once: a mapping of a BPF array has all its pages
+ * present, and the whole budget (64 MiB by default) would count in our RSS
+ * for the whole run.
+ */
+struct window {
+	void *base;
+	size_t len;
+};
+
+static void *window_open(struct window *w, int fd, size_t off, size_t len)
+{
+	size_t page = sysconf(_SC_PAGESIZE), start = off / page * page;
+
+	w->len = (off + len - start + page - 1) / page * page;
+	w->base = mmap(NULL, w->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, start);
+	if (w->base == MAP_FAILED) {
+		log_warn("cannot map the BPF unwind tables: %s", strerror(errno));
+		return NULL;
+	}
+	return (char *)w->base + (off - start);
+}
+
+static void window_close(struct window *w)
+{
+	munmap(w->base, w->len);
+}
+
 /* Entry k: the last of the table's rows at or below pc k * ML_INDEX_STEP,
  * as an index into all rows.  Without room, the table goes without (its
  * searches cover all its rows).
@@ -333,16 +349,23 @@ static int take_room(struct unwinder *u, struct range_alloc *space, uint32_t len
 static void load_index(struct unwinder *u, struct rowset *rs, const struct cfi_table *ct)
 {
 	uint64_t n = ((uint64_t)ct->rows[ct->nrows - 1].pc >> ML_INDEX_SHIFT) + 2, k;
-	uint32_t first;
+	struct window w;
+	uint32_t first, *index;
 	size_t r = 0;
 
 	if (n > UINT32_MAX || take_room(u, &u->index_space, n, &first))
 		return;
+	index = window_open(&w, u->index_fd, (size_t)first * sizeof(*index), n * sizeof(*index));
+	if (!index) {
+		range_alloc__put(&u->index_space, first, n);
+		return;
+	}
 	for (k = 0; k < n; k++) {
 		while (r + 1 < ct->nrows && ct->rows[r + 1].pc <= k << ML_INDEX_SHIFT)
 			r++;
-		u->index[first + k] = rs->first_row + r;
+		index[k] = rs->first_row + r;
 	}
+	window_close(&w);
 	rs->first_index = first;
 	rs->nindex = n;
 	u->index_loaded += n;
@@ -402,6 +425,8 @@ static void publish_file(struct unwinder *u, const struct table *t)
 static struct rowset *load_rows(struct unwinder *u, const struct cfi_table *ct)
 {
 	struct rowset *rs = calloc(1, sizeof(*rs));
+	struct window w;
+	void *rows;
 
 	if (!rs)
 		return NULL;
@@ -409,7 +434,15 @@ static struct rowset *load_rows(struct unwinder *u, const struct cfi_table *ct)
 		free(rs);
 		return NULL;
 	}
-	memcpy(&u->rows[rs->first_row], ct->rows, ct->nrows * sizeof(*ct->rows));
+	rows = window_open(&w, u->rows_fd, (size_t)rs->first_row * sizeof(*ct->rows),
+			   ct->nrows * sizeof(*ct->rows));
+	if (!rows) {
+		range_alloc__put(&u->row_space, rs->first_row, ct->nrows);
+		free(rs);
+		return NULL;
+	}
+	memcpy(rows, ct->rows, ct->nrows * sizeof(*ct->rows));
+	window_close(&w);
 	rs->nrows = ct->nrows;
 	u->rows_loaded += ct->nrows;
 	if (ct->nrows)
@@ -703,6 +736,6 @@ void unwinder__stats(const struct unwinder *u, struct unwind_stats *out)
 			    u->index_space.reused * sizeof(__u32);
 	out->rows = u->rows_loaded;
 	out->bytes = u->rows_loaded * sizeof(struct ml_unwind_row) + u->index_loaded * sizeof(__u32);
-	out->budget = u->rows_len + u->index_len;
+	out->budget = u->budget;
 	out->build_s = u->build_ns / 1e9;
 }
