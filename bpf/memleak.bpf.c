@@ -542,10 +542,6 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, const int session)
 		/* nothing to do at its return: not probed */
 		t->depth = 0;
 		t->u_func = fn;
-		if (cookie & ML_COOKIE_LEAF) {
-			t->u_frame = 0;	/* nothing can be nested in it */
-			return 1;
-		}
 		t->u_frame = bpf_probe_read_user(&t->u_ra, sizeof(t->u_ra), (void *)frame) ? 0 : frame;
 		t->u_ra = uretprobe_original(task, t->u_ra, frame);
 		return 1;

@@ -94,11 +94,6 @@ enum ml_gc_kind {
 #define ML_COOKIE(fn, sp_adj)	((unsigned long long)(fn) | ((unsigned long long)(sp_adj) << 8))
 #define ML_COOKIE_FN(c)		((c) & 0xff)
 #define ML_COOKIE_SP_ADJ(c)	(((c) >> 8) & 0xff)
-/* The function never calls another probed allocator function (a known
- * implementation's malloc, calloc or aligned allocator): nothing can be
- * nested in a call of it that is not sampled.
- */
-#define ML_COOKIE_LEAF		(1ULL << 16)
 
 /* Stack ids are 64-bit hashes of the frames: collisions are negligible, and
  * the id does not depend on how the frames were unwound.  0 = no stack.

@@ -440,20 +440,6 @@ static int name_is_libc(const char *path)
 	return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0;
 }
 
-/* jemalloc, tcmalloc (with its variants), mimalloc. */
-static int name_is_known_allocator(const char *path)
-{
-	static const char *const prefixes[] = { "libjemalloc.so", "libtcmalloc", "libmimalloc" };
-	const char *base = strrchr(path, '/');
-	size_t i;
-
-	base = base ? base + 1 : path;
-	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (strncmp(base, prefixes[i], strlen(prefixes[i])) == 0)
-			return 1;
-	return 0;
-}
-
 /* Build the description of an allocator (a file that defines malloc and
  * free), or of a library with C++'s operator new and delete only
  * (libstdc++), or NULL.  The libc anchors (strdup, asprintf, sbrk, ...) only count in the C
@@ -524,8 +510,6 @@ static struct allocator_lib *lib_build(Elf *elf, int fd, const char *path,
 	lib->inode = st->st_ino;
 	lib->is_libc = picks[PICK_LIBC_MARKER].found || name_is_libc(display_path) ||
 		       name_is_libc(path);
-	lib->is_known_impl = lib->is_libc || name_is_known_allocator(display_path) ||
-			     name_is_known_allocator(path);
 	for (i = 0; i < ML_FN_MAX; i++) {
 		lib->fn[i].alias_of = -1;
 		if (picks[i].found)

@@ -68,11 +68,6 @@ struct allocator_lib {
 	int is_allocator;	/* defines malloc and free; else it only has C++'s
 				 * operator new and delete (libstdc++) */
 	int is_libc;		/* glibc: has the libc anchors */
-	/* glibc, jemalloc, tcmalloc or mimalloc: their malloc, calloc and
-	 * aligned allocators never call another allocator function that is
-	 * probed (a wrapper's may: it calls the next malloc)
-	 */
-	int is_known_impl;
 	struct alloc_func fn[ML_FN_MAX];
 	struct alloc_func anchor[ANCHOR_MAX];
 	/* Node.js: defines node::NodeArrayBufferAllocator (fn[ML_FN_NODE_AB_*]) */

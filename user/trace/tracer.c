@@ -472,30 +472,10 @@ static void plan_sessions(const struct tracer *t, struct probe_set plan[SET_MAX]
 	plan[SET_ALLOC].n = 0;
 }
 
-/* Allocating functions that never call another one in a known
- * implementation (realloc may call malloc, operator new calls malloc).
- */
-static bool fn_is_leaf(int fn)
-{
-	switch (fn) {
-	case ML_FN_MALLOC:
-	case ML_FN_CALLOC:
-	case ML_FN_POSIX_MEMALIGN:
-	case ML_FN_ALIGNED_ALLOC:
-	case ML_FN_MEMALIGN:
-	case ML_FN_VALLOC:
-	case ML_FN_PVALLOC:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
 		     struct probe_set plan[SET_MAX])
 {
 	struct memleak_bpf *skel = t->skel;
-	uint64_t cookie;
 	int fn;
 
 	memset(plan, 0, sizeof(*plan) * SET_MAX);
@@ -533,9 +513,10 @@ static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
 		/* Both at one breakpoint, where rsp is as at the entry (the
 		 * return probe hijacks [rsp]; allocators.h).
 		 */
-		cookie = ML_COOKIE(fn, f->sp_adjust) | (lib->is_known_impl && fn_is_leaf(fn) ? ML_COOKIE_LEAF : 0);
-		plan_add(&plan[SET_ALLOC_RET], alloc_func_name(fn), f->file_offset + f->probe_delta, cookie);
-		plan_add(&plan[SET_ALLOC], alloc_func_name(fn), f->file_offset + f->probe_delta, cookie);
+		plan_add(&plan[SET_ALLOC_RET], alloc_func_name(fn), f->file_offset + f->probe_delta,
+			 ML_COOKIE(fn, f->sp_adjust));
+		plan_add(&plan[SET_ALLOC], alloc_func_name(fn), f->file_offset + f->probe_delta,
+			 ML_COOKIE(fn, f->sp_adjust));
 	}
 	/* A table walk from inside strdup & co reaches their callers (libc
 	 * has CFI everywhere): the anchors are for frame-pointer walks only.
