@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* bpf/heap.bpf.h: the heap's tables, the one place that knows their shape.
  *
- * "blocks" holds each outstanding block (struct ml_block: an open-addressed
- * table in an array, read and written without a helper call); a block
+ * "block_tags" and "blocks" hold each outstanding block (struct
+ * ml_block_tags, struct ml_block: buckets in arrays, read and written
+ * without a helper call, bpf/memleak.h says how); a block
  * names its site, a slot in "site_stats" (per CPU: the outstanding and
  * total bytes and counts of one process image, stack and category).
  * "site_ids" gives a site key its slot; a thread remembers the last it
