@@ -63,7 +63,7 @@ FUZZ_LIBS_pprof := -lprotobuf-c -lz
 # options.c with what it links against (--sort, --metric, --unwind names).
 FUZZ_SRCS_options := user/cli/options.c user/cli/cmdline.c user/util/log.c user/report/rank.c \
 		     user/export/profile.c user/report/model.c user/util/format.c \
-		     user/util/array.c user/trace/unwind.c user/trace/cfi_child.c \
+		     user/util/array.c user/trace/unwind.c user/trace/bpfmaps.c user/trace/cfi_child.c \
 		     user/target/cfi.c user/target/procmaps.c user/util/pidmap.c \
 		     user/util/ranges.c user/serve/listen.c
 FUZZ_LIBS_options := -lbpf -ldw -lelf

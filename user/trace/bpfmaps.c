@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* user/trace/bpfmaps.c: batched dumps of BPF hash maps. */
+/* user/trace/bpfmaps.c: batched dumps of BPF hash maps; windows on BPF arrays. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include "trace/bpfmaps.h"
 
@@ -116,4 +118,24 @@ size_t map_delete_keys(int fd, const void *keys, size_t ksz, size_t n)
 	for (i = 0; i < n; i++)
 		done += bpf_map_delete_elem(fd, k + i * ksz) == 0;
 	return done;
+}
+
+void *map_window_open(struct map_window *w, int fd, size_t off, size_t len, bool write)
+{
+	size_t page = sysconf(_SC_PAGESIZE), start = off / page * page;
+
+	w->len = (off + len - start + page - 1) / page * page;
+	w->base = mmap(NULL, w->len, PROT_READ | (write ? PROT_WRITE : 0), MAP_SHARED, fd, start);
+	if (w->base == MAP_FAILED) {
+		w->base = NULL;
+		return NULL;
+	}
+	return (char *)w->base + (off - start);
+}
+
+void map_window_close(struct map_window *w)
+{
+	if (w->base)
+		munmap(w->base, w->len);
+	w->base = NULL;
 }

@@ -1,16 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* user/trace/heaptables.c: the heap's BPF tables from user space.
  *
- * The block table ("block_tags" and "blocks") is read through mappings of
- * a few MiB at a time, unmapped at once: a mapping of a BPF array has all
- * its pages present, and the whole table (64 MiB by default) would count
- * in our RSS for as long as it is mapped.
+ * The block table ("block_tags" and "blocks", 64 MiB by default) is read
+ * through windows of a few MiB at a time (map_window_open()).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "memleak.skel.h"
@@ -178,24 +174,6 @@ static int block_copy(const uint64_t *tag_word, const struct ml_block *s, struct
 	return __atomic_load_n(tag_word, __ATOMIC_ACQUIRE) == *tag;
 }
 
-static void *map_range(int fd, size_t off, size_t len, int write)
-{
-	size_t page = sysconf(_SC_PAGESIZE);
-	void *p;
-
-	len = (len + page - 1) / page * page;
-	p = mmap(NULL, len, PROT_READ | (write ? PROT_WRITE : 0), MAP_SHARED, fd, off);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static void unmap_range(void *p, size_t len)
-{
-	size_t page = sysconf(_SC_PAGESIZE);
-
-	if (p)
-		munmap(p, (len + page - 1) / page * page);
-}
-
 /* Calls visit() on every live slot of the block table, mapped writable
  * when write (visit may then swap the tag).  Returns 0 or -errno.
  */
@@ -209,14 +187,15 @@ static int blocks_walk(struct memleak_bpf *skel, int write,
 	int err = 0;
 
 	for (first = 0; first < nbuckets && !err; first += n) {
+		struct map_window tw, sw;
 		struct ml_block_tags *tags;
 		struct ml_block *slots, copy;
 		uint64_t tag;
 
 		n = nbuckets - first < CHUNK_BUCKETS ? nbuckets - first : CHUNK_BUCKETS;
-		tags = map_range(tags_fd, first * sizeof(*tags), n * sizeof(*tags), write);
-		slots = map_range(slots_fd, first * ML_BUCKET_SLOTS * sizeof(*slots),
-				  n * ML_BUCKET_SLOTS * sizeof(*slots), 0);
+		tags = map_window_open(&tw, tags_fd, first * sizeof(*tags), n * sizeof(*tags), write);
+		slots = map_window_open(&sw, slots_fd, first * ML_BUCKET_SLOTS * sizeof(*slots),
+					n * ML_BUCKET_SLOTS * sizeof(*slots), false);
 		if (!tags || !slots)
 			err = -errno;
 		for (i = 0; i < n * ML_BUCKET_SLOTS && !err; i++) {
@@ -225,8 +204,8 @@ static int blocks_walk(struct memleak_bpf *skel, int write,
 			if (block_copy(word, &slots[i], &copy, &tag))
 				err = visit(word, tag, &copy, ctx);
 		}
-		unmap_range(tags, n * sizeof(*tags));
-		unmap_range(slots, n * ML_BUCKET_SLOTS * sizeof(*slots));
+		map_window_close(&tw);
+		map_window_close(&sw);
 	}
 	return err;
 }

@@ -8,12 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/membarrier.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <bpf/bpf.h>
 #include "target/cfi.h"
+#include "trace/bpfmaps.h"
 #include "trace/cfi_child.h"
 #include "trace/unwind.h"
 #include "util/array.h"
@@ -314,32 +314,16 @@ static int take_room(struct unwinder *u, struct range_alloc *space, uint32_t len
 
 /* ---- building tables ---- */
 
-/* The rows and the index are written through a mapping of the part being
- * written, unmapped at once: a mapping of a BPF array has all its pages
- * present, and the whole budget (64 MiB by default) would count in our RSS
- * for the whole run.
+/* The rows and the index are written through a window on the part being
+ * written (map_window_open()): the budget is 64 MiB by default.
  */
-struct window {
-	void *base;
-	size_t len;
-};
-
-static void *window_open(struct window *w, int fd, size_t off, size_t len)
+static void *table_window(struct map_window *w, int fd, size_t off, size_t len)
 {
-	size_t page = sysconf(_SC_PAGESIZE), start = off / page * page;
+	void *p = map_window_open(w, fd, off, len, true);
 
-	w->len = (off + len - start + page - 1) / page * page;
-	w->base = mmap(NULL, w->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, start);
-	if (w->base == MAP_FAILED) {
+	if (!p)
 		log_warn("cannot map the BPF unwind tables: %s", strerror(errno));
-		return NULL;
-	}
-	return (char *)w->base + (off - start);
-}
-
-static void window_close(struct window *w)
-{
-	munmap(w->base, w->len);
+	return p;
 }
 
 /* Entry k: the last of the table's rows at or below pc k * ML_INDEX_STEP,
@@ -349,13 +333,13 @@ static void window_close(struct window *w)
 static void load_index(struct unwinder *u, struct rowset *rs, const struct cfi_table *ct)
 {
 	uint64_t n = ((uint64_t)ct->rows[ct->nrows - 1].pc >> ML_INDEX_SHIFT) + 2, k;
-	struct window w;
+	struct map_window w;
 	uint32_t first, *index;
 	size_t r = 0;
 
 	if (n > UINT32_MAX || take_room(u, &u->index_space, n, &first))
 		return;
-	index = window_open(&w, u->index_fd, (size_t)first * sizeof(*index), n * sizeof(*index));
+	index = table_window(&w, u->index_fd, (size_t)first * sizeof(*index), n * sizeof(*index));
 	if (!index) {
 		range_alloc__put(&u->index_space, first, n);
 		return;
@@ -365,7 +349,7 @@ static void load_index(struct unwinder *u, struct rowset *rs, const struct cfi_t
 			r++;
 		index[k] = rs->first_row + r;
 	}
-	window_close(&w);
+	map_window_close(&w);
 	rs->first_index = first;
 	rs->nindex = n;
 	u->index_loaded += n;
@@ -425,7 +409,7 @@ static void publish_file(struct unwinder *u, const struct table *t)
 static struct rowset *load_rows(struct unwinder *u, const struct cfi_table *ct)
 {
 	struct rowset *rs = calloc(1, sizeof(*rs));
-	struct window w;
+	struct map_window w;
 	void *rows;
 
 	if (!rs)
@@ -434,7 +418,7 @@ static struct rowset *load_rows(struct unwinder *u, const struct cfi_table *ct)
 		free(rs);
 		return NULL;
 	}
-	rows = window_open(&w, u->rows_fd, (size_t)rs->first_row * sizeof(*ct->rows),
+	rows = table_window(&w, u->rows_fd, (size_t)rs->first_row * sizeof(*ct->rows),
 			   ct->nrows * sizeof(*ct->rows));
 	if (!rows) {
 		range_alloc__put(&u->row_space, rs->first_row, ct->nrows);
@@ -442,7 +426,7 @@ static struct rowset *load_rows(struct unwinder *u, const struct cfi_table *ct)
 		return NULL;
 	}
 	memcpy(rows, ct->rows, ct->nrows * sizeof(*ct->rows));
-	window_close(&w);
+	map_window_close(&w);
 	rs->nrows = ct->nrows;
 	u->rows_loaded += ct->nrows;
 	if (ct->nrows)
