@@ -4,8 +4,8 @@
  * "block_tags" and "blocks" hold each outstanding block (struct
  * ml_block_tags, struct ml_block: buckets in arrays, read and written
  * without a helper call, bpf/memleak.h says how); a block
- * names its site, a slot in "site_stats" (per CPU: the outstanding and
- * total bytes and counts of one process image, stack and category).
+ * names its site, a slot in "site_stats" (per CPU: the bytes and blocks
+ * one process image, stack and category took and gave back).
  * "site_ids" gives a site key its slot; a thread remembers the last it
  * asked for (struct site_cache), as a loop allocates from one site again
  * and again.
@@ -50,7 +50,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1 << 16);		/* as "site_ids" */
 	__type(key, __u32);
-	__type(value, struct ml_stat);
+	__type(value, struct ml_site_counts);
 } site_stats SEC(".maps");
 
 /* Slots user space took back from sites of processes gone, zeroed, for
@@ -139,7 +139,7 @@ static __always_inline long site_of(struct site_cache *c, const struct ml_stat_k
 	return slot;
 }
 
-static __always_inline struct ml_stat *site_stat(__u32 site)
+static __always_inline struct ml_site_counts *site_counts(__u32 site)
 {
 	__u32 slot = ML_SITE_SLOT(site);
 

@@ -2,8 +2,8 @@
 /* memleakbpf: allocator uprobes and mapping tracepoints.
  *
  * Heap blocks are accounted here, in BPF, on every call (bpf/heap.bpf.h):
- * "blocks" holds each outstanding block, "site_stats" the outstanding and
- * total bytes per (process image, stack, category).  Mappings (mmap, munmap, mremap,
+ * "blocks" holds each outstanding block, "site_stats" the bytes and blocks
+ * allocated and freed per (process image, stack, category).  Mappings (mmap, munmap, mremap,
  * mprotect, brk) are rare and need interval arithmetic, so they go to user
  * space through the ring buffer, in order, with their stack already taken.
  */
@@ -146,8 +146,12 @@ struct ml_thread {
 	/* The unsampled call in flight, when its return is not probed
 	 * (sessions): where its return address is, and what it was.  A call
 	 * or syscall below it, with the address still there, is inside it.
+	 * A leaf's (u_size, ML_COOKIE_LEAF) keeps its code's start in u_ra
+	 * instead: reading the address costs ~165 ns, more than the rest of
+	 * the unsampled call's work.
 	 */
 	__u32 u_func;
+	__u32 u_size;
 	__u64 u_frame;
 	__u64 u_ra;
 	struct site_cache site;	/* the last site of its blocks */
@@ -343,16 +347,16 @@ static __always_inline void node_mem_sub(const struct ml_block *b)
 /* The block b is gone: out of its site's outstanding figures. */
 static __always_inline void block_gone(const struct ml_block *b)
 {
-	struct ml_stat *st;
+	struct ml_site_counts *sc;
 	__u64 bytes;
 
 	node_mem_sub(b);
-	st = site_stat(b->site);
-	if (!st)
+	sc = site_counts(b->site);
+	if (!sc)
 		return;
 	bytes = block_bytes(b->size);
-	__sync_fetch_and_sub(&st->outstanding_bytes, bytes);
-	__sync_fetch_and_sub(&st->outstanding_count, block_count(bytes, b->size));
+	__sync_fetch_and_add(&sc->freed_bytes, bytes);
+	__sync_fetch_and_add(&sc->freed_count, block_count(bytes, b->size));
 }
 
 /* A block came back from the allocator: remember it and count it. */
@@ -367,8 +371,8 @@ static __always_inline void record_block(struct task_struct *task, __u32 pid, __
 	};
 	struct ml_block b = { .size = t->size, .pid = pid }, stale;
 	struct ml_node_mem *m;
-	struct ml_stat *st;
-	__u64 bytes, count;
+	struct ml_site_counts *sc;
+	__u64 bytes;
 	long site;
 	int put;
 
@@ -404,14 +408,11 @@ static __always_inline void record_block(struct task_struct *task, __u32 pid, __
 	if (m)
 		__sync_fetch_and_add(key.category == ML_CAT_BUFFER ? &m->buffer_bytes : &m->native_bytes,
 				     bytes);
-	st = site_stat(site);
-	if (!st)
+	sc = site_counts(site);
+	if (!sc)
 		return;
-	count = block_count(bytes, b.size);
-	__sync_fetch_and_add(&st->outstanding_bytes, bytes);
-	__sync_fetch_and_add(&st->outstanding_count, count);
-	__sync_fetch_and_add(&st->total_bytes, bytes);
-	__sync_fetch_and_add(&st->total_count, count);
+	__sync_fetch_and_add(&sc->alloc_bytes, bytes);
+	__sync_fetch_and_add(&sc->alloc_count, block_count(bytes, b.size));
 }
 
 /* Take pid's block at addr out of "blocks"; returns 0 when it was there. */
@@ -497,10 +498,32 @@ static __always_inline int in_unsampled(struct task_struct *task, struct ml_thre
 
 	if (!t->u_frame || frame > t->u_frame || (frame == t->u_frame && fn == t->u_func))
 		return 0;
+	if (t->u_size)
+		return 0;	/* a leaf: no call is inside it; a syscall, see in_leaf() */
 	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)t->u_frame))
 		return 0;
 	ra = uretprobe_original(task, ra, t->u_frame);
 	return ra == t->u_ra || ra == uprobe_trampoline(task);
+}
+
+/* Is the syscall whose stack is stack_id inside the unsampled leaf call
+ * in flight (u_size)?  Its frames then include the leaf's code: the
+ * syscall's own address, or a return address into the leaf.
+ */
+static __always_inline int in_leaf(struct ml_thread *t, __u64 sp, __u64 stack_id)
+{
+	struct ml_stack *s;
+	__u32 i;
+
+	if (!t->u_size || !t->u_frame || sp > t->u_frame || !stack_id)
+		return 0;
+	s = bpf_map_lookup_elem(&stacks, &stack_id);
+	if (!s)
+		return 0;
+	for (i = 0; i < ML_MAX_FRAMES && i < s->nr; i++)
+		if (s->ips[i] - t->u_ra <= t->u_size)
+			return 1;
+	return 0;
 }
 
 /* Entry of every allocating function; the cookie says which one.  With
@@ -542,6 +565,12 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, const int session)
 		/* nothing to do at its return: not probed */
 		t->depth = 0;
 		t->u_func = fn;
+		t->u_size = ML_COOKIE_SIZE(cookie);
+		if (t->u_size) {
+			t->u_frame = frame;
+			t->u_ra = PT_REGS_IP(ctx) - ML_COOKIE_DELTA(cookie);
+			return 1;
+		}
 		t->u_frame = bpf_probe_read_user(&t->u_ra, sizeof(t->u_ra), (void *)frame) ? 0 : frame;
 		t->u_ra = uretprobe_original(task, t->u_ra, frame);
 		return 1;
@@ -719,6 +748,8 @@ static __always_inline int syscall_begin(void *ctx, __u8 type, __u64 addr,
 	}
 	t->sc_stack_id = stack_for(t, task, pid_tgid, BPF_CORE_READ(regs, ip), sp,
 				   BPF_CORE_READ(regs, bp), sp);
+	if (sample_bytes && t->sc_category == ML_CAT_MMAP && in_leaf(t, sp, t->sc_stack_id))
+		t->sc_category = ML_CAT_ALLOCATOR;
 	return 0;
 }
 

@@ -90,10 +90,23 @@ enum ml_gc_kind {
  * number of bytes the probe's offset has pushed onto the stack since the
  * function's first instruction in bits 8-15 (the return address sits that
  * far above the stack pointer when the probe fires).
+ *
+ * A leaf (ML_COOKIE_LEAF): a function that calls no probed function, only
+ * syscalls (glibc's, jemalloc's, tcmalloc's and mimalloc's malloc, calloc
+ * and aligned allocators), with its code's extent: the probe's distance
+ * from its first byte in bits 16-31, its size in bits 32-63 (0: not a
+ * leaf).  An unsampled call to it keeps no return address; a mapping
+ * syscall is inside it when the syscall's stack has a frame in its code.
  */
 #define ML_COOKIE(fn, sp_adj)	((unsigned long long)(fn) | ((unsigned long long)(sp_adj) << 8))
+#define ML_COOKIE_LEAF(delta, size) (((unsigned long long)(delta) << 16) |		\
+				     ((unsigned long long)(size) << 32))
 #define ML_COOKIE_FN(c)		((c) & 0xff)
 #define ML_COOKIE_SP_ADJ(c)	(((c) >> 8) & 0xff)
+#define ML_COOKIE_DELTA(c)	(((c) >> 16) & 0xffff)
+#define ML_COOKIE_SIZE(c)	((c) >> 32)
+#define ML_LEAF_MAX_DELTA	0xffff
+#define ML_LEAF_MAX_SIZE	0xffffffffULL
 
 /* Stack ids are 64-bit hashes of the frames: collisions are negligible, and
  * the id does not depend on how the frames were unwound.  0 = no stack.
@@ -233,6 +246,13 @@ enum ml_unwind_counter {
 	ML_UW_MAX,
 };
 
+/* In "unwind_counts", a replay is one add, to the slot of how the walk it
+ * replays ended: ML_UW_REPLAYED_END + ML_UW_END_*.  User space folds these
+ * slots into ML_UW_WALKS, ML_UW_REPLAYED and the end's own slot.
+ */
+#define ML_UW_REPLAYED_END	ML_UW_MAX
+#define ML_UW_SLOTS		(ML_UW_REPLAYED_END + ML_UW_END_UNSUPPORTED + 1)
+
 /* --unwind */
 enum ml_unwind_mode {
 	ML_UNWIND_AUTO = 0,	/* tables where they exist, frame pointers elsewhere */
@@ -260,7 +280,20 @@ struct ml_stat_key {		/* "site_ids" key */
 /* A native block counted in its process's "node_mem" native total. */
 #define ML_ALLOC_NODE_NATIVE 1
 
-struct ml_stat {		/* "site_stats" value (per CPU), updated atomically */
+/* "site_stats" value, per CPU, added to atomically: what a site's blocks
+ * took and gave back on that CPU (a block freed on another CPU makes both
+ * sides differ from what is outstanding there; their sums over the CPUs do
+ * not).  Two adds at each allocation and two at each free, where
+ * outstanding figures would need four at each allocation.
+ */
+struct ml_site_counts {
+	__u64 alloc_bytes;
+	__u64 alloc_count;
+	__u64 freed_bytes;
+	__u64 freed_count;
+};
+
+struct ml_stat {		/* a site's figures, summed over the CPUs */
 	__s64 outstanding_bytes;
 	__s64 outstanding_count;
 	__u64 total_bytes;	/* allocated since tracing began */

@@ -125,7 +125,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ML_UW_MAX);
+	__uint(max_entries, ML_UW_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } unwind_counts SEC(".maps");
@@ -668,9 +668,7 @@ static __always_inline int unwind_replay_early(struct task_struct *task, __u64 p
 	if (!memo_words_match(m, window))
 		return 0;
 	*id = m->id;
-	count_unwind(ML_UW_WALKS);
-	count_unwind(ML_UW_REPLAYED);
-	count_unwind(m->end);
+	count_unwind(ML_UW_REPLAYED_END + m->end);
 	return 1;
 }
 
@@ -688,14 +686,13 @@ static __always_inline __u32 unwind_by_tables(__u64 pid_tgid, struct ml_stack *s
 	struct walk_memo *m = &us->memo;
 	__u32 tid = (__u32)pid_tgid, pid = pid_tgid >> 32, epoch = unwind_epoch, seq;
 
-	count_unwind(ML_UW_WALKS);
 	if (memo_replays(m, window, win_len, tid, epoch, ip, sp, bp, ra_at, &us->cut)) {
 		*id = m->id;
 		*replayed = 1;
-		count_unwind(ML_UW_REPLAYED);
-		count_unwind(m->end);
+		count_unwind(ML_UW_REPLAYED_END + m->end);
 		return m->end;
 	}
+	count_unwind(ML_UW_WALKS);
 	/* without its mappings (a process just started) the walk finds
 	 * each through the kernel
 	 */

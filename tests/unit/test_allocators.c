@@ -129,6 +129,13 @@ void test_allocators_libc(void)
 		if (ASSERT_OK_PTR(lib, "inspect libc")) {
 			ASSERT_TRUE(lib->is_libc, "is_libc");
 			ASSERT_TRUE(lib->is_allocator, "is an allocator");
+			/* its malloc calls nothing probed: probes say so */
+			ASSERT_TRUE(lib->leaf_calls, "leaf_calls");
+			ASSERT_TRUE(alloc_func_is_leaf(ML_FN_MALLOC), "malloc is a leaf");
+			ASSERT_TRUE(alloc_func_is_leaf(ML_FN_POSIX_MEMALIGN), "posix_memalign too");
+			ASSERT_FALSE(alloc_func_is_leaf(ML_FN_REALLOC), "not realloc");
+			ASSERT_FALSE(alloc_func_is_leaf(ML_FN_REALLOCARRAY), "not reallocarray");
+			ASSERT_FALSE(alloc_func_is_leaf(ML_FN_FREE), "not free");
 			ASSERT_STREQ(lib->path, LIBC_PATH, "path");
 			ASSERT_STREQ(lib->display_path, LIBC_PATH, "display_path defaults to path");
 			ASSERT_OK(stat(LIBC_PATH, &st), "stat libc");
@@ -258,6 +265,8 @@ void test_allocators_static(void)
 			check_func(exe, ".symtab", "realloc", &lib->fn[ML_FN_REALLOC]);
 			/* glibc linked in: its wrappers and anchors are there too */
 			ASSERT_TRUE(lib->is_libc, "static glibc counts as libc");
+			/* a static executable may define its own malloc */
+			ASSERT_FALSE(lib->leaf_calls, "no leaf_calls");
 			check_func(exe, ".symtab", "strdup", &lib->anchor[ANCHOR_STRDUP]);
 		}
 	}
@@ -280,6 +289,7 @@ void test_allocators_myalloc(void)
 	lib = allocators__inspect(a, so, "/opt/libmyalloc.so");
 	if (test__start_subtest("own malloc and free") && ASSERT_OK_PTR(lib, "libmyalloc")) {
 		ASSERT_FALSE(lib->is_libc, "not libc, despite its __libc_malloc");
+		ASSERT_FALSE(lib->leaf_calls, "an unknown malloc may call anything");
 		ASSERT_STREQ(lib->display_path, "/opt/libmyalloc.so", "display_path");
 		check_func(so, ".dynsym", "malloc", &lib->fn[ML_FN_MALLOC]);
 		check_func(so, ".dynsym", "free", &lib->fn[ML_FN_FREE]);
@@ -319,6 +329,7 @@ void test_allocators_real_world(void)
 		if (!ASSERT_OK_PTR(lib, base))
 			continue;
 		ASSERT_FALSE(lib->is_libc, "not the C library");
+		ASSERT_TRUE(lib->leaf_calls, "known: its malloc calls nothing probed");
 		ASSERT_FALSE(lib->anchor[ANCHOR_STRDUP].present, "strdup left to libc");
 		check_func(libs[i], ".dynsym", "malloc", &lib->fn[ML_FN_MALLOC]);
 		check_func(libs[i], ".dynsym", "free", &lib->fn[ML_FN_FREE]);
@@ -531,6 +542,7 @@ void test_allocators_libstdcxx(void)
 	if (!ASSERT_OK_PTR(lib, "libstdc++ is reported"))
 		goto out;
 	ASSERT_FALSE(lib->is_allocator, "not an allocator");
+	ASSERT_FALSE(lib->leaf_calls, "its operator new calls malloc");
 	ASSERT_FALSE(lib->fn[ML_FN_MALLOC].present, "no malloc");
 	check_func(path, ".dynsym", "_Znwm", &lib->fn[ML_FN_CXX_NEW]);
 	check_func(path, ".dynsym", "_Znam", &lib->fn[ML_FN_CXX_NEW_ARRAY]);

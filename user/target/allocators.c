@@ -118,7 +118,18 @@ enum {
 	PICK_GC = ML_FN_MAX + ANCHOR_MAX,
 	PICK_GC_LIVE = ML_FN_MAX + ANCHOR_MAX + ML_GC_MAX,
 	PICK_LIBC_MARKER,
-	PICK_MAX,
+	PICK_LEAF_MARKER,	/* jemalloc, tcmalloc, mimalloc: see leaf_markers */
+	PICK_MAX = PICK_LEAF_MARKER + 3,
+};
+
+/* Symbols only these allocators define, whose malloc, calloc and aligned
+ * allocators call none of the functions memleakbpf probes (allocators.h,
+ * leaf_calls).
+ */
+static const char *const leaf_markers[PICK_MAX - PICK_LEAF_MARKER] = {
+	"mallctl",	/* jemalloc */
+	"tc_malloc",	/* tcmalloc (gperftools) */
+	"mi_malloc",	/* mimalloc */
 };
 
 /* Symbols found by prefix (V8_PAGES_PREFIX): address and size. */
@@ -150,6 +161,27 @@ const char *alloc_func_name(int fn)
 	return fn_table[fn].name;
 }
 
+bool alloc_func_is_leaf(int fn)
+{
+	switch (fn) {
+	case ML_FN_MALLOC:
+	case ML_FN_CALLOC:
+	case ML_FN_POSIX_MEMALIGN:
+	case ML_FN_ALIGNED_ALLOC:
+	case ML_FN_MEMALIGN:
+	case ML_FN_VALLOC:
+	case ML_FN_PVALLOC:
+	case ML_FN_CXX_NEW:
+	case ML_FN_CXX_NEW_ARRAY:
+	case ML_FN_CXX_NEW_NOTHROW:
+	case ML_FN_CXX_NEW_ARRAY_NOTHROW:
+	case ML_FN_CXX_NEW_ALIGN:
+	case ML_FN_CXX_NEW_ARRAY_ALIGN:
+		return true;
+	}
+	return false;
+}
+
 const char *anchor_func_name(int anchor)
 {
 	if (anchor < 0 || anchor >= ANCHOR_MAX)
@@ -179,6 +211,8 @@ static const char *pick_name(int i)
 		return gc_table[i - PICK_GC].sym;
 	if (i == PICK_GC_LIVE)
 		return GC_LIVE_SYM;
+	if (i >= PICK_LEAF_MARKER)
+		return leaf_markers[i - PICK_LEAF_MARKER];
 	return "__libc_start_main";
 }
 
@@ -522,6 +556,13 @@ static struct allocator_lib *lib_build(Elf *elf, int fd, const char *path,
 			fill_func(elf, fd, &picks[PICK_ANCHOR + i].sym, 0, true, &lib->anchor[i]);
 	}
 	lib->is_allocator = lib->fn[ML_FN_MALLOC].present && lib->fn[ML_FN_FREE].present;
+	/* glibc's shared C library (a static executable may bring its own
+	 * malloc), or a known allocator library
+	 */
+	lib->leaf_calls = lib->is_allocator &&
+			  (name_is_libc(display_path) || name_is_libc(path) ||
+			   picks[PICK_LEAF_MARKER].found || picks[PICK_LEAF_MARKER + 1].found ||
+			   picks[PICK_LEAF_MARKER + 2].found);
 	lib->is_node = is_node && lib->fn[ML_FN_NODE_AB_ALLOCATE].present;
 	for (i = 0; i < ML_GC_MAX && lib->is_node; i++) {
 		lib->gc[i].alias_of = -1;

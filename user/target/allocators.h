@@ -68,6 +68,11 @@ struct allocator_lib {
 	int is_allocator;	/* defines malloc and free; else it only has C++'s
 				 * operator new and delete (libstdc++) */
 	int is_libc;		/* glibc: has the libc anchors */
+	/* Its malloc, calloc and aligned allocators (alloc_func_is_leaf())
+	 * call no probed function, only syscalls: glibc's shared C library,
+	 * jemalloc, tcmalloc, mimalloc.  Their probes say so (ML_COOKIE_LEAF).
+	 */
+	int leaf_calls;
 	struct alloc_func fn[ML_FN_MAX];
 	struct alloc_func anchor[ANCHOR_MAX];
 	/* Node.js: defines node::NodeArrayBufferAllocator (fn[ML_FN_NODE_AB_*]) */
@@ -142,6 +147,12 @@ int allocators__command_files(const char *exe_path, char (*files)[PATH_MAX], int
 
 /* Name of an allocator function, for messages: "malloc"; "?" if out of range. */
 const char *alloc_func_name(int fn);
+
+/* Whether fn, in a library with leaf_calls, calls no probed function:
+ * malloc, calloc, the aligned allocators and operator new.  Not realloc
+ * (reallocarray and realloc(p, 0) reach others in some libraries).
+ */
+bool alloc_func_is_leaf(int fn);
 /* Name of an anchor (enum anchor_fn): "sbrk", "mremap"; "?" if out of range. */
 const char *anchor_func_name(int anchor);
 /* Name of a V8 collector, for messages and probe names (lib->gc[kind]):

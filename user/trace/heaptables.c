@@ -86,7 +86,7 @@ static int site_stats_read(struct memleak_bpf *skel, uint32_t n, struct ml_stat 
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	int fd = bpf_map__fd(skel->maps.site_stats), ncpu = libbpf_num_possible_cpus();
 	uint32_t *keys = NULL, token = 0, done = 0, i;
-	struct ml_stat *vals = NULL;
+	struct ml_site_counts *vals = NULL;
 	int err = 0, c;
 
 	if (ncpu <= 0)
@@ -114,12 +114,12 @@ static int site_stats_read(struct memleak_bpf *skel, uint32_t n, struct ml_stat 
 				continue;
 			s = &sum[keys[i]];
 			for (c = 0; c < ncpu; c++) {
-				const struct ml_stat *v = &vals[(size_t)i * ncpu + c];
+				const struct ml_site_counts *v = &vals[(size_t)i * ncpu + c];
 
-				s->outstanding_bytes += v->outstanding_bytes;
-				s->outstanding_count += v->outstanding_count;
-				s->total_bytes += v->total_bytes;
-				s->total_count += v->total_count;
+				s->outstanding_bytes += v->alloc_bytes - v->freed_bytes;
+				s->outstanding_count += v->alloc_count - v->freed_count;
+				s->total_bytes += v->alloc_bytes;
+				s->total_count += v->alloc_count;
 			}
 		}
 		done += count;
@@ -282,7 +282,7 @@ int heap_tables__purge(struct memleak_bpf *skel, heap_gone_fn gone, void *ctx)
 	int free_fd = bpf_map__fd(skel->maps.site_free), ncpu = libbpf_num_possible_cpus();
 	struct site_index ix;
 	struct purge p = { .ix = &ix };
-	struct ml_stat *zero = NULL;
+	struct ml_site_counts *zero = NULL;
 	long i, ngone = 0;
 	int err;
 

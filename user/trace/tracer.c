@@ -472,6 +472,21 @@ static void plan_sessions(const struct tracer *t, struct probe_set plan[SET_MAX]
 	plan[SET_ALLOC].n = 0;
 }
 
+/* An unsampled call to a leaf keeps no return address (ML_COOKIE_LEAF):
+ * whether a syscall is inside it is told by its code in the syscall's
+ * stack, which only a walk by tables shows (libc has no frame pointers).
+ */
+static unsigned long long leaf_cookie(const struct tracer *t, const struct allocator_lib *lib,
+				      int fn)
+{
+	const struct alloc_func *f = &lib->fn[fn];
+
+	if (t->cfg.unwind == ML_UNWIND_FP || !lib->leaf_calls || !alloc_func_is_leaf(fn) ||
+	    !f->size || f->size > ML_LEAF_MAX_SIZE || f->probe_delta > ML_LEAF_MAX_DELTA)
+		return 0;
+	return ML_COOKIE_LEAF(f->probe_delta, f->size);
+}
+
 static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
 		     struct probe_set plan[SET_MAX])
 {
@@ -514,9 +529,9 @@ static void plan_lib(const struct tracer *t, const struct allocator_lib *lib,
 		 * return probe hijacks [rsp]; allocators.h).
 		 */
 		plan_add(&plan[SET_ALLOC_RET], alloc_func_name(fn), f->file_offset + f->probe_delta,
-			 ML_COOKIE(fn, f->sp_adjust));
+			 ML_COOKIE(fn, f->sp_adjust) | leaf_cookie(t, lib, fn));
 		plan_add(&plan[SET_ALLOC], alloc_func_name(fn), f->file_offset + f->probe_delta,
-			 ML_COOKIE(fn, f->sp_adjust));
+			 ML_COOKIE(fn, f->sp_adjust) | leaf_cookie(t, lib, fn));
 	}
 	/* A table walk from inside strdup & co reaches their callers (libc
 	 * has CFI everywhere): the anchors are for frame-pointer walks only.
@@ -1412,8 +1427,18 @@ static void heap_drops(void *ctx, uint64_t drops[ML_DROP_MAX])
 static void heap_unwind_counts(void *ctx, uint64_t counts[ML_UW_MAX])
 {
 	struct tracer *t = ctx;
+	uint64_t raw[ML_UW_SLOTS];
+	int end;
 
-	sum_percpu_counters(t->skel->maps.unwind_counts, counts, ML_UW_MAX);
+	sum_percpu_counters(t->skel->maps.unwind_counts, raw, ML_UW_SLOTS);
+	memcpy(counts, raw, sizeof(uint64_t) * ML_UW_MAX);
+	for (end = ML_UW_END_COMPLETE; end <= ML_UW_END_UNSUPPORTED; end++) {
+		uint64_t n = raw[ML_UW_REPLAYED_END + end];
+
+		counts[end] += n;
+		counts[ML_UW_WALKS] += n;
+		counts[ML_UW_REPLAYED] += n;
+	}
 }
 
 static int heap_node_mem(void *ctx, uint32_t pid, struct ml_node_mem *out)
