@@ -165,7 +165,6 @@ static __always_inline __u64 capture_stack(struct task_struct *task, __u64 pid_t
 	struct walk w = { .id = 0x9e3779b97f4a7c15ULL, .sp = sp };
 	struct stack_scratch *sc;
 	__u32 zero = 0;
-	int replayed = 0;
 	long err;
 
 	sc = bpf_map_lookup_elem(&stack_scratch, &zero);
@@ -187,9 +186,7 @@ static __always_inline __u64 capture_stack(struct task_struct *task, __u64 pid_t
 	}
 	if (unwind_mode != ML_UNWIND_FP) {
 		w.s->end = unwind_by_tables(pid_tgid, w.s, sc->window, w.window ? ML_STACK_WINDOW : 0,
-					     &sc->uw, ip, sp, fp, ra_at, &w.id, &replayed);
-		if (replayed)
-			return *last = w.id | 1;	/* interned by the walk it replays */
+					     &sc->uw, ip, sp, fp, ra_at, &w.id);
 		goto intern;
 	}
 	walk_add(&w, ip);

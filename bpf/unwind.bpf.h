@@ -49,6 +49,14 @@ struct uwalk_regs {
 	__u32 last;		/* 1 + the index in proc of the previous frame's mapping: a
 				 * caller is often in the same file; 0: none */
 	__u32 bp_initial;	/* bp is still the one the walk started from */
+	/* 1 + where in the window bp was read from, until a frame uses it:
+	 * only then is the word recorded in the memo.  Code without frame
+	 * pointers saves rbp as any callee-saved register, holding a
+	 * request's pointers: recorded at once, it would make each walk
+	 * look new.
+	 */
+	__u32 bp_from;
+	__u32 pad2;
 };
 
 struct row_search {		/* the bounds of find_row() and find_mapping() */
@@ -56,14 +64,19 @@ struct row_search {		/* the bounds of find_row() and find_mapping() */
 };
 
 /* A walk is a function of its inputs: the registers it starts from, the
- * process's tables (their generation) and the stack words it reads.  The
- * last walk on a CPU keeps those inputs and its result; when the next walk
- * on that CPU is the same thread's, from the same registers, and every word
- * the last one read still holds the same value, the result is the same: it
- * is replayed by comparing those words alone.  A loop that allocates from
- * one place pays for its stack once.
+ * process's tables (their generation) and the stack words it reads.  A
+ * walk on a CPU keeps those inputs and its result in one of its CPU's
+ * memos, chosen by the registers; when a later walk on that CPU is the
+ * same thread's, from the same registers, and every word the earlier one
+ * read still holds the same value, the result is the same: it is replayed
+ * by comparing those words alone.  A loop that allocates from one place
+ * pays for its stack once; so does a server whose requests allocate from
+ * a few dozen places in turn (one memo would be taken by each in turn).
+ * The registers choose a set of two memos: two callers of one allocating
+ * function often call it with the same registers, and take turns.
  */
 #define ML_MEMO_READS 256
+#define ML_MEMO_SLOTS 64	/* memos per CPU, a power of two */
 
 struct walk_memo {
 	__u64 ip, sp, bp, ra_at;
@@ -76,21 +89,42 @@ struct walk_memo {
 	__u32 need_bp;		/* the walk used the rbp it started from (frame-pointer
 				 * code): a replay needs the same; elsewhere rbp is just
 				 * a register whose value does not matter */
-	__u32 seq;		/* a walk begun meanwhile (preemption) voids it */
 	__u32 nreads;
 	__u32 read_end;		/* the end of the furthest word read, from sp */
-	__u64 win_len;		/* the window the reads lie in */
+	__u64 used;		/* unwind_scratch.tick when last recorded or replayed */
 	__u32 off[ML_MEMO_READS];	/* where each word is, from sp */
 	__u64 val[ML_MEMO_READS];	/* what it held */
 };
 
 struct unwind_scratch {
-	struct walk_memo memo;
+	__u32 seq;		/* walks begun: one begun meanwhile (preemption) voids a memo */
+	__u32 pad;
+	__u64 tick;		/* memos recorded and replayed: which of a set is older */
 	struct uwalk_regs regs;
 	struct row_search rs;
 	__u64 cut;		/* see read_stack() */
 	struct ml_unwind_mapping vma;	/* a mapping found through the kernel */
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ML_MEMO_SLOTS);
+	__type(key, __u32);
+	__type(value, struct walk_memo);
+} walk_memos SEC(".maps");
+
+/* The set of two memos for a walk from these registers: its first slot. */
+static __always_inline __u32 memo_set(__u64 ip, __u64 sp, __u64 ra_at)
+{
+	return (((sp ^ (ip << 7) ^ (ra_at << 3)) * 0x9e3779b97f4a7c15ULL) >> 32) &
+	       (ML_MEMO_SLOTS - 2);
+}
+
+static __always_inline struct walk_memo *memo_at(__u32 slot)
+{
+	slot &= ML_MEMO_SLOTS - 1;
+	return bpf_map_lookup_elem(&walk_memos, &slot);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -315,7 +349,7 @@ struct uwalk {
 	__u8 *window;		/* a copy of [sp0, sp0 + win_len) */
 	struct unwind_scratch *us;	/* the walk's registers and search bounds */
 	struct uwalk_regs *r;	/* = &us->regs */
-	struct walk_memo *memo;	/* = &us->memo, being recorded */
+	struct walk_memo *memo;	/* memo_for() the walk's registers, being recorded */
 };
 
 static __always_inline void memo_read(struct uwalk *w, __u64 off, __u64 val)
@@ -360,8 +394,10 @@ static __always_inline int grow_window(struct uwalk *w, __u64 need)
 	return 0;
 }
 
-/* 8 bytes of the stack, from the window when they are in it. */
-static __always_inline int read_stack(struct uwalk *w, __u64 addr, __u64 *out)
+/* 8 bytes of the stack, from the window when they are in it; recorded
+ * in the memo, or, for a saved rbp (from), when a frame uses it.
+ */
+static __always_inline int read_stack_to(struct uwalk *w, __u64 addr, __u64 *out, __u32 *from)
 {
 	volatile __u64 *cut = &w->us->cut;
 	__u64 off = addr - w->r->sp0;
@@ -376,24 +412,44 @@ static __always_inline int read_stack(struct uwalk *w, __u64 addr, __u64 *out)
 		if (off > ML_UNWIND_WINDOW - 8)
 			return -1;
 		*out = *(__u64 *)(w->window + off);
-		memo_read(w, off, *out);
+		if (from)
+			*from = off + 1;
+		else
+			memo_read(w, off, *out);
 		return 0;
 	}
 	w->memo->valid = 0;
 	return bpf_probe_read_user(out, sizeof(*out), (void *)addr) ? -1 : 0;
 }
 
-/* The walk depends on the rbp it started from (see struct walk_memo). */
+static __always_inline int read_stack(struct uwalk *w, __u64 addr, __u64 *out)
+{
+	return read_stack_to(w, addr, out, NULL);
+}
+
+/* A saved rbp, into bp. */
+static __always_inline int read_bp(struct uwalk *w, __u64 addr)
+{
+	w->r->bp_from = 0;
+	return read_stack_to(w, addr, &w->r->bp, &w->r->bp_from);
+}
+
+/* The walk depends on rbp: the one it started from (see struct
+ * walk_memo), or the word it was read from.
+ */
 static __always_inline void bp_used(struct uwalk *w)
 {
 	if (w->r->bp_initial)
 		w->memo->need_bp = 1;
+	else if (w->r->bp_from)
+		memo_read(w, w->r->bp_from - 1, w->r->bp);
+	w->r->bp_from = 0;
 }
 
 /* One frame-pointer step: {saved rbp, return address} at rbp. */
 static __always_inline int fp_step(struct uwalk *w)
 {
-	__u64 bp = w->r->bp, next;
+	__u64 bp = w->r->bp;
 
 	bp_used(w);
 	/* The ABI's end of the chain: _start zeroes rbp (ld.so's own
@@ -403,12 +459,11 @@ static __always_inline int fp_step(struct uwalk *w)
 		w->r->end = ML_UW_END_COMPLETE;
 		return 1;
 	}
-	if (!next_fp_ok(bp, w->r->sp - 1) || read_stack(w, bp, &next) || read_stack(w, bp + 8, &w->r->ip)) {
+	if (!next_fp_ok(bp, w->r->sp - 1) || read_stack(w, bp + 8, &w->r->ip) || read_bp(w, bp)) {
 		w->r->end = ML_UW_END_FP;
 		return 1;
 	}
 	w->r->sp = bp + 16;
-	w->r->bp = next;
 	w->r->bp_initial = 0;
 	return 0;
 }
@@ -435,8 +490,7 @@ static __always_inline int row_step(struct uwalk *w, const struct ml_unwind_row 
 		w->r->end = ML_UW_END_UNSUPPORTED;
 		return 1;
 	}
-	if (read_stack(w, cfa - 8, &ra) ||
-	    (r->rbp_off && read_stack(w, cfa + r->rbp_off, &w->r->bp))) {
+	if (read_stack(w, cfa - 8, &ra) || (r->rbp_off && read_bp(w, cfa + r->rbp_off))) {
 		w->r->end = ML_UW_END_READ;
 		return 1;
 	}
@@ -622,82 +676,80 @@ static __always_inline int memo_words_match(struct walk_memo *m, __u8 *window)
 	return 1;
 }
 
-/* Whether the last walk on this CPU may stand for this one (struct
- * walk_memo): its words are compared in the window, grown to where the
- * last walk's went.
+/* Whether memo m was a walk from these registers, in this thread, with
+ * the tables as they are: then its words decide.
  */
-static __always_inline int memo_replays(struct walk_memo *m, __u8 *window, __u64 win_len,
-					__u32 tid, __u32 epoch, __u64 ip, __u64 sp, __u64 bp, __u64 ra_at,
-					volatile __u64 *cut)
+static __always_inline int memo_keys_match(struct walk_memo *m, __u32 tid, __u64 ip, __u64 sp,
+					   __u64 bp, __u64 ra_at)
 {
-	__u64 len;
-
-	if (!m->valid || m->tid != tid || m->epoch != epoch || m->ip != ip || m->sp != sp ||
-	    (m->need_bp && m->bp != bp) || m->ra_at != ra_at || !win_len)
-		return 0;
-	if (m->win_len > win_len) {
-		*cut = m->win_len - win_len;
-		len = *cut & (ML_UNWIND_WINDOW - 1);
-		if (win_len != ML_STACK_WINDOW ||
-		    bpf_probe_read_user(window + ML_STACK_WINDOW, len, (void *)(sp + ML_STACK_WINDOW)))
-			return 0;
-	}
-	return memo_words_match(m, window);
+	return m->valid && m->tid == tid && m->epoch == unwind_epoch && m->ip == ip &&
+	       m->sp == sp && (!m->need_bp || m->bp == bp) && m->ra_at == ra_at &&
+	       m->read_end && m->read_end <= ML_UNWIND_WINDOW;
 }
 
-/* The replay of the last walk on this CPU before any of the stack is
- * copied: its registers are compared first, and only the bytes up to the
- * furthest word it read are copied (a 1 KiB copy costs as much as the rest
- * of a replay).  1 when it stands for this walk (*id, *end).
+/* The replay of a walk a memo keeps, before any of the stack is copied:
+ * the registers pick the memos of their set that may match, and only the
+ * bytes up to the furthest word they read are copied (a 1 KiB copy costs
+ * as much as the rest of a replay).  1 when one stands for this walk
+ * (*id).
  */
 static __always_inline int unwind_replay_early(struct task_struct *task, __u64 pid_tgid,
 					       __u8 *window, struct unwind_scratch *us, __u64 ip,
 					       __u64 sp, __u64 bp, __u64 ra_at, __u64 *id)
 {
-	struct walk_memo *m = &us->memo;
-	__u64 len = m->read_end;
+	__u32 set = memo_set(ip, sp, ra_at), tid = (__u32)pid_tgid;
+	struct walk_memo *a = memo_at(set), *b = memo_at(set + 1), *m;
+	int match_a, match_b;
+	__u64 len = 0;
 
-	if (!m->valid || m->tid != (__u32)pid_tgid || m->epoch != unwind_epoch || m->ip != ip ||
-	    m->sp != sp || (m->need_bp && m->bp != bp) || m->ra_at != ra_at || !len ||
-	    len > ML_UNWIND_WINDOW)
+	if (!a || !b)
 		return 0;
+	match_a = memo_keys_match(a, tid, ip, sp, bp, ra_at);
+	match_b = memo_keys_match(b, tid, ip, sp, bp, ra_at);
+	if (match_a)
+		len = a->read_end;
+	if (match_b && b->read_end > len)
+		len = b->read_end;
 	len &= 2 * ML_UNWIND_WINDOW - 1;	/* for the verifier */
 	if (!len || len > ML_UNWIND_WINDOW || bpf_probe_read_user(window, len, (void *)sp))
 		return 0;
 	uretprobe_restore(task, window, sp, ra_at);
-	if (!memo_words_match(m, window))
+	if (match_a && memo_words_match(a, window))
+		m = a;
+	else if (match_b && memo_words_match(b, window))
+		m = b;
+	else
 		return 0;
+	m->used = ++us->tick;
 	*id = m->id;
 	count_unwind(ML_UW_REPLAYED_END + m->end);
 	return 1;
 }
 
-/* The walk by tables from (ip, sp, bp); frames go into s, unless the last
- * walk is replayed (*replayed: the stack is interned already).  Returns
- * how it ended (enum ml_unwind_counter).
+/* The walk by tables from (ip, sp, bp); frames go into s, and the walk
+ * into the older memo of its registers' set (unwind_replay_early() found
+ * none to replay).  Returns how it ended (enum ml_unwind_counter).
  */
 static __always_inline __u32 unwind_by_tables(__u64 pid_tgid, struct ml_stack *s,
 					      __u8 *window, __u64 win_len, struct unwind_scratch *us,
-					      __u64 ip, __u64 sp, __u64 bp, __u64 ra_at, __u64 *id,
-					      int *replayed)
+					      __u64 ip, __u64 sp, __u64 bp, __u64 ra_at, __u64 *id)
 {
-	struct uwalk w = { .s = s, .window = window, .us = us, .r = &us->regs, .memo = &us->memo };
+	__u32 set = memo_set(ip, sp, ra_at);
+	struct walk_memo *a = memo_at(set), *b = memo_at(set + 1), *m;
+	struct uwalk w = { .s = s, .window = window, .us = us, .r = &us->regs };
 	struct uwalk_regs *r = &us->regs;
-	struct walk_memo *m = &us->memo;
 	__u32 tid = (__u32)pid_tgid, pid = pid_tgid >> 32, epoch = unwind_epoch, seq;
 
-	if (memo_replays(m, window, win_len, tid, epoch, ip, sp, bp, ra_at, &us->cut)) {
-		*id = m->id;
-		*replayed = 1;
-		count_unwind(ML_UW_REPLAYED_END + m->end);
-		return m->end;
-	}
+	if (!a || !b)
+		return ML_UW_END_READ;
+	m = !a->valid || (b->valid && a->used <= b->used) ? a : b;
+	w.memo = m;
 	count_unwind(ML_UW_WALKS);
 	/* without its mappings (a process just started) the walk finds
 	 * each through the kernel
 	 */
 	w.proc = bpf_map_lookup_elem(&unwind_procs, &pid);
-	seq = ++m->seq;
+	seq = ++us->seq;
 	m->valid = 0;
 	m->nreads = 0;
 	m->read_end = 0;
@@ -714,6 +766,7 @@ static __always_inline __u32 unwind_by_tables(__u64 pid_tgid, struct ml_stack *s
 	r->caller = 0;
 	r->last = 0;
 	r->bp_initial = 1;
+	r->bp_from = 0;
 	m->valid = 1;		/* until a walk step says otherwise */
 	walk_add_ip(s, &r->id, ip);
 	bpf_loop((ML_MAX_FRAMES + ML_FRAMES_PER_STEP - 1) / ML_FRAMES_PER_STEP, uwalk_steps, &w, 0);
@@ -721,7 +774,7 @@ static __always_inline __u32 unwind_by_tables(__u64 pid_tgid, struct ml_stack *s
 		r->end = ML_UW_END_DEPTH;
 	*id = r->id;
 	count_unwind(r->end);
-	if (m->seq == seq && m->valid) {
+	if (us->seq == seq && m->valid) {
 		m->tid = tid;
 		m->epoch = epoch;
 		m->ip = ip;
@@ -730,7 +783,7 @@ static __always_inline __u32 unwind_by_tables(__u64 pid_tgid, struct ml_stack *s
 		m->ra_at = ra_at;
 		m->id = r->id;
 		m->end = r->end;
-		m->win_len = r->win_len;
+		m->used = ++us->tick;
 	} else {
 		m->valid = 0;
 	}

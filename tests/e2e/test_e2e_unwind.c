@@ -519,10 +519,14 @@ void test_e2e_unwind_c(void)
 		return;
 	check_nofp_sites(rep, pid, "");
 	if (test__start_subtest("a loop's walks are replayed")) {
-		/* repeat_leaf's forty mallocs from one stack, among others */
+		/* repeat_leaf's forty mallocs from one stack (39 replays), and
+		 * twin_leaf's hundred, from two stacks malloc is entered alike
+		 * from, in turn (98: the two stacks share a set of memos)
+		 */
 		json_t *u = json_object_get(rep, "unwind");
 
-		ASSERT_GT(json_integer_value(json_object_get(u, "replayed")), 0, "walks replayed");
+		ASSERT_GE(json_integer_value(json_object_get(u, "replayed")), 39 + 98 - 10,
+			  "walks replayed, all but a few (another thread on the CPU)");
 		ASSERT_LT(json_integer_value(json_object_get(u, "replayed")),
 			  json_integer_value(json_object_get(u, "walks")), "not every walk");
 	}
