@@ -74,21 +74,12 @@ volatile __u32 site_next;	/* slots below it have been handed out */
  */
 volatile __u32 site_epoch;
 
-struct site_cache_entry {
+struct site_cache {
 	struct ml_stat_key key;
 	__u32 site;
 	__u32 epoch;
 	__u8 valid;
 	__u8 pad[7];
-};
-
-/* A thread's last sites, by stack: a loop allocates from one site again
- * and again, a server's request from a few dozen in turn.
- */
-#define ML_SITE_CACHE 16	/* a power of two */
-
-struct site_cache {
-	struct site_cache_entry e[ML_SITE_CACHE];
 };
 
 static __always_inline void count_drop(__u32 why);
@@ -114,9 +105,8 @@ static __always_inline long site_slot_new(__u32 *slot)
 }
 
 /* The slot of key's site, made if new; -1 when the table is full (counted). */
-static __always_inline long site_of(struct site_cache *sc, const struct ml_stat_key *key)
+static __always_inline long site_of(struct site_cache *c, const struct ml_stat_key *key)
 {
-	struct site_cache_entry *c = &sc->e[(key->stack_id >> 1) & (ML_SITE_CACHE - 1)];
 	__u32 epoch = site_epoch, slot, *found;
 	long err;
 

@@ -154,7 +154,7 @@ struct ml_thread {
 	__u32 u_size;
 	__u64 u_frame;
 	__u64 u_ra;
-	struct site_cache site;	/* the last sites of its blocks */
+	struct site_cache site;	/* the last site of its blocks */
 };
 
 struct {
