@@ -1,12 +1,15 @@
 /* tests/e2e/e2e.c: see e2e.h. */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "e2e.h"
 
-json_t *run_workload(struct ml_run *r, const char *workload, const char *const *extra)
+static json_t *run_command(struct ml_run *r, const char *preload, const char *workload,
+			   const char *const *extra)
 {
+	char env[PATH_MAX + 16];
 	const char *args[32];
 	json_t *final;
 	int n = 0, i;
@@ -14,9 +17,14 @@ json_t *run_workload(struct ml_run *r, const char *workload, const char *const *
 	args[n++] = "--json";
 	args[n++] = "--top";
 	args[n++] = "1000";
-	for (i = 0; extra && extra[i] && n < 28; i++)
+	for (i = 0; extra && extra[i] && n < 26; i++)
 		args[n++] = extra[i];
 	args[n++] = "--";
+	if (preload) {
+		snprintf(env, sizeof(env), "LD_PRELOAD=%s", preload);
+		args[n++] = "/usr/bin/env";
+		args[n++] = env;
+	}
 	args[n++] = workload_path(workload);
 	args[n] = NULL;
 	if (!ASSERT_OK(ml_run(r, args), "run memleakbpf"))
@@ -32,6 +40,17 @@ json_t *run_workload(struct ml_run *r, const char *workload, const char *const *
 	}
 	ASSERT_TRUE(json_is_true(json_object_get(final, "final")), "last report is final");
 	return final;
+}
+
+json_t *run_workload(struct ml_run *r, const char *workload, const char *const *extra)
+{
+	return run_command(r, NULL, workload, extra);
+}
+
+json_t *run_preloaded(struct ml_run *r, const char *lib, const char *workload,
+		      const char *const *extra)
+{
+	return run_command(r, lib, workload, extra);
 }
 
 bool assert_caller(json_t *report, pid_t pid, const char *fn, const char *leaf)

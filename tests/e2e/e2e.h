@@ -10,6 +10,13 @@
  */
 json_t *run_workload(struct ml_run *r, const char *workload, const char *const *extra);
 
+/* The same, the workload run as "env LD_PRELOAD=lib workload". */
+json_t *run_preloaded(struct ml_run *r, const char *lib, const char *workload,
+		      const char *const *extra);
+
+/* Debian's libjemalloc2 */
+#define JEMALLOC_PATH "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+
 /* Assert the stack of fn in report: its leaf frame is leaf (the allocator
  * function), the frame right after the leaf is fn (its immediate caller).
  */

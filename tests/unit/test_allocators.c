@@ -134,6 +134,7 @@ void test_allocators_libc(void)
 			ASSERT_TRUE(alloc_func_is_leaf(ML_FN_MALLOC), "malloc is a leaf");
 			ASSERT_TRUE(alloc_func_is_leaf(ML_FN_POSIX_MEMALIGN), "posix_memalign too");
 			ASSERT_FALSE(alloc_func_is_leaf(ML_FN_REALLOC), "not realloc");
+			ASSERT_FALSE(alloc_func_is_leaf(ML_FN_CXX_NEW_ARRAY), "not new[]: a jump to new");
 			ASSERT_FALSE(alloc_func_is_leaf(ML_FN_REALLOCARRAY), "not reallocarray");
 			ASSERT_FALSE(alloc_func_is_leaf(ML_FN_FREE), "not free");
 			ASSERT_STREQ(lib->path, LIBC_PATH, "path");

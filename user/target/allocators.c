@@ -171,12 +171,6 @@ bool alloc_func_is_leaf(int fn)
 	case ML_FN_MEMALIGN:
 	case ML_FN_VALLOC:
 	case ML_FN_PVALLOC:
-	case ML_FN_CXX_NEW:
-	case ML_FN_CXX_NEW_ARRAY:
-	case ML_FN_CXX_NEW_NOTHROW:
-	case ML_FN_CXX_NEW_ARRAY_NOTHROW:
-	case ML_FN_CXX_NEW_ALIGN:
-	case ML_FN_CXX_NEW_ARRAY_ALIGN:
 		return true;
 	}
 	return false;

@@ -149,8 +149,9 @@ int allocators__command_files(const char *exe_path, char (*files)[PATH_MAX], int
 const char *alloc_func_name(int fn);
 
 /* Whether fn, in a library with leaf_calls, calls no probed function:
- * malloc, calloc, the aligned allocators and operator new.  Not realloc
- * (reallocarray and realloc(p, 0) reach others in some libraries).
+ * malloc, calloc and the aligned allocators.  Not realloc (reallocarray
+ * and realloc(p, 0) reach others in some libraries), nor operator new
+ * (jemalloc's new[] is a jump to its new).
  */
 bool alloc_func_is_leaf(int fn);
 /* Name of an anchor (enum anchor_fn): "sbrk", "mremap"; "?" if out of range. */
