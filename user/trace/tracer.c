@@ -162,6 +162,7 @@ static int load_skeleton(struct tracer *t, bool multi)
 	if (!t->skel)
 		return -errno;
 	configure(t);
+	t->skel->rodata->cookie_in_run_ctx = multi;
 	/* For whoever changes the BPF side: the verifier's cost of each
 	 * program (insns processed, time), printed with -vv.
 	 */
