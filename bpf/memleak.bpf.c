@@ -122,10 +122,27 @@ struct {
 	__type(value, struct ml_node_mem);
 } node_mem SEC(".maps");
 
+#define ML_EVENTS_BYTES (1 << 22)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22);
+	__uint(max_entries, ML_EVENTS_BYTES);
 } events SEC(".maps");
+
+/* Mapping and collection events stop at three quarters of the ring: the
+ * rest is kept for the process events (fork, exec, new executable
+ * mappings, exit), which keep the accounting of processes whole when a
+ * storm of mappings outruns user space.  One ring keeps them all in order.
+ */
+static __always_inline struct ml_event *reserve_event(int process_event)
+{
+	struct ml_event *e = NULL;
+
+	if (process_event ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) <= ML_EVENTS_BYTES / 4 * 3)
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	return e;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -838,9 +855,10 @@ static __always_inline int syscall_end(long ret)
 	if ((type == ML_EV_MUNMAP || type == ML_EV_MPROTECT) && ret != 0)
 		return 0;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	/* a new executable mapping is a process event: a file to attach to */
+	e = reserve_event(type == ML_EV_MAP_EXEC);
 	if (!e) {
-		count_drop(ML_DROP_EVENTS);
+		count_drop(type == ML_EV_MAP_EXEC ? ML_DROP_PROC_EVENTS : ML_DROP_EVENTS);
 		return 0;
 	}
 	/* the payload is a union: clear it so that no byte goes out unset */
@@ -962,10 +980,10 @@ int brk_exit(struct trace_event_raw_sys_exit *ctx)
 
 static __always_inline struct ml_event *task_event(__u32 type, struct task_struct *task)
 {
-	struct ml_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct ml_event *e = reserve_event(type != ML_EV_GC);
 
 	if (!e) {
-		count_drop(ML_DROP_EVENTS);
+		count_drop(type == ML_EV_GC ? ML_DROP_EVENTS : ML_DROP_PROC_EVENTS);
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));

@@ -383,6 +383,7 @@ enum ml_drop {
 	ML_DROP_STACKS,		/* stacks map full: counted with no stack */
 	ML_DROP_EVENTS,		/* ring buffer full: a mapping event was lost */
 	ML_DROP_THREADS,	/* no per-thread state could be had */
+	ML_DROP_PROC_EVENTS,	/* ring buffer full: a fork, exec or exit event was lost */
 	ML_DROP_MAX,
 };
 

@@ -384,3 +384,70 @@ void test_e2e_no_bpf(void)
 		ml_run_release(&r);
 	}
 }
+
+/* A flood of mapping events while memleakbpf reads none (stopped): the
+ * mapping events beyond three quarters of the ring buffer are dropped and
+ * counted; the events of a process started meanwhile (fork, exec, its
+ * executable mappings, exit) have the last quarter, and none is lost: it
+ * is named by its exec, its 3,000,000 bytes are its own, and its exit is
+ * seen.
+ */
+void test_e2e_ring_flood(void)
+{
+	const char *args[] = { "--json", "--top", "100", "--interval", "1h", "--",
+			       workload_path("map_storm"), NULL };
+	struct timespec pause = { 1, 500 * 1000 * 1000 };
+	struct ml_tracer *t;
+	json_t *rep, *proc, *drops, *final = NULL;
+	const char *err;
+	pid_t child = -1;
+
+	if (!test__require_root())
+		return;
+	t = ml_tracer_start(args);
+	if (!ASSERT_OK_PTR(t, "start"))
+		return;
+	if (!ASSERT_OK(ml_tracer_send(t, "storm\n"), "storm") ||
+	    !ASSERT_TRUE(ml_tracer_wait_stderr(t, "storming"), "storming"))
+		goto out;
+	/* memleakbpf reads nothing: the storm fills the ring in milliseconds */
+	ASSERT_OK(kill(ml_tracer_pid(t), SIGSTOP), "stop memleakbpf");
+	nanosleep(&pause, NULL);
+	ASSERT_OK(ml_tracer_send(t, "spawn\n"), "spawn");
+	nanosleep(&pause, NULL);
+	ASSERT_OK(kill(ml_tracer_pid(t), SIGCONT), "resume memleakbpf");
+	if (!ASSERT_TRUE(ml_tracer_wait_stderr(t, "done"), "first_alloc allocated"))
+		goto out;
+	err = strstr(ml_tracer_stderr(t), "spawned ");
+	if (err)
+		child = atoi(err + 8);
+	if (!ASSERT_GT(child, 0, "child pid") || !ASSERT_OK(ml_tracer_send(t, "calm\n"), "calm") ||
+	    !ASSERT_TRUE(ml_tracer_wait_stderr(t, "calm"), "the storm stopped"))
+		goto out;
+	rep = ml_tracer_report(t);
+	if (!ASSERT_OK_PTR(rep, "report"))
+		goto out;
+	drops = json_object_get(rep, "drops");
+	ASSERT_GT(json_integer_value(json_object_get(drops, "events")), 0, "mapping events dropped");
+	ASSERT_EQ(json_integer_value(json_object_get(drops, "process_events")), 0,
+		  "no process event dropped");
+	proc = report_proc(rep, child);
+	if (ASSERT_OK_PTR(proc, "the child is reported")) {
+		ASSERT_STREQ(json_string_value(json_object_get(proc, "comm")), "first_alloc",
+			     "named by its exec");
+		ASSERT_FALSE(json_is_true(json_object_get(proc, "exited")), "alive");
+	}
+	ASSERT_EQ(site_bytes(rep, child, "first_alloc_site"), 3000000, "its first allocation");
+	ASSERT_EQ(proc_category_bytes(rep, child, "native"), 3000000, "its native bytes, no more");
+	if (!ASSERT_OK(ml_tracer_send(t, "reap\n"), "reap") ||
+	    !ASSERT_TRUE(ml_tracer_wait_stderr(t, "reaped"), "reaped"))
+		goto out;
+	rep = ml_tracer_report(t);
+	proc = rep ? report_proc(rep, child) : NULL;
+	if (ASSERT_OK_PTR(proc, "the child is reported after its exit"))
+		ASSERT_TRUE(json_is_true(json_object_get(proc, "exited")), "its exit seen");
+out:
+	ASSERT_EQ(ml_tracer_stop(t, SIGINT, &final), 0, "memleakbpf exit code");
+	json_decref(final);
+	ml_tracer_free(t);
+}

@@ -16,6 +16,7 @@ static const char *const drop_keys[ML_DROP_MAX] = {
 	[ML_DROP_STACKS] = "stacks",
 	[ML_DROP_EVENTS] = "events",
 	[ML_DROP_THREADS] = "threads",
+	[ML_DROP_PROC_EVENTS] = "process_events",
 };
 
 static const char *const cat_titles[ML_CAT_MAX] = {

@@ -15,6 +15,7 @@ static const char *const drop_names[ML_DROP_MAX] = {
 	[ML_DROP_STACKS] = "stack table full (--max-stacks)",
 	[ML_DROP_EVENTS] = "event buffer full",
 	[ML_DROP_THREADS] = "no thread state",
+	[ML_DROP_PROC_EVENTS] = "process event buffer full",
 };
 
 /* Names come from the traced processes (comm, perf maps) and their files:

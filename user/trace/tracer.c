@@ -45,7 +45,7 @@ struct tracer {
 	struct node_tracker *node;
 	struct unwinder *unwinder;	/* NULL with --unwind fp */
 	struct heap_maps heap;		/* the maps, for the collector */
-	uint64_t events_lost_seen;	/* ML_DROP_EVENTS at the last tracer__reap_lost_exits */
+	uint64_t events_lost_seen;	/* ML_DROP_PROC_EVENTS at the last tracer__reap_lost_exits */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC at attach */
 	struct bpf_link **links;		/* perf-event links: tracepoints, old kernels' uprobes */
 	size_t nlinks, links_cap;
@@ -1300,9 +1300,9 @@ int tracer__reap_lost_exits(struct tracer *t)
 	int n = 0;
 
 	sum_percpu_counters(t->skel->maps.drops, drops, ML_DROP_MAX);
-	if (drops[ML_DROP_EVENTS] == t->events_lost_seen)
+	if (drops[ML_DROP_PROC_EVENTS] == t->events_lost_seen)
 		return 0;
-	t->events_lost_seen = drops[ML_DROP_EVENTS];
+	t->events_lost_seen = drops[ML_DROP_PROC_EVENTS];
 	for (j = 0; (p = proctable__at(t->procs, j)); j++) {
 		if (p->exited || !proc__gone(p))
 			continue;

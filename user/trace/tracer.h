@@ -94,8 +94,8 @@ int tracer__process_events(struct tracer *t);
  * seen exiting and the old images of processes that called execve.
  */
 void tracer__purge_exited(struct tracer *t);
-/* Before a report, when events were lost since the last call (a full ring
- * buffer: exits among them): every process not seen exiting is looked up
+/* Before a report, when process events were lost since the last call (a
+ * full ring buffer: exits among them): every process not seen exiting is looked up
  * in /proc, and one gone, or whose pid names another process now, is taken
  * as exited.  Returns how many.
  */
