@@ -84,13 +84,15 @@ struct walk_memo {
 	__u32 tid;
 	__u32 epoch;		/* unwind_epoch when the walk began */
 	__u32 end;		/* how the walk ended (ML_UW_END_*) */
-	__u32 valid;		/* replayable: no read outside the window, no mapping
-				 * found through the kernel, not too many reads */
+	__u32 valid;		/* replayable: recorded whole (ok), not being recorded */
 	__u32 need_bp;		/* the walk used the rbp it started from (frame-pointer
 				 * code): a replay needs the same; elsewhere rbp is just
 				 * a register whose value does not matter */
 	__u32 nreads;
 	__u32 read_end;		/* the end of the furthest word read, from sp */
+	__u32 ok;		/* the walk being recorded has read nothing outside the
+				 * window, found no mapping through the kernel, not made
+				 * too many reads */
 	__u64 used;		/* unwind_scratch.tick when last recorded or replayed */
 	__u32 off[ML_MEMO_READS];	/* where each word is, from sp */
 	__u64 val[ML_MEMO_READS];	/* what it held */
@@ -358,7 +360,7 @@ static __always_inline void memo_read(struct uwalk *w, __u64 off, __u64 val)
 	__u32 i = m->nreads;
 
 	if (i >= ML_MEMO_READS) {
-		m->valid = 0;
+		m->ok = 0;
 		return;
 	}
 	m->off[i & (ML_MEMO_READS - 1)] = off;
@@ -418,7 +420,7 @@ static __always_inline int read_stack_to(struct uwalk *w, __u64 addr, __u64 *out
 			memo_read(w, off, *out);
 		return 0;
 	}
-	w->memo->valid = 0;
+	w->memo->ok = 0;
 	return bpf_probe_read_user(out, sizeof(*out), (void *)addr) ? -1 : 0;
 }
 
@@ -567,7 +569,7 @@ static __always_inline struct ml_unwind_row *lookup_row(struct uwalk *w, __u64 p
 	if (m) {
 		*cacheable = 1;
 	} else {
-		w->memo->valid = 0;	/* the kernel's state, not recorded */
+		w->memo->ok = 0;	/* the kernel's state, not recorded */
 		m = find_vma_mapping(pc, &w->us->vma);
 	}
 	if (!m) {
@@ -767,14 +769,17 @@ static __always_inline __u32 unwind_by_tables(__u64 pid_tgid, struct ml_stack *s
 	r->last = 0;
 	r->bp_initial = 1;
 	r->bp_from = 0;
-	m->valid = 1;		/* until a walk step says otherwise */
+	m->ok = 1;		/* until a walk step says otherwise */
 	walk_add_ip(s, &r->id, ip);
 	bpf_loop((ML_MAX_FRAMES + ML_FRAMES_PER_STEP - 1) / ML_FRAMES_PER_STEP, uwalk_steps, &w, 0);
 	if (!r->end)
 		r->end = ML_UW_END_DEPTH;
 	*id = r->id;
 	count_unwind(r->end);
-	if (us->seq == seq && m->valid) {
+	/* Valid only once whole: a replay on this CPU meanwhile (after a
+	 * preemption) must not pair the old registers with the new words.
+	 */
+	if (us->seq == seq && m->ok) {
 		m->tid = tid;
 		m->epoch = epoch;
 		m->ip = ip;
@@ -784,8 +789,7 @@ static __always_inline __u32 unwind_by_tables(__u64 pid_tgid, struct ml_stack *s
 		m->id = r->id;
 		m->end = r->end;
 		m->used = ++us->tick;
-	} else {
-		m->valid = 0;
+		m->valid = 1;
 	}
 	return r->end;
 }
