@@ -177,7 +177,8 @@ struct ml_thread {
 	__u64 anchor_stack_id;
 	__u32 anchor_depth;
 	__u32 pid;		/* at the entry in flight: its return asks no helper */
-	__u64 last_stack_id;	/* known to be in "stacks" already */
+	__u64 last_stack_id;	/* known to be in "stacks" already, under */
+	__u32 last_stack_epoch;	/* this stacks_epoch */
 	/* --sample-bytes: Q16 bytes left until the next sample (armed: drawn) */
 	__s64 sample_left;
 	__u8 sample_armed;
@@ -291,12 +292,24 @@ static __always_inline struct ml_thread *traced_thread(struct task_struct *task,
 /* The stack of an allocation or mapping made at sp: the enclosing
  * anchor's, or one taken now (ra_at: where the caller's return address is).
  */
+/* t's last stack id, forgotten once user space has taken stacks back. */
+static __always_inline __u64 *last_stack(struct ml_thread *t)
+{
+	__u32 epoch = stacks_epoch;
+
+	if (t->last_stack_epoch != epoch) {
+		t->last_stack_id = 0;
+		t->last_stack_epoch = epoch;
+	}
+	return &t->last_stack_id;
+}
+
 static __always_inline __u64 stack_for(struct ml_thread *t, struct task_struct *task,
 				       __u64 pid_tgid, __u64 ip, __u64 sp, __u64 fp, __u64 ra_at)
 {
 	if (t->anchor_depth && sp < t->anchor_sp)
 		return t->anchor_stack_id;
-	return capture_stack(task, pid_tgid, ip, sp, fp, ra_at, &t->last_stack_id);
+	return capture_stack(task, pid_tgid, ip, sp, fp, ra_at, last_stack(t));
 }
 
 /* What one block adds to its site: its size and 1, or, sampled, the
@@ -731,7 +744,7 @@ int anchor_enter(struct pt_regs *ctx)
 		t->anchor_stack_id = t->stack_id;	/* inside the allocator */
 	else
 		t->anchor_stack_id = capture_stack(task, pid_tgid, PT_REGS_IP(ctx), sp,
-						   PT_REGS_FP(ctx), sp, &t->last_stack_id);
+						   PT_REGS_FP(ctx), sp, last_stack(t));
 	return 0;
 }
 

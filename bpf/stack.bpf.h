@@ -17,6 +17,12 @@ struct {
 	__type(value, struct ml_stack);
 } stacks SEC(".maps");
 
+/* Bumped by user space after it takes stacks no site names out of
+ * "stacks" (user/trace/stacktable.h): a thread's memory of its last stack
+ * id is good only under the same value.
+ */
+volatile __u32 stacks_epoch;
+
 /* The top of the user stack is copied in one read and walked in place:
  * every call and return costs ~20 ns on these machines (the return thunk
  * of the SRSO mitigation), a helper call more, and a 1 KiB copy about as

@@ -6,6 +6,8 @@ set -euo pipefail
 pkgs=(make clang llvm gcc g++ libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
       libcapstone-dev libjansson-dev libcap-ng-dev pkg-config elfutils binutils libc6-dbg util-linux
       libjemalloc2 libtcmalloc-minimal4 libgoogle-perftools4
+      # memleakbpf's own allocator, linked in (Makefile, SELF_ALLOC)
+      libjemalloc-dev
       libprotobuf-c-dev protobuf-c-compiler
       # the HTTP server of --listen (/metrics, /debug/pprof/...)
       libmicrohttpd-dev

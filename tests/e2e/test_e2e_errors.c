@@ -451,3 +451,34 @@ out:
 	json_decref(final);
 	ml_tracer_free(t);
 }
+
+/* Processes come and go, each with stacks of its own (its libraries at
+ * addresses of their own): 250 runs of first_alloc, a dozen stacks each
+ * (3,000 in all), through a table of 2048.  The stacks of those gone leave
+ * the table, so that it never fills: nothing is dropped.
+ */
+void test_e2e_stack_table_churn(void)
+{
+	char script[PATH_MAX + 128];
+	const char *args[] = { "--json", "--top", "1000", "--interval", "1s", "--max-stacks", "2048",
+			       "--", "/bin/sh", "-c", script, NULL };
+	struct ml_run r;
+	json_t *final, *drops;
+
+	if (!test__require_root())
+		return;
+	snprintf(script, sizeof(script),
+		 "i=0; while [ $i -lt 250 ]; do %s; sleep 0.05; i=$((i + 1)); done; sleep 2.5",
+		 workload_path("first_alloc"));
+	if (!ASSERT_OK(ml_run(&r, args), "run memleakbpf") || !ASSERT_EQ(r.exit_code, 0, "exit code"))
+		goto out;
+	final = ml_run_final(&r);
+	if (!ASSERT_OK_PTR(final, "final report"))
+		goto out;
+	drops = json_object_get(final, "drops");
+	ASSERT_EQ(json_integer_value(json_object_get(drops, "stacks")), 0, "no stack dropped");
+	ASSERT_EQ(json_integer_value(json_object_get(final, "dropped")), 0, "nothing dropped");
+	ASSERT_GE(json_array_size(r.reports), 8, "a report a second");
+out:
+	ml_run_release(&r);
+}

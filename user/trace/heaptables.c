@@ -326,3 +326,26 @@ out:
 	site_index_free(&ix);
 	return err;
 }
+
+long heap_tables__site_stacks(struct memleak_bpf *skel, uint64_t **out)
+{
+	struct site_index ix;
+	uint64_t *ids;
+	long i;
+	int err;
+
+	*out = NULL;
+	err = site_index_read(skel, &ix);
+	if (err)
+		return err;
+	ids = malloc((ix.n ? ix.n : 1) * sizeof(*ids));
+	if (!ids) {
+		site_index_free(&ix);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ix.n; i++)
+		ids[i] = ix.ids[i].stack_id;
+	site_index_free(&ix);
+	*out = ids;
+	return i;
+}

@@ -33,6 +33,11 @@ long heap_tables__blocks(struct memleak_bpf *skel, struct ml_alloc **out);
  * (nothing is lost: what is left is taken at the next call).
  */
 typedef bool (*heap_gone_fn)(void *ctx, uint32_t pid, uint32_t exec_id);
+
+/* The stack id of every site, in *out (the caller frees it; repeats
+ * possible).  Returns how many, or -errno.
+ */
+long heap_tables__site_stacks(struct memleak_bpf *skel, uint64_t **out);
 int heap_tables__purge(struct memleak_bpf *skel, heap_gone_fn gone, void *ctx);
 
 #endif /* HEAPTABLES_H */

@@ -21,6 +21,7 @@
 #include "target/installed.h"
 #include "trace/bpfmaps.h"
 #include "trace/heaptables.h"
+#include "trace/stacktable.h"
 #include "trace/holds.h"
 #include "trace/tracer.h"
 #include "trace/uprobe_multi.h"
@@ -41,11 +42,13 @@ struct tracer {
 	struct ring_buffer *rb;
 	struct allocators *allocators;
 	struct regions *regions;
+	struct stack_sweep *stack_sweep;	/* the stacks unnamed at the last purge */
 	struct proctable *procs;
 	struct node_tracker *node;
 	struct unwinder *unwinder;	/* NULL with --unwind fp */
 	struct heap_maps heap;		/* the maps, for the collector */
 	uint64_t events_lost_seen;	/* ML_DROP_PROC_EVENTS at the last tracer__reap_lost_exits */
+	int events_left;		/* of this pass's TRACER_EVENTS_PER_PASS */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC at attach */
 	struct bpf_link **links;		/* perf-event links: tracepoints, old kernels' uprobes */
 	size_t nlinks, links_cap;
@@ -265,6 +268,7 @@ struct tracer *tracer__open(const struct tracer_config *cfg)
 	}
 	t->allocators = allocators__new();
 	t->regions = regions__new();
+	t->stack_sweep = stack_sweep__new();
 	t->procs = proctable__new();
 	t->node = node_tracker__new(t->allocators, t->regions);
 	if (t->cfg.unwind != ML_UNWIND_FP) {
@@ -294,7 +298,7 @@ struct tracer *tracer__open(const struct tracer_config *cfg)
 			proctable__learn_paths(t->procs, &self);
 		proc_maps__release(&self);
 	}
-	if (!t->allocators || !t->regions || !t->procs || !t->node || !t->rb) {
+	if (!t->allocators || !t->regions || !t->stack_sweep || !t->procs || !t->node || !t->rb) {
 		err = -ENOMEM;
 		log_error("cannot set up the tracer: %s", strerror(ENOMEM));
 		goto fail;
@@ -375,6 +379,7 @@ void tracer__destroy(struct tracer *t)
 	node_tracker__free(t->node);
 	allocators__free(t->allocators);
 	regions__free(t->regions);
+	stack_sweep__free(t->stack_sweep);
 	proctable__free(t->procs);
 	free(t);
 }
@@ -1209,7 +1214,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 		on_map_exec(t, e);
 		break;
 	}
-	return 0;
+	/* handled (and taken out of the ring): stop the pass after it */
+	return --t->events_left > 0 ? 0 : -EAGAIN;
 }
 
 int tracer__fd(const struct tracer *t)
@@ -1246,7 +1252,12 @@ int tracer__start_clock(struct tracer *t)
 
 int tracer__process_events(struct tracer *t)
 {
-	int n = ring_buffer__consume(t->rb);
+	int n;
+
+	t->events_left = TRACER_EVENTS_PER_PASS;
+	n = ring_buffer__consume(t->rb);
+	if (n == -EAGAIN)
+		n = TRACER_EVENTS_PER_PASS;	/* more are queued: the next pass */
 
 	if (!t->clock)
 		t->skel->bss->block_clock_ns = clock_monotonic_ns();
@@ -1319,6 +1330,54 @@ int tracer__reap_lost_exits(struct tracer *t)
 	return n;
 }
 
+struct stack_ids {
+	uint64_t *v;
+	size_t n, cap;
+	int err;
+};
+
+static void add_region_stack(pid_t pid, uint32_t exec_id, const struct region_site *site, void *ctx)
+{
+	struct stack_ids *ids = ctx;
+
+	if (!site->stack_id || ids->err)
+		return;
+	if (ARRAY_GROW(ids->v, ids->cap, ids->n + 1))
+		ids->err = -ENOMEM;
+	else
+		ids->v[ids->n++] = site->stack_id;
+}
+
+/* The stacks no site names any more (the processes that had them have
+ * gone) leave BPF's table, which would fill otherwise; threads and walks
+ * that remember one are told (stacks_epoch, unwinder__forget_walks()).
+ */
+static void sweep_stacks(struct tracer *t)
+{
+	struct stack_ids ids = { 0 };
+	uint64_t *heap = NULL;
+	long n, deleted;
+
+	n = heap_tables__site_stacks(t->skel, &heap);
+	if (n < 0)
+		return;		/* the next purge tries again */
+	ids.v = heap;
+	ids.n = ids.cap = n;
+	regions__visit(t->regions, 0, 0, 0, add_region_stack, &ids);
+	if (!ids.err) {
+		ids.n = stack_ids__sort(ids.v, ids.n);
+		deleted = stack_sweep__run(t->stack_sweep, bpf_map__fd(t->skel->maps.stacks), ids.v,
+					   ids.n);
+		if (deleted > 0) {
+			__atomic_add_fetch(&t->skel->bss->stacks_epoch, 1, __ATOMIC_RELEASE);
+			if (t->unwinder)
+				unwinder__forget_walks(t->unwinder);
+			log_debug("%ld stacks no longer named left the stack table", deleted);
+		}
+	}
+	free(ids.v);
+}
+
 void tracer__purge_exited(struct tracer *t)
 {
 	struct proc *p;
@@ -1353,6 +1412,7 @@ void tracer__purge_exited(struct tracer *t)
 		j++;
 	}
 	proctable__release_kept(t->procs);
+	sweep_stacks(t);
 }
 
 /* ---- the maps, for the collector (struct heap_maps) ---- */

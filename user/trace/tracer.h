@@ -85,10 +85,13 @@ int tracer__attach_all_processes(struct tracer *t);
  */
 int tracer__attach_installed(struct tracer *t, pid_t pid);
 
-/* Apply the events queued, without waiting, then the work they call for
- * (probes on allocators newly mapped).  Returns the number of events
- * handled or -errno.
+/* Apply the events queued, without waiting, at most TRACER_EVENTS_PER_PASS
+ * of them (a storm that outruns memleakbpf would otherwise keep it here,
+ * its reports and signals waiting), then the work they call for (probes on
+ * allocators newly mapped).  Returns the number of events handled or
+ * -errno.
  */
+#define TRACER_EVENTS_PER_PASS 8192
 int tracer__process_events(struct tracer *t);
 /* After a report: drop from the BPF maps and the accounting the processes
  * seen exiting and the old images of processes that called execve.

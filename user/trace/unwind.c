@@ -606,6 +606,11 @@ static __u32 next_generation(struct unwinder *u)
 	return u->generation;
 }
 
+void unwinder__forget_walks(struct unwinder *u)
+{
+	*u->epoch = next_generation(u);
+}
+
 /* pid's walk has no tables now; walks recorded before may not be replayed. */
 static void procs_remove(struct unwinder *u, pid_t pid)
 {

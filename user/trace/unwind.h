@@ -63,6 +63,11 @@ int unwinder__sync(struct unwinder *u, const struct proc *p);
 int unwinder__prepare(struct unwinder *u, const char *path);
 /* pid has gone, or its image has (execve): its entry goes. */
 void unwinder__forget(struct unwinder *u, pid_t pid);
+
+/* Walks recorded so far may not be replayed: the stacks they gave have
+ * been taken out of BPF's table (stacktable.h).
+ */
+void unwinder__forget_walks(struct unwinder *u);
 /* Whether pid has an entry. */
 bool unwinder__knows(const struct unwinder *u, pid_t pid);
 
