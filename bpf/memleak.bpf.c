@@ -289,9 +289,6 @@ static __always_inline struct ml_thread *traced_thread(struct task_struct *task,
 	return thread_state(task, 1);
 }
 
-/* The stack of an allocation or mapping made at sp: the enclosing
- * anchor's, or one taken now (ra_at: where the caller's return address is).
- */
 /* t's last stack id, forgotten once user space has taken stacks back. */
 static __always_inline __u64 *last_stack(struct ml_thread *t)
 {
@@ -304,6 +301,9 @@ static __always_inline __u64 *last_stack(struct ml_thread *t)
 	return &t->last_stack_id;
 }
 
+/* The stack of an allocation or mapping made at sp: the enclosing
+ * anchor's, or one taken now (ra_at: where the caller's return address is).
+ */
 static __always_inline __u64 stack_for(struct ml_thread *t, struct task_struct *task,
 				       __u64 pid_tgid, __u64 ip, __u64 sp, __u64 fp, __u64 ra_at)
 {

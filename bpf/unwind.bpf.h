@@ -351,7 +351,7 @@ struct uwalk {
 	__u8 *window;		/* a copy of [sp0, sp0 + win_len) */
 	struct unwind_scratch *us;	/* the walk's registers and search bounds */
 	struct uwalk_regs *r;	/* = &us->regs */
-	struct walk_memo *memo;	/* memo_for() the walk's registers, being recorded */
+	struct walk_memo *memo;	/* of the registers' set (memo_set()), being recorded */
 };
 
 static __always_inline void memo_read(struct uwalk *w, __u64 off, __u64 val)
