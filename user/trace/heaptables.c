@@ -276,22 +276,28 @@ static int purge_block(uint64_t *tag_word, uint64_t tag, const struct ml_block *
 	return 0;
 }
 
-int heap_tables__purge(struct memleak_bpf *skel, heap_gone_fn gone, void *ctx)
+int heap_tables__purge(struct memleak_bpf *skel, heap_gone_fn gone, void *ctx, uint64_t **kept,
+		       size_t *nkept)
 {
 	int ids_fd = bpf_map__fd(skel->maps.site_ids), stats_fd = bpf_map__fd(skel->maps.site_stats);
 	int free_fd = bpf_map__fd(skel->maps.site_free), ncpu = libbpf_num_possible_cpus();
 	struct site_index ix;
 	struct purge p = { .ix = &ix };
 	struct ml_site_counts *zero = NULL;
+	uint64_t *named = NULL;
+	size_t nnamed = 0;
 	long i, ngone = 0;
 	int err;
 
+	*kept = NULL;
+	*nkept = 0;
 	err = site_index_read(skel, &ix);
 	if (err)
 		return err;
 	p.gone = calloc(ix.nslots ? ix.nslots : 1, 1);
 	zero = calloc(ncpu > 0 ? ncpu : 1, sizeof(*zero));
-	if (!p.gone || !zero) {
+	named = malloc((ix.n ? ix.n : 1) * sizeof(*named));
+	if (!p.gone || !zero || !named) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -299,6 +305,8 @@ int heap_tables__purge(struct memleak_bpf *skel, heap_gone_fn gone, void *ctx)
 		if (ix.slots[i] < ix.nslots && gone(ctx, ix.ids[i].pid, ix.ids[i].exec_id)) {
 			p.gone[ix.slots[i]] = 1;
 			ngone++;
+		} else {
+			named[nnamed++] = ix.ids[i].stack_id;
 		}
 	if (!ngone)
 		goto out;
@@ -321,31 +329,14 @@ int heap_tables__purge(struct memleak_bpf *skel, heap_gone_fn gone, void *ctx)
 			bpf_map_update_elem(free_fd, NULL, &slot, BPF_ANY);
 	}
 out:
+	if (err) {
+		free(named);
+	} else {
+		*kept = named;
+		*nkept = nnamed;
+	}
 	free(zero);
 	free(p.gone);
 	site_index_free(&ix);
 	return err;
-}
-
-long heap_tables__site_stacks(struct memleak_bpf *skel, uint64_t **out)
-{
-	struct site_index ix;
-	uint64_t *ids;
-	long i;
-	int err;
-
-	*out = NULL;
-	err = site_index_read(skel, &ix);
-	if (err)
-		return err;
-	ids = malloc((ix.n ? ix.n : 1) * sizeof(*ids));
-	if (!ids) {
-		site_index_free(&ix);
-		return -ENOMEM;
-	}
-	for (i = 0; i < ix.n; i++)
-		ids[i] = ix.ids[i].stack_id;
-	site_index_free(&ix);
-	*out = ids;
-	return i;
 }

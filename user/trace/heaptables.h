@@ -29,15 +29,13 @@ long heap_tables__sites(struct memleak_bpf *skel, struct heap_site **out);
 long heap_tables__blocks(struct memleak_bpf *skel, struct ml_alloc **out);
 
 /* Take out the blocks and sites of the images gone(ctx, pid, exec_id)
- * names, and hand their site slots back to BPF.  Returns 0 or -errno
- * (nothing is lost: what is left is taken at the next call).
+ * names, and hand their site slots back to BPF.  The stack ids of the
+ * sites left go in *kept, *nkept of them (repeats possible; the caller
+ * frees it).  Returns 0 or -errno (nothing is lost: what is left is taken
+ * at the next call; *kept is then NULL).
  */
 typedef bool (*heap_gone_fn)(void *ctx, uint32_t pid, uint32_t exec_id);
-
-/* The stack id of every site, in *out (the caller frees it; repeats
- * possible).  Returns how many, or -errno.
- */
-long heap_tables__site_stacks(struct memleak_bpf *skel, uint64_t **out);
-int heap_tables__purge(struct memleak_bpf *skel, heap_gone_fn gone, void *ctx);
+int heap_tables__purge(struct memleak_bpf *skel, heap_gone_fn gone, void *ctx, uint64_t **kept,
+		       size_t *nkept);
 
 #endif /* HEAPTABLES_H */

@@ -63,16 +63,17 @@ long stack_sweep__run(struct stack_sweep *s, int fd, const uint64_t *keep, size_
 			continue;
 		if (has(s->unnamed, s->n, key)) {
 			if (ARRAY_GROW(gone, cap_gone, ngone + 1))
-				goto nomem;
+				break;
 			gone[ngone++] = key;
 		} else {
 			if (ARRAY_GROW(unnamed, cap_unnamed, nunnamed + 1))
-				goto nomem;
+				break;
 			unnamed[nunnamed++] = key;
 		}
 	}
-	if (errno != ENOENT) {
-		err = -errno;
+	if (!err)
+		err = -ENOMEM;	/* left the walk early */
+	if (err != -ENOENT) {	/* the end of the keys */
 		free(unnamed);
 		free(gone);
 		return err;
@@ -85,8 +86,4 @@ long stack_sweep__run(struct stack_sweep *s, int fd, const uint64_t *keep, size_
 	s->unnamed = unnamed;
 	s->n = stack_ids__sort(unnamed, nunnamed);
 	return deleted;
-nomem:
-	free(unnamed);
-	free(gone);
-	return -ENOMEM;
 }

@@ -1351,18 +1351,13 @@ static void add_region_stack(pid_t pid, uint32_t exec_id, const struct region_si
 /* The stacks no site names any more (the processes that had them have
  * gone) leave BPF's table, which would fill otherwise; threads and walks
  * that remember one are told (stacks_epoch, unwinder__forget_walks()).
+ * heap: the stacks of the heap's sites (heap_tables__purge()), taken over.
  */
-static void sweep_stacks(struct tracer *t)
+static void sweep_stacks(struct tracer *t, uint64_t *heap, size_t nheap)
 {
-	struct stack_ids ids = { 0 };
-	uint64_t *heap = NULL;
-	long n, deleted;
+	struct stack_ids ids = { .v = heap, .n = nheap, .cap = nheap };
+	long deleted;
 
-	n = heap_tables__site_stacks(t->skel, &heap);
-	if (n < 0)
-		return;		/* the next purge tries again */
-	ids.v = heap;
-	ids.n = ids.cap = n;
 	regions__visit(t->regions, 0, 0, 0, add_region_stack, &ids);
 	if (!ids.err) {
 		ids.n = stack_ids__sort(ids.v, ids.n);
@@ -1380,13 +1375,14 @@ static void sweep_stacks(struct tracer *t)
 
 void tracer__purge_exited(struct tracer *t)
 {
+	uint64_t *heap_stacks;
+	size_t nheap_stacks, j;
 	struct proc *p;
 	int err;
-	size_t j;
 
 	if (!purge_needed(t))
 		return;
-	err = heap_tables__purge(t->skel, image_gone, t);
+	err = heap_tables__purge(t->skel, image_gone, t, &heap_stacks, &nheap_stacks);
 	if (err) {
 		/* left for the next report's purge; nothing is lost meanwhile */
 		log_warn("cannot read the heap's BPF tables to drop processes that have gone: %s",
@@ -1412,7 +1408,7 @@ void tracer__purge_exited(struct tracer *t)
 		j++;
 	}
 	proctable__release_kept(t->procs);
-	sweep_stacks(t);
+	sweep_stacks(t, heap_stacks, nheap_stacks);
 }
 
 /* ---- the maps, for the collector (struct heap_maps) ---- */
