@@ -77,6 +77,22 @@ static __always_inline __u64 probe_cookie(struct pt_regs *ctx, struct task_struc
 	return bpf_get_attach_cookie(ctx);
 }
 
+/* Is this session program run at the return?  Read from the same run
+ * context, where bpf_session_is_return() is a kfunc call (~15 ns here).
+ */
+static __always_inline int session_is_return(struct task_struct *task)
+{
+	struct bpf_uprobe_multi_run_ctx *rc;
+
+	if (cookie_in_run_ctx && bpf_core_type_exists(struct bpf_uprobe_multi_run_ctx) &&
+	    bpf_core_field_exists(rc->session_ctx.is_return) && bpf_rdonly_cast) {
+		rc = bpf_rdonly_cast(task->bpf_ctx,
+				     bpf_core_type_id_kernel(struct bpf_uprobe_multi_run_ctx));
+		return rc->session_ctx.is_return;
+	}
+	return bpf_session_is_return();
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 14);
@@ -583,9 +599,9 @@ static __always_inline int in_leaf(struct ml_thread *t, __u64 sp, __u64 stack_id
 /* Entry of every allocating function; the cookie says which one.  With
  * session, the return runs only when this returns 0.
  */
-static __always_inline int alloc_entry(struct pt_regs *ctx, const int session)
+static __always_inline int alloc_entry(struct pt_regs *ctx, struct task_struct *task,
+				       const int session)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 cookie = probe_cookie(ctx, task), pid_tgid = task_pid_tgid(task);
 	__u32 pid = pid_tgid >> 32, fn = ML_COOKIE_FN(cookie);
 	__u64 sp = PT_REGS_SP(ctx), frame = sp + ML_COOKIE_SP_ADJ(cookie);
@@ -643,9 +659,8 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, const int session)
 	return 0;
 }
 
-static __always_inline int alloc_exit(struct pt_regs *ctx)
+static __always_inline int alloc_exit(struct pt_regs *ctx, struct task_struct *task)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 ret = PT_REGS_RC(ctx);
 	struct ml_thread *t;
 	__u64 addr = ret;
@@ -685,13 +700,13 @@ static __always_inline int alloc_exit(struct pt_regs *ctx)
 SEC("uprobe")
 int alloc_enter(struct pt_regs *ctx)
 {
-	return alloc_entry(ctx, 0);
+	return alloc_entry(ctx, bpf_get_current_task_btf(), 0);
 }
 
 SEC("uretprobe")
 int alloc_return(struct pt_regs *ctx)
 {
-	return alloc_exit(ctx);
+	return alloc_exit(ctx, bpf_get_current_task_btf());
 }
 
 /* --sample-bytes with uprobe sessions: the return of an unsampled call is
@@ -700,9 +715,11 @@ int alloc_return(struct pt_regs *ctx)
 SEC("uprobe")
 int alloc_session(struct pt_regs *ctx)
 {
-	if (bpf_session_is_return())
-		return alloc_exit(ctx);
-	return alloc_entry(ctx, 1);
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (session_is_return(task))
+		return alloc_exit(ctx, task);
+	return alloc_entry(ctx, task, 1);
 }
 
 SEC("uprobe")
