@@ -253,6 +253,7 @@ struct proc_totals {
 	struct proc_stacks stacks;	/* of the sites new in this report */
 	bool any;
 	bool folded;			/* into report.exited_folded */
+	bool listed;			/* in report.procs */
 };
 
 /* System-wide, an exited process that held no heap block at its exit
@@ -342,7 +343,8 @@ static int report_proc(struct collector *c, const struct proc *p, const struct p
 			.native_noise = c->cfg.sample_bytes && gc.full[k].native > 0 ?
 					(int64_t)sqrt((double)c->cfg.sample_bytes * (double)gc.full[k].native) : 0,
 		};
-	proc_history__push(ph, &sample);
+	if (proc_history__push(ph, &sample))
+		return -ENOMEM;
 	trend_judge(ph->samples, ph->nsamples, pr->is_node ? &pr->full : NULL, &pr->trend);
 	trend_gc_wait(ph->samples, ph->nsamples, pr->is_node ? &pr->full : NULL, &pr->gc_wait);
 	return pr->comm ? 0 : -ENOMEM;
@@ -357,7 +359,7 @@ static int build_procs(struct collector *c, struct site *v, size_t *n, double el
 	struct proctable *pt = c->src.procs;
 	struct proc_totals *tot;
 	const struct proc *p;
-	size_t i, j, np, kept;
+	size_t i, j, np, kept, listed;
 	int err = 0, k;
 
 	/* Every process with a site gets an entry (comm, map), including
@@ -368,8 +370,7 @@ static int build_procs(struct collector *c, struct site *v, size_t *n, double el
 			return -ENOMEM;
 	np = proctable__count(pt);
 	tot = calloc(np ? np : 1, sizeof(*tot));
-	r->procs = calloc(np ? np : 1, sizeof(*r->procs));
-	if (!tot || !r->procs) {
+	if (!tot) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -385,7 +386,10 @@ static int build_procs(struct collector *c, struct site *v, size_t *n, double el
 		if (c->cfg.unwind != ML_UNWIND_FP && !v[i].known)
 			count_stack(c, &v[i], &tot[j].stacks);
 	}
-	for (j = 0; !err && (p = proctable__at(pt, j)); j++) {
+	/* Listed or folded; a busy machine has seen thousands of processes
+	 * come and go: r->procs holds only the listed ones.
+	 */
+	for (j = 0, listed = 0; (p = proctable__at(pt, j)); j++) {
 		if (!tot[j].any && !c->cfg.list_all_procs)
 			continue;
 		if (fold_exited(c, p, &tot[j])) {
@@ -395,8 +399,17 @@ static int build_procs(struct collector *c, struct site *v, size_t *n, double el
 				r->exited_folded.bytes += tot[j].bytes[k] > 0 ? tot[j].bytes[k] : 0;
 			continue;
 		}
-		err = report_proc(c, p, &tot[j], elapsed, &r->procs[r->nprocs++]);
+		tot[j].listed = true;
+		listed++;
 	}
+	r->procs = calloc(listed ? listed : 1, sizeof(*r->procs));
+	if (!r->procs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (j = 0; !err && (p = proctable__at(pt, j)); j++)
+		if (tot[j].listed)
+			err = report_proc(c, p, &tot[j], elapsed, &r->procs[r->nprocs++]);
 	/* the folded processes' sites go too: same merge, keeping the rest */
 	for (i = 0, j = 0, kept = 0; !err && i < *n; i++) {
 		while (j < np && proctable__at(pt, j)->pid < (pid_t)v[i].key.pid)

@@ -23,8 +23,11 @@ struct proc_history {
 	 * appears (a stack's walk never changes once it is interned)
 	 */
 	struct proc_stacks stacks;
-	int nsamples;			/* oldest first */
-	struct proc_sample samples[HISTORY_SAMPLES];
+	/* oldest first; grown as reports come (most processes of a busy
+	 * machine live through one or two), at most HISTORY_SAMPLES
+	 */
+	struct proc_sample *samples;
+	int nsamples, cap;
 };
 
 struct history;
@@ -40,8 +43,8 @@ struct proc_history *history__get(struct history *h, pid_t pid, uint32_t image);
 void history__forget(struct history *h, pid_t pid);
 
 /* Record a report: its totals become the last ones, and s is appended
- * (the oldest sample goes when full).
+ * (the oldest sample goes when full).  -ENOMEM: nothing recorded.
  */
-void proc_history__push(struct proc_history *ph, const struct proc_sample *s);
+int proc_history__push(struct proc_history *ph, const struct proc_sample *s);
 
 #endif /* HISTORY_H */

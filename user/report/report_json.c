@@ -222,22 +222,70 @@ static json_t *unwind_json(const struct unwind_report *u)
 			 "bytes_reused", (json_int_t)u->bytes_reused);
 }
 
+#define JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) | JSON_ENCODE_ANY)
+
+/* ,"key":value (no comma first); value is consumed. */
+static int put_member(FILE *out, const char *key, json_t *value, bool first)
+{
+	int err;
+
+	if (!value)
+		return -ENOMEM;
+	fprintf(out, "%s\"%s\":", first ? "" : ",", key);
+	err = json_dumpf(value, out, JSON_FLAGS);
+	json_decref(value);
+	return err ? -EIO : 0;
+}
+
+/* ,"key":[...], one element made and written at a time. */
+static int put_array(FILE *out, const char *key, const void *v, int n, size_t size,
+		     json_t *(*element)(const void *))
+{
+	int i, err = 0;
+
+	fprintf(out, ",\"%s\":[", key);
+	for (i = 0; !err && i < n; i++) {
+		json_t *e = element((const char *)v + (size_t)i * size);
+
+		if (!e)
+			return -ENOMEM;
+		if (i)
+			fputc(',', out);
+		err = json_dumpf(e, out, JSON_FLAGS) ? -EIO : 0;
+		json_decref(e);
+	}
+	fputc(']', out);
+	return err;
+}
+
+static json_t *proc_element(const void *p)
+{
+	return proc_json(p);
+}
+
+static json_t *stack_element(const void *s)
+{
+	return stack_json(s);
+}
+
+/* Written a member at a time, the bytes json_dumpf would write for the
+ * whole: system-wide, "processes" can list thousands, and a document of
+ * jansson's nodes cost tens of MiB at every report.
+ */
 int report__print_json(const struct report *r, FILE *out)
 {
-	json_t *procs = json_array(), *stacks = json_array(), *drops = json_object(), *root;
+	json_t *drops = json_object(), *head, *value;
+	const char *key;
+	bool first = true;
 	char when[32];
 	struct tm tm;
-	int i, err;
+	int i, err = 0;
 
 	gmtime_r(&r->wall, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	for (i = 0; i < ML_DROP_MAX; i++)
 		json_object_set_new(drops, drop_key(i), json_integer(r->drops[i]));
-	for (i = 0; i < r->nprocs; i++)
-		json_array_append_new(procs, proc_json(&r->procs[i]));
-	for (i = 0; i < r->nstacks; i++)
-		json_array_append_new(stacks, stack_json(&r->stacks[i]));
-	root = json_pack("{s:s, s:i, s:s, s:i, s:f, s:b, s:I, s:o, s:s, s:i, s:f, s:I, s:i, s:o, s:o, s:o}",
+	head = json_pack("{s:s, s:i, s:s, s:i, s:f, s:b, s:I, s:o, s:s, s:i, s:f, s:I, s:i, s:o}",
 			 "type", "report",
 			 "schema", REPORT_JSON_SCHEMA,
 			 "time", when,
@@ -253,18 +301,26 @@ int report__print_json(const struct report *r, FILE *out)
 			 "stacks_total", r->nstacks_total,
 			 "exited_folded", json_pack("{s:I, s:I}",
 						    "processes", (json_int_t)r->exited_folded.processes,
-						    "bytes", (json_int_t)r->exited_folded.bytes),
-			 "processes", procs,
-			 "stacks", stacks);
-	if (!root)
+						    "bytes", (json_int_t)r->exited_folded.bytes));
+	if (!head)
 		return -ENOMEM;
-	if (r->unwind.known)
-		json_object_set_new(root, "unwind", unwind_json(&r->unwind));
-	err = json_dumpf(root, out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-	json_decref(root);
+	fputc('{', out);
+	json_object_foreach(head, key, value) {
+		err = put_member(out, key, json_incref(value), first);
+		first = false;
+		if (err)
+			break;
+	}
+	json_decref(head);
+	if (!err)
+		err = put_array(out, "processes", r->procs, r->nprocs, sizeof(*r->procs), proc_element);
+	if (!err)
+		err = put_array(out, "stacks", r->stacks, r->nstacks, sizeof(*r->stacks), stack_element);
+	if (!err && r->unwind.known)
+		err = put_member(out, "unwind", unwind_json(&r->unwind), false);
 	if (err)
-		return -EIO;
-	fputc('\n', out);
+		return err;
+	fputs("}\n", out);
 	fflush(out);
-	return 0;
+	return ferror(out) ? -EIO : 0;
 }

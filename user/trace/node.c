@@ -16,8 +16,16 @@ struct node_proc {
 	uint64_t gc[ML_GC_MAX];		/* V8 collections since tracing began */
 	uint64_t gc_last[ML_GC_MAX];	/* ... at the previous report */
 	int nfull;			/* the last full collections, oldest first */
-	struct node_full full[NODE_FULL_KEEP];
+	struct node_full *full;		/* NODE_FULL_KEEP, made at the first (most
+					 * processes are not Node.js) */
 };
+
+static void node_proc__free(struct node_proc *np)
+{
+	if (np)
+		free(np->full);
+	free(np);
+}
 
 struct node_tracker {
 	struct allocators *allocators;
@@ -44,7 +52,7 @@ void node_tracker__free(struct node_tracker *n)
 	if (!n)
 		return;
 	for (i = 0; (np = pidmap__at(&n->procs, i)); i++)
-		free(np);
+		node_proc__free(np);
 	pidmap__release(&n->procs);
 	free(n);
 }
@@ -154,6 +162,8 @@ static void full_over(struct node_tracker *n, struct node_proc *np, const struct
 	struct v8_sum sum = { .exec_id = e->exec_id };
 	struct node_full *f;
 
+	if (!np->full && !(np->full = calloc(NODE_FULL_KEEP, sizeof(*np->full))))
+		return;
 	if (n->regions)
 		regions__visit(n->regions, e->pid, e->ts_ns, 0, add_v8, &sum);
 	if (np->nfull == NODE_FULL_KEEP) {
@@ -230,10 +240,11 @@ void node_tracker__end_interval(struct node_tracker *n, pid_t pid, const struct 
 	if (maps && maps->node_mem && !maps->node_mem(maps->ctx, pid, &mem) && mem.low_open)
 		lower_lows(np, mem.buffer_low, mem.native_low, false);
 	out->nfull = np->nfull;
-	memcpy(out->full, np->full, np->nfull * sizeof(np->full[0]));
+	if (np->nfull)
+		memcpy(out->full, np->full, np->nfull * sizeof(np->full[0]));
 }
 
 void node_tracker__forget(struct node_tracker *n, pid_t pid)
 {
-	free(pidmap__remove(&n->procs, pid));
+	node_proc__free(pidmap__remove(&n->procs, pid));
 }
