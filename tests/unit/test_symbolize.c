@@ -300,6 +300,29 @@ void test_symbolize_native(void)
 			ASSERT_STRCONTAINS(base_name(info.module), "libc", "module");
 		}
 	}
+	if (test__start_subtest("idle sessions end, and open again at a miss")) {
+		struct symbolizer *s2 = symbolizer__new();
+		int i;
+
+		check_leaf_start(s2, &fx);
+		ASSERT_EQ(symbolizer__open_modules(s2), 1, "sym_fixture open");
+		for (i = 0; i < 2; i++)
+			symbolizer__trim(s2);
+		ASSERT_EQ(symbolizer__open_modules(s2), 1, "two idle trims: still open");
+		symbolizer__trim(s2);
+		ASSERT_EQ(symbolizer__open_modules(s2), 0, "three: ended");
+		check_leaf_start(s2, &fx);	/* known: answered from the cache */
+		ASSERT_EQ(symbolizer__open_modules(s2), 0, "a known address opens nothing");
+		check_lines(s2, &fx);		/* a new one: the file again */
+		check_inline(s2, &fx);
+		ASSERT_EQ(symbolizer__open_modules(s2), 1, "opened again");
+		symbolizer__trim(s2);
+		symbolizer__trim(s2);
+		check_lines(s2, &fx);		/* in the cache: not a use */
+		symbolizer__trim(s2);
+		ASSERT_EQ(symbolizer__open_modules(s2), 0, "cache hits do not keep it open");
+		symbolizer__free(s2);
+	}
 	if (test__start_subtest("no mapping")) {
 		ASSERT_OK(symbolizer__resolve(s, fx.pid, &fx.maps, NULL, 0x10, &info), "resolve");
 		ASSERT_EQ(info.kind, SYM_UNKNOWN, "kind");

@@ -579,6 +579,7 @@ int collector__collect(struct collector *c, bool final, struct report *r)
 	}
 	for (i = 0; i < (size_t)r->nprofile; i++)
 		build_stack(c, &sv.v[i], now, &r->stacks[i]);
+	symbolizer__trim(c->sym);	/* what this report did not need may go */
 out:
 	free(sv.v);
 	return err;

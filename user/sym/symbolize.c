@@ -3,7 +3,9 @@
  * Three caches, all living until symbolizer__free():
  *   modules  one Dwfl session per module file, keyed by (st_dev, st_ino);
  *            aliases map the (dev, inode) of /proc/PID/maps lines to them
- *            so that a known file costs no system call;
+ *            so that a known file costs no system call.  A session no
+ *            look-up needed for SYM_IDLE_TRIMS trims is ended (its mapped
+ *            files and libdw's tables go) and opened again at a miss;
  *   addrs    resolved frames, keyed by (module, ELF virtual address);
  *   strings  every string handed out, interned.
  * JIT names come from /tmp/perf-PID.map, parsed into a sorted table per pid.
@@ -31,6 +33,10 @@
 #define PERF_MAP_MAX_ENTRIES	(1u << 18)
 /* Deeper inline chains than this are cut in the middle. */
 #define MAX_SCOPE_FUNCS		64
+/* A module's session ends once this many trims (reports) needed none of
+ * it: a long system-wide run meets every binary of the machine.
+ */
+#define SYM_IDLE_TRIMS		3
 
 /* From libstdc++ (cxxabi.h is C++ only). */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
@@ -52,6 +58,8 @@ struct sym_module {
 	struct public_name *publics;	/* sorted by value; built on first need */
 	size_t npublics;
 	bool publics_built;
+	bool released;		/* dwfl ended while idle: open again at need */
+	unsigned long used;	/* the trim count at its last look-up */
 };
 
 /* A global function symbol whose name a programmer would write: glibc
@@ -100,6 +108,7 @@ struct symbolizer {
 	Dwfl_Callbacks cb;	/* every Dwfl session points here */
 	sym_kept_file_fn kept_file;
 	void *kept_ctx;
+	unsigned long trims;
 };
 
 static int str_cmp(const void *a, const void *b)
@@ -318,43 +327,73 @@ static void module__read_build_id(struct symbolizer *s, struct sym_module *m)
 	m->build_id = symbolizer__intern(s, buf);
 }
 
-/* Reports the file at base 0 and loads its symbols and debug info now:
- * a /proc/PID/root path may be gone by the time a lazy load would run.
- * fd is consumed.  A file libdwfl cannot use gives a module without a
- * session, kept so that it is not tried again.
+/* Opens m's session over the file at fd, reported at base 0, and loads its
+ * symbols and debug info now: a /proc/PID/root path may be gone by the
+ * time a lazy load would run.  fd is consumed.  0 or -errno.
+ */
+static int module__open(struct symbolizer *s, struct sym_module *m, int fd, const char *path)
+{
+	Dwarf_Addr bias;
+
+	m->dwfl = dwfl_begin(&s->cb);
+	if (!m->dwfl) {
+		close(fd);
+		return -ENOMEM;
+	}
+	dwfl_report_begin(m->dwfl);
+	m->mod = dwfl_report_elf(m->dwfl, path, path, fd, 0, true);
+	dwfl_report_end(m->dwfl, NULL, NULL);
+	if (!m->mod || !dwfl_module_getelf(m->mod, &m->bias)) {
+		if (!m->mod)
+			close(fd);	/* libdwfl's once reported */
+		dwfl_end(m->dwfl);
+		m->dwfl = NULL;
+		m->mod = NULL;
+		return -EINVAL;
+	}
+	m->released = false;
+	dwfl_module_getsymtab(m->mod);
+	dwfl_module_getdwarf(m->mod, &bias);
+	return 0;
+}
+
+/* Ends m's session; its segments and build id stay. */
+static void module__release(struct sym_module *m)
+{
+	dwfl_end(m->dwfl);
+	m->dwfl = NULL;
+	m->mod = NULL;
+	free(m->publics);	/* their names were libdwfl's */
+	m->publics = NULL;
+	m->npublics = 0;
+	m->publics_built = false;
+	m->released = true;
+}
+
+/* A module for the file at fd (consumed).  A file libdwfl cannot use
+ * gives a module without a session, kept so that it is not tried again.
  */
 static struct sym_module *module__load(struct symbolizer *s, int fd, const char *path,
 				       const struct stat *st)
 {
 	struct sym_module *m = calloc(1, sizeof(*m));
-	Dwarf_Addr bias;
 
-	if (!m)
-		goto cleanup;
+	if (!m) {
+		close(fd);
+		return NULL;
+	}
 	m->dev = st->st_dev;
 	m->ino = st->st_ino;
-	m->dwfl = dwfl_begin(&s->cb);
-	if (!m->dwfl)
-		goto cleanup;
-	dwfl_report_begin(m->dwfl);
-	m->mod = dwfl_report_elf(m->dwfl, path, path, fd, 0, true);
-	dwfl_report_end(m->dwfl, NULL, NULL);
-	if (!m->mod)
-		goto cleanup;
-	fd = -1;	/* libdwfl's now */
-	if (module__read_segments(m))
-		goto cleanup;
-	module__read_build_id(s, m);
-	dwfl_module_getsymtab(m->mod);
-	dwfl_module_getdwarf(m->mod, &bias);
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (m && m->dwfl && !m->nsegs) {
+	m->used = s->trims;
+	if (module__open(s, m, fd, path))
+		return m;
+	if (module__read_segments(m)) {
 		dwfl_end(m->dwfl);
 		m->dwfl = NULL;
 		m->mod = NULL;
+		return m;
 	}
+	module__read_build_id(s, m);
 	return m;
 }
 
@@ -718,6 +757,25 @@ static void module__lookup(struct symbolizer *s, struct sym_module *m, uint64_t 
 	out->kind = out->lines[out->nlines - 1].function ? SYM_NATIVE : SYM_UNKNOWN;
 }
 
+/* A released module's session again, from the file of e. */
+static int module__reopen(struct symbolizer *s, struct sym_module *m, const struct map_entry *e,
+			  pid_t pid, const char *root)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	bool gone;
+	int fd;
+
+	fd = map_entry__open(s, e, pid, root, path, sizeof(path), &st, &gone);
+	if (fd < 0)
+		return -ENOENT;
+	if (st.st_dev != m->dev || st.st_ino != m->ino) {
+		close(fd);
+		return -ESTALE;
+	}
+	return module__open(s, m, fd, path);
+}
+
 static void symbolizer__resolve_file(struct symbolizer *s, pid_t pid, const struct map_entry *e,
 				     const char *root, uint64_t addr, struct sym_info *out)
 {
@@ -737,7 +795,7 @@ static void symbolizer__resolve_file(struct symbolizer *s, pid_t pid, const stru
 		snprintf(gone_name, sizeof(gone_name), "%s" DELETED_SUFFIX, e->path);
 		out->module = symbolizer__intern(s, gone_name);
 	}
-	if (!m || !m->dwfl)
+	if (!m || (!m->dwfl && !m->released))
 		return;
 	out->build_id = m->build_id;
 	key.m = m;
@@ -747,6 +805,9 @@ static void symbolizer__resolve_file(struct symbolizer *s, pid_t pid, const stru
 	if (node) {
 		hit = *node;
 	} else {
+		if (!m->dwfl && module__reopen(s, m, e, pid, root))
+			return;	/* its file is out of reach now */
+		m->used = s->trims;
 		hit = calloc(1, sizeof(*hit));
 		if (!hit)
 			return;
@@ -985,6 +1046,41 @@ void symbolizer__set_kept_files(struct symbolizer *s, sym_kept_file_fn fn, void 
 {
 	s->kept_file = fn;
 	s->kept_ctx = ctx;
+}
+
+static void module__trim(const void *node, VISIT which, void *ctx)
+{
+	struct sym_module *m = *(struct sym_module *const *)node;
+	const struct symbolizer *s = ctx;
+
+	if ((which == postorder || which == leaf) && m->dwfl && s->trims - m->used >= SYM_IDLE_TRIMS)
+		module__release(m);
+}
+
+void symbolizer__trim(struct symbolizer *s)
+{
+	if (!s)
+		return;
+	s->trims++;
+	twalk_r(s->modules, module__trim, s);
+}
+
+static void module__count(const void *node, VISIT which, void *ctx)
+{
+	const struct sym_module *m = *(const struct sym_module *const *)node;
+	size_t *n = ctx;
+
+	if ((which == postorder || which == leaf) && m->dwfl)
+		(*n)++;
+}
+
+size_t symbolizer__open_modules(const struct symbolizer *s)
+{
+	size_t n = 0;
+
+	if (s)
+		twalk_r(s->modules, module__count, &n);
+	return n;
 }
 
 void symbolizer__forget_pid(struct symbolizer *s, pid_t pid)

@@ -81,6 +81,15 @@ int symbolizer__set_debuginfo_path(struct symbolizer *s, const char *path);
 typedef int (*sym_kept_file_fn)(void *ctx, const struct map_entry *e, bool *at_path);
 void symbolizer__set_kept_files(struct symbolizer *s, sym_kept_file_fn fn, void *ctx);
 
+/* Once per report: modules no look-up needed for the last few trims have
+ * their libdwfl session ended (the ELF and debug files it mapped, libdw's
+ * tables); a later address in one opens its file again.  Addresses
+ * resolved before stay known.
+ */
+void symbolizer__trim(struct symbolizer *s);
+/* Modules with a session open (for tests and -v). */
+size_t symbolizer__open_modules(const struct symbolizer *s);
+
 /* Forget per-process state (the perf map) of a process that is gone. */
 void symbolizer__forget_pid(struct symbolizer *s, pid_t pid);
 
