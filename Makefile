@@ -47,14 +47,7 @@ ifeq ($(SANITIZE),1)
 #   e2e_placement_preloaded: memleakbpf itself starts with LD_PRELOAD (the
 #       jemalloc or tcmalloc meant for the traced command); ASan refuses to
 #       start unless its runtime is the first library.
-#   e2e_node: Node.js runs under ASan's memleakbpf (2 to 3 times slower)
-#       missed the tests' waits ("the script is ready") on a loaded machine.
-#   e2e_system_wide, e2e_start_system_wide, e2e_unwind_modes (fp),
-#   e2e_libc_internal: fail under ASan for reasons not yet found (the
-#       first three: memleakbpf not started within the tests' wait; the
-#       last: strdup's frame missing above malloc).
-SAN_SKIP   := e2e_placement_preloaded e2e_system_wide e2e_start_system_wide e2e_node \
-	      e2e_libc_internal e2e_unwind_modes
+SAN_SKIP   := e2e_placement_preloaded
 # allocator_may_return_null: the tests of failed allocations ask for more
 # than ASan serves; halt_on_error: UBSan's report ends the process like
 # ASan's does; tests/lsan.supp: a leak inside elfutils.

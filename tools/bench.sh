@@ -157,7 +157,9 @@ port_in_use() {
 free_port() {
 	local p i
 	for ((i = 0; i < 100; i++)); do
-		p=$((20000 + RANDOM % 20000))
+		# below the ephemeral range (32768-): redis-benchmark's own
+		# client sockets of the previous run may hold those
+		p=$((20000 + RANDOM % 12000))
 		if ! port_in_use "$p"; then
 			echo "$p"
 			return
@@ -175,7 +177,7 @@ run_redis() {
 	REDIS_PORT=$(free_port)
 	tracer_cmd "$mode"
 	env LD_LIBRARY_PATH="$LIB" "${TRACER[@]}" "$REDIS_SERVER" --port "$REDIS_PORT" \
-		--bind 127.0.0.1 --save "" --appendonly no --logfile "" >/dev/null 2>"$log" &
+		--bind 127.0.0.1 --save "" --appendonly no --logfile "" >"$log" 2>&1 &
 	SERVER_PID=$!
 	for ((i = 0; i < 300; i++)); do
 		"$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break
