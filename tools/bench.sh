@@ -31,8 +31,9 @@
 # memleakbpf (glibc, 1 thread), with kernel.bpf_stats_enabled on (restored
 # afterwards), gives ns per run of every BPF program that ran.
 #
-# Environment: BENCH_ROUNDS (3), BENCH_PAIRS per thread under probes
-# (200000), BENCH_NONE_PAIRS without them (5000000), BENCH_DEPTH frames
+# Environment: BENCH_ROUNDS (5: the VM's noise moves a round by up to
+# 10%), BENCH_PAIRS per thread under probes (200000), BENCH_NONE_PAIRS
+# without them (5000000), BENCH_DEPTH frames
 # below the loop (4), BENCH_THREADS ("1 2"), BENCH_ALLOCATORS ("glibc
 # jemalloc"), BENCH_REDIS_REQUESTS (40000; 0 leaves redis out),
 # BENCH_PROFILE (auto: only when the target is missed; 1 always, 0 never),
@@ -46,7 +47,7 @@ LIB=$PWD/$OUT/lib
 CHURN=$PWD/$OUT/churn
 FLOOR=$PWD/$OUT/floor
 JEMALLOC=$LIB/libjemalloc.so.2
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 PAIRS=${BENCH_PAIRS:-200000}
 NONE_PAIRS=${BENCH_NONE_PAIRS:-5000000}
 DEPTH=${BENCH_DEPTH:-4}
