@@ -9,7 +9,8 @@
 # the way: first_alloc, whose first allocation is 3,000,000 bytes, one
 # started every minute and each stopped two minutes later.
 #
-# Every minute: memleakbpf's RSS and CPU, its tables (unwind bytes, stacks),
+# Every minute: memleakbpf's RSS and CPU, the longest it took over a report
+# (events wait in the ring meanwhile), its tables (unwind bytes, stacks),
 # events dropped by reason, and how late its reports came (elapsed time
 # against report number x interval).  At the end: every leak workload still
 # running holds exactly 3,000,000 native bytes in the last report, and the
@@ -47,7 +48,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-./memleakbpf --json --interval "${INTERVAL}s" --sort outstanding --top 50 \
+./memleakbpf -v --json --interval "${INTERVAL}s" --sort outstanding --top 50 \
 	>"$TMP/reports" 2>"$TMP/log" &
 ML=$!
 for ((i = 0; i < 600; i++)); do
@@ -137,7 +138,19 @@ print("%d %.2f %d" % (n, late, bad))
 EOF
 }
 
-printf '%-4s %9s %6s  %s\n' min "RSS" "CPU" "tables and drops"
+# The longest a report of the last minute kept events waiting (made,
+# written, purged; -v says it), in ms.
+MS_SEEN=0
+report_ms_update() {
+	local lines
+	lines=$(grep "made and written in" "$TMP/log" || true)
+	REPORT_MS=$(printf '%s\n' "$lines" | tail -n +$((MS_SEEN + 1)) | awk '
+		{ t = 0; for (i = 1; i < NF; i++) if ($i == "in") t += $(i + 1); if (t > max) max = t }
+		END { printf "%d", max }')
+	MS_SEEN=$(printf '%s\n' "$lines" | grep -c . || true)
+}
+
+printf '%-4s %9s %6s %7s  %s\n' min "RSS" "CPU" "report" "tables and drops"
 rss_max=0
 declare -a RSS_BY_MIN
 t0=$(date +%s)
@@ -154,8 +167,10 @@ for ((m = 1; m <= MINUTES; m++)); do
 		RSS_BY_MIN[m]=$((r > ${RSS_BY_MIN[m]:-0} ? r : ${RSS_BY_MIN[m]:-0}))
 	done
 	now=$(cpu_ticks)
-	printf '%-4d %6d MiB %5.1f%%  %s\n' "$m" $((RSS_BY_MIN[m] / 1024)) \
-		"$(awk -v d=$((now - ticks)) -v hz="$HZ" 'BEGIN { printf "%.1f", 100 * d / hz / 60 }')" "$(report_line)"
+	report_ms_update
+	printf '%-4d %6d MiB %5.1f%% %5d ms  %s\n' "$m" $((RSS_BY_MIN[m] / 1024)) \
+		"$(awk -v d=$((now - ticks)) -v hz="$HZ" 'BEGIN { printf "%.1f", 100 * d / hz / 60 }')" \
+		"$REPORT_MS" "$(report_line)"
 	ticks=$now
 done
 
