@@ -60,36 +60,37 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
  */
 const volatile __u8 cookie_in_run_ctx = 0;
 
-/* The attach cookie of the probe running: read from the uprobe_multi run
- * context, three loads, where bpf_get_attach_cookie() is a helper call
- * (~19 ns here, with the SRSO return thunk).
+/* The uprobe_multi run context the kernel keeps in the task while a
+ * multi or session program runs, or NULL when it cannot be read.
+ */
+static __always_inline struct bpf_uprobe_multi_run_ctx *multi_run_ctx(struct task_struct *task)
+{
+	if (!cookie_in_run_ctx || !bpf_core_type_exists(struct bpf_uprobe_multi_run_ctx) ||
+	    !bpf_rdonly_cast)
+		return NULL;
+	return bpf_rdonly_cast(task->bpf_ctx, bpf_core_type_id_kernel(struct bpf_uprobe_multi_run_ctx));
+}
+
+/* The attach cookie of the probe running: three loads from the run
+ * context, where bpf_get_attach_cookie() is a helper call (~19 ns here,
+ * with the SRSO return thunk).
  */
 static __always_inline __u64 probe_cookie(struct pt_regs *ctx, struct task_struct *task)
 {
-	struct bpf_uprobe_multi_run_ctx *rc;
+	struct bpf_uprobe_multi_run_ctx *rc = multi_run_ctx(task);
 
-	if (cookie_in_run_ctx && bpf_core_type_exists(struct bpf_uprobe_multi_run_ctx) &&
-	    bpf_rdonly_cast) {
-		rc = bpf_rdonly_cast(task->bpf_ctx,
-				     bpf_core_type_id_kernel(struct bpf_uprobe_multi_run_ctx));
-		return rc->uprobe->cookie;
-	}
-	return bpf_get_attach_cookie(ctx);
+	return rc ? rc->uprobe->cookie : bpf_get_attach_cookie(ctx);
 }
 
-/* Is this session program run at the return?  Read from the same run
- * context, where bpf_session_is_return() is a kfunc call (~15 ns here).
+/* Is this session program run at the return?  From the same run context,
+ * where bpf_session_is_return() is a kfunc call (~15 ns here).
  */
 static __always_inline int session_is_return(struct task_struct *task)
 {
-	struct bpf_uprobe_multi_run_ctx *rc;
+	struct bpf_uprobe_multi_run_ctx *rc = multi_run_ctx(task);
 
-	if (cookie_in_run_ctx && bpf_core_type_exists(struct bpf_uprobe_multi_run_ctx) &&
-	    bpf_core_field_exists(rc->session_ctx.is_return) && bpf_rdonly_cast) {
-		rc = bpf_rdonly_cast(task->bpf_ctx,
-				     bpf_core_type_id_kernel(struct bpf_uprobe_multi_run_ctx));
+	if (rc && bpf_core_field_exists(rc->session_ctx.is_return))
 		return rc->session_ctx.is_return;
-	}
 	return bpf_session_is_return();
 }
 

@@ -75,6 +75,9 @@ int proc_history__push(struct proc_history *ph, const struct proc_sample *s)
 		memmove(&ph->samples[0], &ph->samples[1], (HISTORY_SAMPLES - 1) * sizeof(ph->samples[0]));
 		ph->nsamples--;
 	}
+	/* not ARRAY_GROW: its 16 first elements would be 1.6 KiB for each
+	 * of the thousands of processes that live through one report
+	 */
 	if (ph->nsamples == ph->cap) {
 		int cap = ph->cap ? 2 * ph->cap : 2;
 		struct proc_sample *v;
