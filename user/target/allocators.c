@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include "target/allocators.h"
 #include "target/probeplace.h"
@@ -149,9 +150,21 @@ struct cache_slot {
 	struct allocator_lib *lib;	/* NULL: not an allocator */
 };
 
+/* Files by their identity in /proc/PID/maps (which may differ from
+ * stat's, through overlayfs): a process's mapped files are known without
+ * a path walk or an open, as thousands of short processes map the same few.
+ * Their libs are v's.
+ */
+struct mapped_slot {
+	uint64_t dev, ino;
+	const struct allocator_lib *lib;
+};
+
 struct allocators {
 	struct cache_slot *v;
 	size_t n, cap;
+	struct mapped_slot *mapped;
+	size_t nmapped, mapped_cap;
 };
 
 const char *alloc_func_name(int fn)
@@ -238,6 +251,7 @@ void allocators__free(struct allocators *a)
 	for (i = 0; i < a->n; i++)
 		lib_free(a->v[i].lib);
 	free(a->v);
+	free(a->mapped);
 	free(a);
 }
 
@@ -703,13 +717,14 @@ static int seen_path(const struct proc_maps *maps, size_t upto, const char *path
  * mount namespace (a container) is read as it sees them.
  */
 static const struct allocator_lib *inspect_mapped(struct allocators *a, pid_t pid,
-						  const char *path)
+						  const char *path, bool *its_own)
 {
 	const struct allocator_lib *lib;
 	char rooted[PATH_MAX + 32];
 	struct stat in_ns, here;
 
 	snprintf(rooted, sizeof(rooted), "/proc/%d/root%s", (int)pid, path);
+	*its_own = true;
 	/* The same file in our namespace: keep that path, which outlives the
 	 * process (the result is cached and attached to for others).
 	 */
@@ -717,8 +732,42 @@ static const struct allocator_lib *inspect_mapped(struct allocators *a, pid_t pi
 	    in_ns.st_dev == here.st_dev && in_ns.st_ino == here.st_ino)
 		return allocators__inspect(a, path, path);
 	lib = allocators__inspect(a, rooted, path);
-	if (!lib && errno)
+	if (!lib && errno) {
+		/* gone: the file of that name here, which may be another */
+		*its_own = false;
 		lib = allocators__inspect(a, path, path);
+	}
+	return lib;
+}
+
+static const struct mapped_slot *mapped_find(const struct allocators *a, const struct map_entry *e)
+{
+	uint64_t dev = makedev(e->dev_major, e->dev_minor);
+	size_t i;
+
+	for (i = 0; i < a->nmapped; i++)
+		if (a->mapped[i].ino == e->inode && a->mapped[i].dev == dev)
+			return &a->mapped[i];
+	return NULL;
+}
+
+/* What the file of e is, from the cache by its mapped identity, else
+ * inspected (and cached when known: a file gone is not).
+ */
+static const struct allocator_lib *inspect_entry(struct allocators *a, pid_t pid,
+						 const struct map_entry *e)
+{
+	const struct mapped_slot *slot = e->inode ? mapped_find(a, e) : NULL;
+	const struct allocator_lib *lib;
+	bool its_own;
+
+	if (slot)
+		return slot->lib;
+	lib = inspect_mapped(a, pid, e->path, &its_own);
+	if ((lib || !errno) && its_own && e->inode &&
+	    !ARRAY_GROW(a->mapped, a->mapped_cap, a->nmapped + 1))
+		a->mapped[a->nmapped++] = (struct mapped_slot){
+			.dev = makedev(e->dev_major, e->dev_minor), .ino = e->inode, .lib = lib };
 	return lib;
 }
 
@@ -759,16 +808,18 @@ int allocators__for_process(struct allocators *a, pid_t pid, const struct proc_m
 			return err;
 		maps = &own;
 	}
-	main_exe_path(pid, maps, exe, sizeof(exe));
+	exe[0] = '\0';
 	for (i = 0; i < maps->n; i++) {
 		const struct map_entry *e = &maps->v[i];
 		const struct allocator_lib *lib;
 
 		if (e->perms[2] != 'x' || !map_entry__is_file(e) || seen_path(maps, i, e->path))
 			continue;
-		lib = inspect_mapped(a, pid, e->path);
+		lib = inspect_entry(a, pid, e);
 		if (!lib)
 			continue;
+		if (!exe[0])	/* read when needed: most processes map one allocator */
+			main_exe_path(pid, maps, exe, sizeof(exe));
 		if (strcmp(e->path, exe) == 0)
 			l.main = lib;
 		err = found_add(&l, lib);

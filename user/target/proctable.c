@@ -400,6 +400,8 @@ struct proc *proctable__fork(struct proctable *t, pid_t parent_pid, pid_t child_
 	if (!child)
 		return NULL;
 	child->ppid = parent_pid;
+	if (parent)
+		parent->forked = true;
 	if (child_exec_id)
 		child->exec_id = child_exec_id;
 	if (parent && parent->loaded) {

@@ -32,6 +32,7 @@ struct proc {
 	bool exited;			/* its exit has been seen */
 	bool rescan_allocators;		/* look for allocator files it maps */
 	bool purge_images;		/* drop entries of images other than exec_id */
+	bool forked;			/* a child's fork was seen */
 	/* The images it left since the last purge (its own before an
 	 * execve, the process's that had the pid before it), whose entries
 	 * go at the next purge even if it has exited meanwhile; more than

@@ -55,7 +55,7 @@ struct image {
 };
 
 struct regions {
-	struct image **images;		/* hash of (pid, exec_id) */
+	struct image **images;		/* hash of pid */
 	size_t nimages, image_buckets;
 	uint64_t gen;
 	uint32_t rng;
@@ -229,9 +229,13 @@ static size_t site_hash(uint64_t stack_id, uint32_t category, size_t buckets)
 	return (h >> 32) & (buckets - 1);
 }
 
-static size_t image_hash(uint32_t pid, uint32_t exec_id, size_t buckets)
+/* By pid alone: a process has few images (one per exec), and dropping a
+ * process's images then visits one chain, not the whole table (a report
+ * after a churn drops thousands).
+ */
+static size_t image_hash(uint32_t pid, size_t buckets)
 {
-	uint64_t h = (((uint64_t)pid << 32) | exec_id) * 0x9e3779b97f4a7c15ULL;
+	uint64_t h = (uint64_t)pid * 0x9e3779b97f4a7c15ULL;
 
 	return (h >> 32) & (buckets - 1);
 }
@@ -310,7 +314,7 @@ static int regions__grow_images(struct regions *r)
 		return -ENOMEM;
 	for (i = 0; i < r->image_buckets; i++) {
 		for (img = r->images[i]; img; img = next) {
-			size_t h = image_hash(img->pid, img->exec_id, n);
+			size_t h = image_hash(img->pid, n);
 
 			next = img->next;
 			img->next = b[h];
@@ -330,7 +334,7 @@ static struct image *regions__image(struct regions *r, uint32_t pid, uint32_t ex
 	size_t h;
 
 	if (r->image_buckets) {
-		h = image_hash(pid, exec_id, r->image_buckets);
+		h = image_hash(pid, r->image_buckets);
 		for (img = r->images[h]; img; img = img->next)
 			if (img->pid == pid && img->exec_id == exec_id)
 				return img;
@@ -344,7 +348,7 @@ static struct image *regions__image(struct regions *r, uint32_t pid, uint32_t ex
 		return NULL;
 	img->pid = pid;
 	img->exec_id = exec_id;
-	h = image_hash(pid, exec_id, r->image_buckets);
+	h = image_hash(pid, r->image_buckets);
 	img->next = r->images[h];
 	r->images[h] = img;
 	r->nimages++;
@@ -614,18 +618,17 @@ struct regions *regions__new(void)
 static void regions__drop_if(struct regions *r, pid_t pid, bool keep_one, uint32_t keep)
 {
 	struct image **pp, *img;
-	size_t i;
 
-	for (i = 0; i < r->image_buckets; i++) {
-		pp = &r->images[i];
-		while ((img = *pp)) {
-			if (img->pid == (uint32_t)pid && !(keep_one && img->exec_id == keep)) {
-				*pp = img->next;
-				image__free(img);
-				r->nimages--;
-			} else {
-				pp = &img->next;
-			}
+	if (!r->image_buckets)
+		return;
+	pp = &r->images[image_hash(pid, r->image_buckets)];
+	while ((img = *pp)) {
+		if (img->pid == (uint32_t)pid && !(keep_one && img->exec_id == keep)) {
+			*pp = img->next;
+			image__free(img);
+			r->nimages--;
+		} else {
+			pp = &img->next;
 		}
 	}
 }

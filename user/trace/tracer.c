@@ -57,6 +57,13 @@ struct tracer {
 	bool multi;				/* uprobes go through uprobe_multi links */
 	bool sessions;				/* --sample-bytes: allocators by uprobe sessions */
 	struct sampling sampling;		/* --sample-bytes: its tables */
+	/* Processes that mapped code since the last pass, whose allocators
+	 * are looked for at its end (a walk of the whole table at every pass
+	 * costs more than the events under a churn of processes).
+	 */
+	pid_t *rescan;
+	size_t nrescan, rescan_cap;
+	bool rescan_all;			/* the list could not grow: every process */
 	struct attached_lib *attached;	/* (file, pid) pairs with probes */
 	size_t nattached, attached_cap;
 	int nlive_targets;		/* -p / -- CMD: targets still alive */
@@ -373,6 +380,7 @@ void tracer__destroy(struct tracer *t)
 	free(t->links);
 	free(t->link_fds);
 	free(t->attached);
+	free(t->rescan);
 	ring_buffer__free(t->rb);
 	memleak_bpf__destroy(t->skel);
 	unwinder__free(t->unwinder);
@@ -1021,14 +1029,15 @@ static void note_held(struct tracer *t, const struct ml_event *e)
  * are walked through the kernel's record of their mappings: they get an
  * entry first, so that its tables stay theirs.
  */
-static void release_unwind(struct tracer *t, pid_t pid)
+static void release_unwind(struct tracer *t, const struct proc *p, pid_t pid)
 {
 	struct proc *c;
 	size_t i;
 
 	if (!t->unwinder || !unwinder__knows(t->unwinder, pid))
 		return;
-	for (i = 0; (c = proctable__at(t->procs, i)); i++) {
+	/* most processes that exit never forked: no walk of the table */
+	for (i = 0; (!p || p->forked) && (c = proctable__at(t->procs, i)); i++) {
 		if (c->ppid != pid || c->exited || c->image || c->rescan_allocators ||
 		    unwinder__knows(t->unwinder, c->pid))
 			continue;
@@ -1073,6 +1082,18 @@ static struct proc *event_proc(struct tracer *t, const struct ml_event *e)
 	return p;
 }
 
+/* p maps code not looked at yet: its allocators are looked for at the
+ * end of the pass.
+ */
+static void want_rescan(struct tracer *t, struct proc *p)
+{
+	proc__set_rescan(p, true);
+	if (ARRAY_GROW(t->rescan, t->rescan_cap, t->nrescan + 1))
+		t->rescan_all = true;
+	else
+		t->rescan[t->nrescan++] = p->pid;
+}
+
 static void on_exec(struct tracer *t, const struct ml_event *e)
 {
 	struct proc *p = proctable__find(t->procs, e->pid);
@@ -1088,8 +1109,10 @@ static void on_exec(struct tracer *t, const struct ml_event *e)
 		unwinder__forget(t->unwinder, e->pid);
 
 	note_held(t, e);
-	if (p)
+	if (p) {
 		note_mapping(t, p, &e->file);
+		want_rescan(t, p);
+	}
 }
 
 static void on_exit_event(struct tracer *t, const struct ml_event *e)
@@ -1101,7 +1124,7 @@ static void on_exit_event(struct tracer *t, const struct ml_event *e)
 	struct proc *p = proctable__exit(t->procs, e->pid, e->exec_id, e->comm,
 					 t->cfg.mode == MODE_SYSTEM);
 
-	release_unwind(t, e->pid);
+	release_unwind(t, p, e->pid);
 	if (t->holds)
 		holds__forget(t->holds, e->pid);
 	if (!p || t->cfg.mode == MODE_SYSTEM)
@@ -1134,7 +1157,7 @@ static void on_map_exec(struct tracer *t, const struct ml_event *e)
 	if (!p)
 		return;
 	note_mapping(t, p, &e->file);
-	proc__set_rescan(p, true);
+	want_rescan(t, p);
 }
 
 /* Code unmapped (dlclose): the walk stops using its table, which another
@@ -1228,18 +1251,28 @@ int tracer__live_targets(const struct tracer *t)
 	return t->nlive_targets;
 }
 
+static void look_for_allocators(struct tracer *t, struct proc *p)
+{
+	if (!p || !p->rescan_allocators)
+		return;		/* looked at already: its pid was listed twice */
+	if (tracer__attach_process(t, p->pid) < 0 && !p->exited && kill(p->pid, 0) == 0)
+		log_warn("could not attach to the allocator of pid %d (%s)", p->pid, p->comm);
+}
+
 /* Probes for the allocators that processes have newly mapped. */
 static void attach_new_allocators(struct tracer *t)
 {
 	struct proc *p;
 	size_t i;
 
-	for (i = 0; (p = proctable__at(t->procs, i)); i++) {
-		if (!p->rescan_allocators)
-			continue;	/* an exited process is still named */
-		if (tracer__attach_process(t, p->pid) < 0 && !p->exited && kill(p->pid, 0) == 0)
-			log_warn("could not attach to the allocator of pid %d (%s)", p->pid, p->comm);
-	}
+	if (t->rescan_all)
+		for (i = 0; (p = proctable__at(t->procs, i)); i++)
+			look_for_allocators(t, p);
+	else
+		for (i = 0; i < t->nrescan; i++)
+			look_for_allocators(t, proctable__find(t->procs, t->rescan[i]));
+	t->nrescan = 0;
+	t->rescan_all = false;
 }
 
 int tracer__start_clock(struct tracer *t)
