@@ -53,7 +53,7 @@ struct session {
 	int sigfd;
 	sigset_t old_mask;
 	char *exe;
-	uint64_t dropped_warned;	/* drops already warned about on stderr */
+	uint64_t drops_warned[ML_DROP_MAX];	/* drops already warned about on stderr */
 	struct export_config exports_cfg;
 	/* --cgroup: each subtree's open directory and kernel path */
 	int ncgroups;
@@ -342,6 +342,25 @@ static void drain_events(struct session *s, uint64_t limit_ns)
 		;
 }
 
+/* New drops, once per report, with what can be done about each reason. */
+static void warn_drops(struct session *s, const struct report *r)
+{
+	char why[512];
+	int k, o = 0;
+
+	for (k = 0; k < ML_DROP_MAX; k++) {
+		if (r->drops[k] <= s->drops_warned[k])
+			continue;
+		s->drops_warned[k] = r->drops[k];
+		if (o < (int)sizeof(why))
+			o += snprintf(why + o, sizeof(why) - o, "%s%s %llu (%s)", o ? "; " : "",
+				      drop_key(k), (unsigned long long)r->drops[k], drop_remedy(k));
+	}
+	if (o)
+		log_warn("%llu events dropped since start, figures undercount: %s",
+			 (unsigned long long)r->dropped, why);
+}
+
 static int emit_report(struct session *s, bool final)
 {
 	uint64_t t0, t1;
@@ -357,11 +376,7 @@ static int emit_report(struct session *s, bool final)
 		report__release(&r);	/* the collector said what failed */
 		return err;
 	}
-	if (r.dropped > s->dropped_warned) {
-		log_warn("%llu events dropped since start (a BPF map is full): figures undercount; "
-			 "see the report, raise --max-allocs or --max-stacks", (unsigned long long)r.dropped);
-		s->dropped_warned = r.dropped;
-	}
+	warn_drops(s, &r);
 	if (s->opts.json)
 		err = report__print_json(&r, stdout);
 	else

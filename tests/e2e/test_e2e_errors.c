@@ -191,7 +191,10 @@ void test_e2e_map_full(void)
 		ASSERT_EQ(r.exit_code, 0, "exit code");
 		ASSERT_STRCONTAINS(r.out, "WARNING", "report warns");
 		ASSERT_STRCONTAINS(r.out, "events dropped", "report counts");
-		ASSERT_STRCONTAINS(r.err, "dropped", "stderr warns");
+		ASSERT_STRCONTAINS(r.err, "events dropped since start, figures undercount: allocs ",
+				   "stderr warns, by reason");
+		ASSERT_STRCONTAINS(r.err, "(the block table is full: raise --max-allocs)",
+				   "and says what to do");
 		ml_run_release(&r);
 	}
 }

@@ -19,6 +19,15 @@ static const char *const drop_keys[ML_DROP_MAX] = {
 	[ML_DROP_PROC_EVENTS] = "process_events",
 };
 
+static const char *const drop_remedies[ML_DROP_MAX] = {
+	[ML_DROP_ALLOCS] = "the block table is full: raise --max-allocs",
+	[ML_DROP_STATS] = "the site table is full: raise --max-stacks",
+	[ML_DROP_STACKS] = "the stack table is full: raise --max-stacks",
+	[ML_DROP_EVENTS] = "mapping events came faster than memleakbpf read them",
+	[ML_DROP_THREADS] = "the kernel had no memory for a thread's state",
+	[ML_DROP_PROC_EVENTS] = "process events came faster than memleakbpf read them",
+};
+
 static const char *const cat_titles[ML_CAT_MAX] = {
 	[ML_CAT_NATIVE] = "native heap",
 	[ML_CAT_MMAP] = "mmap (anon)",
@@ -35,6 +44,11 @@ const char *category_key(unsigned cat)
 const char *drop_key(unsigned reason)
 {
 	return reason < ML_DROP_MAX ? drop_keys[reason] : "unknown";
+}
+
+const char *drop_remedy(unsigned reason)
+{
+	return reason < ML_DROP_MAX ? drop_remedies[reason] : "unknown";
 }
 
 const char *category_title(unsigned cat)

@@ -18,6 +18,8 @@ const char *category_key(unsigned cat);
 const char *category_title(unsigned cat);
 /* Why events were dropped (ML_DROP_*): "allocs", "stacks", ... */
 const char *drop_key(unsigned reason);
+/* What a user can do about a reason's drops, one clause. */
+const char *drop_remedy(unsigned reason);
 /* With --sample-bytes N (n > 0), are cat's figures estimates?  Heap
  * blocks are sampled (native, buffer); mappings are always exact.
  */
