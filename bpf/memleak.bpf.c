@@ -726,7 +726,7 @@ int alloc_session(struct pt_regs *ctx)
 SEC("uprobe")
 int free_enter(struct pt_regs *ctx)
 {
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	__u32 pid = task_pid_tgid(bpf_get_current_task_btf()) >> 32;
 	__u64 addr = PT_REGS_PARM1(ctx);
 	struct ml_block b;
 
