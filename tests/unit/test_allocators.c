@@ -523,6 +523,31 @@ void test_allocators_for_process(void)
 			ASSERT_TRUE(out[n - 1] == libc, "libc");
 		ASSERT_EQ(allocators__for_process(a, getpid(), NULL, out, 0), 0, "max = 0");
 	}
+	if (test__start_subtest("a file known by its maps identity is not opened again")) {
+		size_t i;
+
+		/* libc's mapping named by a path that does not exist: only the
+		 * cache by (device, inode), filled above, can know it
+		 */
+		if (ASSERT_OK(proc_maps__read(getpid(), &maps), "proc_maps__read")) {
+			for (i = 0; i < maps.n; i++) {
+				if (!strstr(maps.v[i].path, "libc.so"))
+					continue;
+				free(maps.v[i].path);
+				maps.v[i].path = strdup("/nonexistent/libc-renamed.so.6");
+			}
+			n = allocators__for_process(a, getpid(), &maps, out, 8);
+			if (ASSERT_GE(n, 1, "allocators"))
+				ASSERT_TRUE(out[n - 1] == libc, "libc, from the cache");
+			for (i = 0; i < maps.n; i++)
+				maps.v[i].inode = 0;	/* no identity: looked up by path */
+			n = allocators__for_process(a, getpid(), &maps, out, 8);
+			ASSERT_GE(n, 0, "allocators");
+			for (i = 0; i < (size_t)n; i++)
+				ASSERT_FALSE(out[i] == libc, "not libc: its path does not exist");
+		}
+		proc_maps__release(&maps);
+	}
 	allocators__free(a);
 }
 
