@@ -52,7 +52,6 @@ const volatile __u64 sample_g[ML_WEIGHT_N + 1];
  * entry says whether the return runs.
  */
 extern bool bpf_session_is_return(void) __ksym __weak;
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 /* Set by user space when every allocator probe is a uprobe_multi or
  * session link: their cookie is in the run context the kernel keeps in
@@ -196,6 +195,7 @@ struct ml_thread {
 	__u32 pid;		/* at the entry in flight: its return asks no helper */
 	__u64 last_stack_id;	/* known to be in "stacks" already, under */
 	__u32 last_stack_epoch;	/* this stacks_epoch */
+	__u32 umem_reads;	/* words it read through the direct map: one in 1024 is checked */
 	/* --sample-bytes: Q16 bytes left until the next sample (armed: drawn) */
 	__s64 sample_left;
 	__u8 sample_armed;
@@ -571,7 +571,7 @@ static __always_inline int in_unsampled(struct task_struct *task, struct ml_thre
 		return 0;
 	if (t->u_size)
 		return 0;	/* a leaf: no call is inside it; a syscall, see in_leaf() */
-	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)t->u_frame))
+	if (umem_read_one(task, t->u_frame, &ra, !(++t->umem_reads & 1023)))
 		return 0;
 	ra = uretprobe_original(task, ra, t->u_frame);
 	return ra == t->u_ra || ra == uprobe_trampoline(task);
@@ -642,7 +642,7 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, struct task_struct *
 			t->u_ra = PT_REGS_IP(ctx) - ML_COOKIE_DELTA(cookie);
 			return 1;
 		}
-		t->u_frame = bpf_probe_read_user(&t->u_ra, sizeof(t->u_ra), (void *)frame) ? 0 : frame;
+		t->u_frame = umem_read_one(task, frame, &t->u_ra, !(++t->umem_reads & 1023)) ? 0 : frame;
 		t->u_ra = uretprobe_original(task, t->u_ra, frame);
 		return 1;
 	}

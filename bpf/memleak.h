@@ -243,15 +243,19 @@ enum ml_unwind_counter {
 	ML_UW_FP_STEP_BUDGET,	/* a table over the budget */
 	ML_UW_VMA_LOOKUPS,	/* mappings found through the kernel, not the process's table */
 	ML_UW_REPLAYED,		/* walks replayed from the last one on their CPU */
+	ML_UW_REPLAYED_DIRECT,	/* of those, read through the direct map (bpf/umem.bpf.h) */
 	ML_UW_MAX,
 };
 
 /* In "unwind_counts", a replay is one add, to the slot of how the walk it
- * replays ended: ML_UW_REPLAYED_END + ML_UW_END_*.  User space folds these
- * slots into ML_UW_WALKS, ML_UW_REPLAYED and the end's own slot.
+ * replays ended: ML_UW_REPLAYED_END + ML_UW_END_*, or ML_UW_DIRECT_END +
+ * ML_UW_END_* when its words were read through the direct map.  User space
+ * folds these slots into ML_UW_WALKS, ML_UW_REPLAYED, the end's own slot
+ * and ML_UW_REPLAYED_DIRECT.
  */
 #define ML_UW_REPLAYED_END	ML_UW_MAX
-#define ML_UW_SLOTS		(ML_UW_REPLAYED_END + ML_UW_END_UNSUPPORTED + 1)
+#define ML_UW_DIRECT_END	(ML_UW_REPLAYED_END + ML_UW_END_UNSUPPORTED + 1)
+#define ML_UW_SLOTS		(ML_UW_DIRECT_END + ML_UW_END_UNSUPPORTED + 1)
 
 /* --unwind */
 enum ml_unwind_mode {

@@ -140,6 +140,7 @@ static __always_inline void walk_window(struct walk *w)
 	}
 }
 
+#include "umem.bpf.h"
 #include "uretprobe.bpf.h"
 #include "unwind.bpf.h"
 

@@ -367,6 +367,30 @@ static json_t *nofp_run(const char *const *extra, pid_t *pid)
 	return rep;
 }
 
+/* Whether memleakbpf reads stack words through the direct map here:
+ * x86-64 with 4-level page tables (no la57 flag).
+ */
+static bool direct_reads_here(void)
+{
+#if defined(__x86_64__)
+	char line[8192];
+	bool la57 = false;
+	FILE *f = fopen("/proc/cpuinfo", "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5)) {
+			la57 = strstr(line, " la57 ") || strstr(line, " la57\n");
+			break;
+		}
+	fclose(f);
+	return !la57;
+#else
+	return false;
+#endif
+}
+
 #define FROM_MAIN "main", "__libc_start_call_main", "...", "_start", NULL
 
 /* The process's native bytes in stacks that match pat. */
@@ -529,6 +553,15 @@ void test_e2e_unwind_c(void)
 			  "walks replayed, all but a few (another thread on the CPU)");
 		ASSERT_LT(json_integer_value(json_object_get(u, "replayed")),
 			  json_integer_value(json_object_get(u, "walks")), "not every walk");
+	}
+	if (direct_reads_here() && test__start_subtest("replays read the stack through the direct map")) {
+		/* every word of every replay, from the process's page tables
+		 * (bpf/umem.bpf.h), checked against a copy until trusted
+		 */
+		json_t *u = json_object_get(rep, "unwind");
+
+		ASSERT_EQ(json_integer_value(json_object_get(u, "replayed_direct")),
+			  json_integer_value(json_object_get(u, "replayed")), "replays read directly");
 	}
 	if (test__start_subtest("every native stack is whole")) {
 		/* from the allocator to _start (__clone3 for a thread,
@@ -997,6 +1030,41 @@ void test_e2e_unwind_modes(void)
 				const char *line[] = { "getdelim", "getline", "read_command", NULL };
 
 				check_site(rep, pid, "read_command", 120, 1, line);
+			}
+			json_decref(rep);
+		}
+	}
+	/* The stack words copied with bpf_probe_read_user(), as where the
+	 * direct map cannot be used: the same sites, none read directly.
+	 * Then every word read through it a word off, as a wrong translation
+	 * would: the first check catches it, and every site is still exact.
+	 */
+	{
+		static const struct {
+			const char *var, *value, *name;
+		} ways[] = {
+			{ "MEMLEAKBPF_DIRECT_READS", "0", "copied: " },
+			{ "MEMLEAKBPF_DIRECT_SKEW", "8", "words read a word off: " },
+		};
+		size_t w;
+
+		for (w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+			char name[96];
+
+			setenv(ways[w].var, ways[w].value, 1);
+			rep = nofp_run(NULL, &pid);
+			unsetenv(ways[w].var);
+			if (!rep)
+				continue;
+			check_nofp_sites(rep, pid, ways[w].name);
+			snprintf(name, sizeof(name), "%snone replayed directly", ways[w].name);
+			if (test__start_subtest(name)) {
+				json_t *u = json_object_get(rep, "unwind");
+
+				ASSERT_GT(json_integer_value(json_object_get(u, "replayed")), 39 + 98 - 10,
+					  "walks replayed");
+				ASSERT_EQ(json_integer_value(json_object_get(u, "replayed_direct")), 0,
+					  "replays read directly");
 			}
 			json_decref(rep);
 		}

@@ -201,10 +201,11 @@ static json_t *counts_json(const uint64_t *counts, int from, int to)
 
 static json_t *unwind_json(const struct unwind_report *u)
 {
-	return json_pack("{s:s, s:I, s:I, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+	return json_pack("{s:s, s:I, s:I, s:I, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 			 "mode", unwind_mode_name(u->mode),
 			 "walks", (json_int_t)u->counts[ML_UW_WALKS],
 			 "replayed", (json_int_t)u->counts[ML_UW_REPLAYED],
+			 "replayed_direct", (json_int_t)u->counts[ML_UW_REPLAYED_DIRECT],
 			 "ends", counts_json(u->counts, ML_UW_END_COMPLETE, ML_UW_END_UNSUPPORTED),
 			 "frame_pointer_steps", counts_json(u->counts, ML_UW_FP_STEP_NO_MAPPING,
 							   ML_UW_FP_STEP_BUDGET),

@@ -102,6 +102,39 @@ static void configure_sampling(struct tracer *t)
 	memcpy((void *)skel->rodata->sample_g, t->sampling.g, sizeof(t->sampling.g));
 }
 
+/* Stack words read through the kernel's direct map (bpf/umem.bpf.h):
+ * x86-64 with 4-level page tables, which the kernel says by leaving out
+ * the la57 flag.  MEMLEAKBPF_DIRECT_READS=0 turns it off, to compare;
+ * MEMLEAKBPF_DIRECT_SKEW=N reads every word N bytes off, for tests that
+ * show a wrong translation caught by the checks.
+ */
+static bool direct_reads_possible(void)
+{
+#if defined(__x86_64__)
+	const char *env = getenv("MEMLEAKBPF_DIRECT_READS");
+	bool flags = false, la57 = false;
+	char line[8192];
+	FILE *f;
+
+	if (env && !strcmp(env, "0"))
+		return false;
+	f = fopen("/proc/cpuinfo", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		flags = true;
+		la57 = strstr(line, " la57 ") || strstr(line, " la57\n");
+		break;
+	}
+	fclose(f);
+	return flags && !la57;
+#else
+	return false;
+#endif
+}
+
 static void configure(struct tracer *t)
 {
 	struct memleak_bpf *skel = t->skel;
@@ -125,6 +158,9 @@ static void configure(struct tracer *t)
 	heap_tables__size(skel, o->max_allocs, o->max_stacks * 2);
 	bpf_map__set_max_entries(skel->maps.stacks, o->max_stacks);
 	skel->rodata->unwind_mode = o->unwind;
+	skel->rodata->umem_enabled = direct_reads_possible();
+	if (getenv("MEMLEAKBPF_DIRECT_SKEW"))
+		skel->rodata->umem_skew = strtoull(getenv("MEMLEAKBPF_DIRECT_SKEW"), NULL, 0);
 	skel->rodata->hold_new_files = t->hold;
 	unwind_blocks(o, &rows, &index);
 	bpf_map__set_max_entries(skel->maps.unwind_rows, rows);
@@ -1523,11 +1559,12 @@ static void heap_unwind_counts(void *ctx, uint64_t counts[ML_UW_MAX])
 	sum_percpu_counters(t->skel->maps.unwind_counts, raw, ML_UW_SLOTS);
 	memcpy(counts, raw, sizeof(uint64_t) * ML_UW_MAX);
 	for (end = ML_UW_END_COMPLETE; end <= ML_UW_END_UNSUPPORTED; end++) {
-		uint64_t n = raw[ML_UW_REPLAYED_END + end];
+		uint64_t direct = raw[ML_UW_DIRECT_END + end], n = raw[ML_UW_REPLAYED_END + end] + direct;
 
 		counts[end] += n;
 		counts[ML_UW_WALKS] += n;
 		counts[ML_UW_REPLAYED] += n;
+		counts[ML_UW_REPLAYED_DIRECT] += direct;
 	}
 }
 
