@@ -699,6 +699,7 @@ static __always_inline int memo_keys_match(struct walk_memo *m, __u32 tid, __u64
 /* Whether every word the last walk read holds the same value in the
  * stack, read in place through the direct map (u: bpf/umem.bpf.h); ra,
  * the word at ra_at (ra_off from sp) as uretprobe_restore() gives it.
+ * -1 for a word not aligned, which only the copy can compare.
  */
 static __always_inline int memo_words_match_direct(struct walk_memo *m, struct umem *u, __u64 sp,
 						   __u64 ra_off, __u64 ra)
@@ -711,6 +712,8 @@ static __always_inline int memo_words_match_direct(struct walk_memo *m, struct u
 		if (i >= n)
 			return 1;
 		off = m->off[i] & (ML_UNWIND_WINDOW - 1);
+		if (off & 7)
+			return -1;
 		v = off == ra_off ? ra : umem_word(u, sp + off);
 		if (v != m->val[i])
 			return 0;
@@ -730,9 +733,9 @@ static __always_inline int unwind_replay_early(struct task_struct *task, __u64 p
 					       __u64 sp, __u64 bp, __u64 ra_at, __u64 *id)
 {
 	__u32 set = memo_set(ip, sp, ra_at), tid = (__u32)pid_tgid, direct = 0;
-	struct walk_memo *a = memo_at(set), *b = memo_at(set + 1), *m;
+	struct walk_memo *a = memo_at(set), *b = memo_at(set + 1), *m = NULL;
 	struct umem *u = &us->umem;
-	int match_a, match_b;
+	int match_a, match_b, r;
 	__u64 len = 0, ra_off = ra_at - sp, ra = 0;
 
 	if (!a || !b)
@@ -757,14 +760,17 @@ static __always_inline int unwind_replay_early(struct task_struct *task, __u64 p
 			ra = uretprobe_original(task, umem_word(u, ra_at), ra_at);
 		else
 			ra_off = ~0ULL;		/* not restored: read as it is */
-		if (match_a && memo_words_match_direct(a, u, sp, ra_off, ra))
+		r = match_a ? memo_words_match_direct(a, u, sp, ra_off, ra) : 0;
+		if (r > 0)
 			m = a;
-		else if (match_b && memo_words_match_direct(b, u, sp, ra_off, ra))
+		else if (!r && match_b && (r = memo_words_match_direct(b, u, sp, ra_off, ra)) > 0)
 			m = b;
-		else
+		if (m) {
+			direct = 1;
+			goto found;
+		}
+		if (!r)
 			return 0;
-		direct = 1;
-		goto found;
 	}
 	if (bpf_probe_read_user(window, len, (void *)sp))
 		return 0;
