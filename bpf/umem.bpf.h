@@ -29,7 +29,10 @@ const volatile __u64 umem_skew = 0;	/* tests: words read this far off must be ca
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 /* The direct map's base, randomized with CONFIG_RANDOMIZE_MEMORY (then the
- * variable exists); __PAGE_OFFSET_BASE_L4 otherwise.
+ * variable exists, in /proc/kallsyms with CONFIG_KALLSYMS_ALL, as on
+ * Debian's kernels); __PAGE_OFFSET_BASE_L4 otherwise.  A randomized base
+ * that kallsyms does not show is guessed wrong: the checks turn the way
+ * off.
  */
 extern const void page_offset_base __ksym __weak;
 #define ML_DIRECT_MAP_L4 0xffff888000000000ULL
@@ -90,8 +93,10 @@ static __always_inline __u64 umem_direct_map(void)
 		return base;
 	base = ML_DIRECT_MAP_L4;
 	if (&page_offset_base &&
-	    bpf_probe_read_kernel(&base, sizeof(base), &page_offset_base))
+	    bpf_probe_read_kernel(&base, sizeof(base), &page_offset_base)) {
+		umem_state = ML_UMEM_OFF;	/* not to ask again at every call */
 		return 0;
+	}
 	umem_base = base;
 	return base;
 }
