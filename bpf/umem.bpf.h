@@ -15,10 +15,11 @@
  * Only x86-64 with 4-level page tables (user space says: umem_enabled).
  * A page not present, a 1 GiB page, memory not cached write-back or a
  * special mapping are left to bpf_probe_read_user().  The way is trusted
- * once it proved itself: until ML_UMEM_PROOF non-zero words read both ways
- * agreed, every word is read both ways and the copy's is used; one that
- * differs turns it off for good.  Trusted, one read in 1024 is checked
- * again (the caller says which).
+ * once it proved itself: until ML_UMEM_PROOF non-zero words agreed, the
+ * words a caller names (a replay's first and last, a single word) are
+ * also read with bpf_probe_read_user() and compared; one that differs
+ * turns the way off for good, and the caller reads with the copy.
+ * Trusted, one read in 1024 is checked again (the caller says which).
  */
 #ifndef UMEM_BPF_H
 #define UMEM_BPF_H
