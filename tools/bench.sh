@@ -17,6 +17,9 @@
 #               calls skip their return probe
 #   sampled-rp  the same with entry and return probes, no sessions (what
 #               kernels before 6.12 get): only with BENCH_SAMPLED_RP=1
+#   session     the floor of sampled: malloc's probe a uprobe session whose
+#               entry asks for no return, free's an entry probe
+#               (tools/bench/floor.c -s): only with BENCH_SESSION_FLOOR=1
 # Columns: a malloc(64)/free churn (tools/bench/churn.c, linked against a
 # private copy of libc so that no other tracer on the machine probes it)
 # with glibc's malloc and with a private copy of Debian's jemalloc
@@ -38,7 +41,8 @@
 # jemalloc"), BENCH_REDIS_REQUESTS (40000; 0 leaves redis out),
 # BENCH_PROFILE (auto: only when the target is missed; 1 always, 0 never),
 # BENCH_UNWIND (auto: how memleakbpf walks stacks, --unwind), BENCH_SAMPLE
-# (512K; 0 leaves the sampled rows out), BENCH_SAMPLED_RP (0).
+# (512K; 0 leaves the sampled rows out), BENCH_SAMPLED_RP (0),
+# BENCH_SESSION_FLOOR (0).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -58,6 +62,7 @@ PROFILE=${BENCH_PROFILE:-auto}
 UNWIND=${BENCH_UNWIND:-auto}
 SAMPLE=${BENCH_SAMPLE:-512K}
 SAMPLED_RP=${BENCH_SAMPLED_RP:-0}
+SESSION_FLOOR=${BENCH_SESSION_FLOOR:-0}
 TARGET_FULL=1.3		# memleakbpf / floor
 TARGET_SAMPLED=1.1	# sampled / entry-only floor
 TARGET_REDIS_FULL=0.45	# redis throughput kept
@@ -67,6 +72,7 @@ REDIS_CLI=/usr/bin/redis-cli
 REDIS_BENCHMARK=/usr/bin/redis-benchmark
 MODES="untraced entry floor full sampled"
 [ "$SAMPLED_RP" = 1 ] && MODES="$MODES sampled-rp"
+[ "$SESSION_FLOOR" = 1 ] && MODES="$MODES session"
 declare -A LABEL=(
 	[untraced]="untraced"
 	[entry]="floor, entry probes only"
@@ -74,6 +80,7 @@ declare -A LABEL=(
 	[full]="memleakbpf"
 	[sampled]="memleakbpf --sample-bytes $SAMPLE"
 	[sampled-rp]="memleakbpf --sample-bytes $SAMPLE, no sessions"
+	[session]="floor, malloc a session without return"
 )
 
 make -s memleakbpf "$OUT/churn" "$OUT/floor" "$OUT/lib/libjemalloc.so.2"
@@ -115,6 +122,7 @@ tracer_cmd() {
 	untraced) TRACER=() ;;
 	entry)    TRACER=("$FLOOR" -e --) ;;
 	floor)    TRACER=("$FLOOR" --) ;;
+	session)  TRACER=("$FLOOR" -s --) ;;
 	full)     TRACER=(./memleakbpf -q --unwind "$UNWIND" --interval 1h --) ;;
 	sampled)  TRACER=(./memleakbpf -q --unwind "$UNWIND" --interval 1h --sample-bytes "$SAMPLE" --) ;;
 	sampled-rp) TRACER=(env MEMLEAKBPF_UPROBE_SESSION=0 ./memleakbpf -q --unwind "$UNWIND"

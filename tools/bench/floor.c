@@ -2,7 +2,7 @@
 /* tools/bench/floor.c: the benchmark's floor: what memleakbpf's probes cost
  * with nothing behind them.
  *
- * Usage: floor [-e] [-v] -- CMD [ARG...]
+ * Usage: floor [-e | -s] [-v] -- CMD [ARG...]
  *
  * Finds CMD's allocators the way `memleakbpf -- CMD` does
  * (allocators__for_command), attaches the empty programs of floor.bpf.c
@@ -11,7 +11,11 @@
  * probe, each at the offset memleakbpf uses (file_offset + probe_delta,
  * chosen by allocators.c for both).  Files without malloc and free
  * (libstdc++) are left out.  -e: no return probe (the entry-only floor,
- * what a call costs whose return is not probed).  Then it runs CMD, waits
+ * what a call costs whose return is not probed).  -s: malloc's probe is a
+ * uprobe session whose entry asks for no return, as --sample-bytes makes
+ * it for an unsampled call (needs uprobe_multi sessions, kernel 6.12 and
+ * later): the floor of sampling, kernel's session work included.  Then it
+ * runs CMD, waits
  * for it, detaches (every probe is fd-based: it goes when this process
  * exits, however it exits) and exits with CMD's status.
  */
@@ -38,6 +42,7 @@ struct floor {
 	int nlink_fds;
 	bool multi;
 	bool entry_only;
+	bool sessions;
 	bool verbose;
 };
 
@@ -52,8 +57,11 @@ static int attach_at(struct floor *f, struct bpf_program *prog, const struct all
 		return -E2BIG;
 	if (f->multi) {
 		uint64_t cookie = 0;
-		int fd = uprobe_multi__attach(bpf_program__fd(prog), lib->path, &offset, &cookie, 1,
-					      -1, retprobe);
+		int fd = prog == f->skel->progs.floor_session ?
+				 uprobe_session__attach(bpf_program__fd(prog), lib->path, &offset,
+							&cookie, 1, -1) :
+				 uprobe_multi__attach(bpf_program__fd(prog), lib->path, &offset,
+						      &cookie, 1, -1, retprobe);
 
 		if (fd >= 0)
 			f->link_fds[f->nlink_fds++] = fd;
@@ -85,12 +93,12 @@ static int attach_lib(struct floor *f, const struct allocator_lib *lib)
 
 	if (!lib->is_allocator)
 		return 0;
-	if (!f->entry_only)
+	if (!f->entry_only && !f->sessions)
 		err = attach_at(f, f->skel->progs.floor_return, lib, "malloc",
 				m->file_offset + m->probe_delta, true);
 	if (!err)
-		err = attach_at(f, f->skel->progs.floor_enter, lib, "malloc",
-				m->file_offset + m->probe_delta, false);
+		err = attach_at(f, f->sessions ? f->skel->progs.floor_session : f->skel->progs.floor_enter,
+				lib, "malloc", m->file_offset + m->probe_delta, false);
 	if (!err)
 		err = attach_at(f, f->skel->progs.floor_free, lib, "free",
 				fr->file_offset + fr->probe_delta, false);
@@ -147,24 +155,27 @@ int main(int argc, char **argv)
 	struct floor f = { 0 };
 	int c, i, err, ret = 1;
 
-	while ((c = getopt(argc, argv, "+ev")) != -1) {
+	while ((c = getopt(argc, argv, "+esv")) != -1) {
 		if (c == 'e') {
 			f.entry_only = true;
+		} else if (c == 's') {
+			f.sessions = true;
 		} else if (c == 'v') {
 			f.verbose = true;
 		} else {
-			fprintf(stderr, "usage: floor [-e] [-v] -- CMD [ARG...]\n");
+			fprintf(stderr, "usage: floor [-e | -s] [-v] -- CMD [ARG...]\n");
 			return 2;
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "usage: floor [-e] [-v] -- CMD [ARG...]\n");
+	if (optind >= argc || (f.entry_only && f.sessions)) {
+		fprintf(stderr, "usage: floor [-e | -s] [-v] -- CMD [ARG...]\n");
 		return 2;
 	}
 	/* The same kind of link memleakbpf uses: uprobe_multi where the
-	 * kernel has it (user/trace/uprobe_multi.h), one perf-event link otherwise.
+	 * kernel has it (user/trace/uprobe_multi.h), one perf-event link
+	 * otherwise; sessions only as uprobe_multi.
 	 */
-	for (i = 1; i >= 0 && !f.skel; i--) {
+	for (i = 1; i >= (f.sessions ? 1 : 0) && !f.skel; i--) {
 		f.multi = i;
 		f.skel = floor_bpf__open();
 		if (!f.skel)
@@ -174,6 +185,10 @@ int main(int argc, char **argv)
 			uprobe_multi__prepare(f.skel->progs.floor_return);
 			uprobe_multi__prepare(f.skel->progs.floor_free);
 		}
+		if (f.sessions)
+			uprobe_session__prepare(f.skel->progs.floor_session);
+		else
+			bpf_program__set_autoload(f.skel->progs.floor_session, false);
 		if (floor_bpf__load(f.skel)) {
 			floor_bpf__destroy(f.skel);
 			f.skel = NULL;
