@@ -15,9 +15,8 @@
  * uprobe session whose entry asks for no return, as --sample-bytes makes
  * it for an unsampled call (needs uprobe_multi sessions, kernel 6.12 and
  * later): the floor of sampling, kernel's session work included.  Then it
- * runs CMD, waits
- * for it, detaches (every probe is fd-based: it goes when this process
- * exits, however it exits) and exits with CMD's status.
+ * runs CMD, waits for it, detaches (every probe is fd-based: it goes when
+ * this process exits, however it exits) and exits with CMD's status.
  */
 #include <errno.h>
 #include <stdbool.h>
