@@ -145,6 +145,7 @@ static void configure(struct tracer *t)
 		skel->progs.mprotect_enter, skel->progs.mprotect_exit,
 		skel->progs.brk_enter, skel->progs.brk_exit,
 	};
+	const char *skew = getenv("MEMLEAKBPF_DIRECT_SKEW");
 	size_t i, rows, index;
 
 	skel->rodata->self_pid = getpid();
@@ -159,8 +160,8 @@ static void configure(struct tracer *t)
 	bpf_map__set_max_entries(skel->maps.stacks, o->max_stacks);
 	skel->rodata->unwind_mode = o->unwind;
 	skel->rodata->umem_enabled = direct_reads_possible();
-	if (getenv("MEMLEAKBPF_DIRECT_SKEW"))
-		skel->rodata->umem_skew = strtoull(getenv("MEMLEAKBPF_DIRECT_SKEW"), NULL, 0);
+	if (skew)
+		skel->rodata->umem_skew = strtoull(skew, NULL, 0);
 	skel->rodata->hold_new_files = t->hold;
 	unwind_blocks(o, &rows, &index);
 	bpf_map__set_max_entries(skel->maps.unwind_rows, rows);
