@@ -597,8 +597,13 @@ static __always_inline int in_leaf(struct ml_thread *t, __u64 sp, __u64 stack_id
 	return 0;
 }
 
+/* alloc_entry() with session: the call is sampled, its stack is still to
+ * be taken (session_stack()); its return runs.
+ */
+#define ML_SESSION_STACK 2
+
 /* Entry of every allocating function; the cookie says which one.  With
- * session, the return runs only when this returns 0.
+ * session, the return runs only when this returns 0 or ML_SESSION_STACK.
  */
 static __always_inline int alloc_entry(struct pt_regs *ctx, struct task_struct *task,
 				       const int session)
@@ -655,8 +660,11 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, struct task_struct *
 	t->size = size;
 	t->record = record;
 	t->has_old = has_old;
-	t->stack_id = record ? stack_for(t, task, pid_tgid, PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx), frame)
-			     : 0;
+	t->stack_id = 0;
+	if (record && session)
+		return ML_SESSION_STACK;
+	if (record)
+		t->stack_id = stack_for(t, task, pid_tgid, PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx), frame);
 	return 0;
 }
 
@@ -710,6 +718,35 @@ int alloc_return(struct pt_regs *ctx)
 	return alloc_exit(ctx, bpf_get_current_task_btf());
 }
 
+/* The session program's three parts are functions of their own, called in
+ * turn: where the kernel has no private BPF stacks (PVM guests, for one), a
+ * program and the functions it calls, nested, may use 512 bytes of stack in
+ * all, and the three inlined into one frame, under the walk's callback,
+ * need more.
+ */
+static __noinline int session_entry(struct pt_regs *ctx, struct task_struct *task)
+{
+	return alloc_entry(ctx, task, 1);
+}
+
+static __noinline int session_exit(struct pt_regs *ctx, struct task_struct *task)
+{
+	return alloc_exit(ctx, task);
+}
+
+/* The stack of the sampled call session_entry() readied. */
+static __noinline int session_stack(struct pt_regs *ctx, struct task_struct *task)
+{
+	__u64 pid_tgid = task_pid_tgid(task), sp = PT_REGS_SP(ctx);
+	struct ml_thread *t = thread_state(task, 0);
+
+	if (!t)
+		return 0;
+	t->stack_id = stack_for(t, task, pid_tgid, PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx),
+				sp + ML_COOKIE_SP_ADJ(probe_cookie(ctx, task)));
+	return 0;
+}
+
 /* --sample-bytes with uprobe sessions: the return of an unsampled call is
  * never taken (a return probe costs about half of an entry and return).
  */
@@ -717,10 +754,14 @@ SEC("uprobe")
 int alloc_session(struct pt_regs *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	int ret;
 
 	if (session_is_return(task))
-		return alloc_exit(ctx, task);
-	return alloc_entry(ctx, task, 1);
+		return session_exit(ctx, task);
+	ret = session_entry(ctx, task);
+	if (ret == ML_SESSION_STACK)
+		return session_stack(ctx, task);
+	return ret;
 }
 
 SEC("uprobe")

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include "e2e.h"
 #include "gopprof.h"
 #include "unit/golden.h"
@@ -327,4 +328,37 @@ void test_e2e_sampling_nested(void)
 		}
 		ml_run_release(&r);
 	}
+}
+
+/* Where the kernel has uprobe sessions (6.12 and later), --sample-bytes
+ * uses them: they must load here, not fall back to entry and return probes
+ * in silence.  (A verifier refusal of the session program once did, on a
+ * kernel without private BPF stacks: its stack was too deep.)
+ */
+void test_e2e_sampling_sessions_load(void)
+{
+	const char *args[] = { "-v", "--sample-bytes", "512K", "--interval", "1h", "--", "/bin/true",
+			       NULL };
+	struct utsname u;
+	struct ml_run r = { 0 };
+	int major = 0, minor = 0;
+
+	if (!test__require_root())
+		return;
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2 ||
+	    major * 1000 + minor < 6012) {
+		test__skip("no uprobe sessions before Linux 6.12");
+		return;
+	}
+	unsetenv("MEMLEAKBPF_UPROBE_SESSION");
+	if (!ASSERT_OK(ml_run(&r, args), "ran"))
+		goto out;
+	ASSERT_EQ(r.exit_code, 0, "exit code");
+	ASSERT_STRCONTAINS(r.err, "(uprobe sessions: unsampled calls skip the return probe)",
+			   "sampling with sessions");
+	ASSERT_FALSE(strstr(r.err, "failed to load"), "every program loaded");
+	ASSERT_TRUE(strstr(r.err, "memleakbpf:   malloc                   session"),
+		    "-v: malloc probed by a session");
+out:
+	ml_run_release(&r);
 }
