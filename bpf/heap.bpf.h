@@ -19,6 +19,7 @@
  */
 const volatile __u32 bucket_mask = 1;
 const volatile __u32 max_sites = 0;	/* the slots of "site_stats" */
+const volatile __u8 block_filter_on = 0;	/* --sample-bytes: "block_filter" kept */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -35,6 +36,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ml_block);
 } blocks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, ML_FILTER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} block_filter SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -146,18 +155,23 @@ static __always_inline struct ml_site_counts *site_counts(__u32 site)
 	return bpf_map_lookup_elem(&site_stats, &slot);
 }
 
-/* The two buckets a tag may live in. */
-static __always_inline void block_buckets(__u64 tag, __u32 *a, __u32 *b)
+/* The two buckets a tag may live in, from its hash. */
+static __always_inline void block_buckets(__u64 hash, __u32 *a, __u32 *b)
 {
-	tag ^= tag >> 33;
-	tag *= 0xff51afd7ed558ccdULL;
-	tag ^= tag >> 33;
-	tag *= 0xc4ceb9fe1a85ec53ULL;
-	tag ^= tag >> 33;
-	*a = (__u32)tag & bucket_mask;
-	*b = (__u32)(tag >> 32) & bucket_mask;
+	*a = (__u32)hash & bucket_mask;
+	*b = (__u32)(hash >> 32) & bucket_mask;
 	if (*b == *a)
 		*b = *a ^ 1;
+}
+
+/* The filter's counter for a hash (memleak.h), or NULL when the filter is
+ * off.
+ */
+static __always_inline __u32 *filter_counter(__u64 hash)
+{
+	__u32 slot = ml_block_filter_slot(hash);
+
+	return block_filter_on ? bpf_map_lookup_elem(&block_filter, &slot) : NULL;
 }
 
 static __always_inline struct ml_block *block_slot(__u32 bucket, __u32 i)
@@ -307,13 +321,14 @@ static __always_inline int bucket_replace(struct ml_block_tags *tags, __u32 buck
  * reused (returns 1).  Returns 0 when placed, -1 when both buckets are
  * full.
  */
-static __always_inline int block_put(__u64 tag, const struct ml_block *b, struct ml_block *stale)
+static __always_inline int block_place(__u64 tag, __u64 hash, const struct ml_block *b,
+				       struct ml_block *stale)
 {
 	struct ml_block_tags *ta, *tb;
 	__u32 a, bb, ma, ea, mb, eb, room_a, room_b;
 	int i;
 
-	block_buckets(tag, &a, &bb);
+	block_buckets(hash, &a, &bb);
 	ta = bpf_map_lookup_elem(&block_tags, &a);
 	tb = bpf_map_lookup_elem(&block_tags, &bb);
 	if (!ta || !tb)
@@ -335,6 +350,23 @@ static __always_inline int block_put(__u64 tag, const struct ml_block *b, struct
 	return bucket_claim(tb, bb, eb, tag, b) && bucket_claim(ta, a, ea, tag, b) ? -1 : 0;
 }
 
+/* Put b in the table under tag, counted in the filter first: a block in
+ * its place (1) was there already, one not placed (-1) is not.
+ */
+static __always_inline int block_put(__u64 tag, const struct ml_block *b, struct ml_block *stale)
+{
+	__u64 hash = ml_block_hash(tag);
+	__u32 *fc = filter_counter(hash);
+	int put;
+
+	if (fc)
+		__sync_fetch_and_add(fc, 1);
+	put = block_place(tag, hash, b, stale);
+	if (fc && put)
+		__sync_fetch_and_add(fc, -1);
+	return put;
+}
+
 /* Take the block (tag, pid) out of the table into *out; 0 when it was
  * there.  A block we do not hold costs the tags of its two buckets.
  */
@@ -342,10 +374,15 @@ static __always_inline int block_take(__u64 tag, __u32 pid, struct ml_block *out
 {
 	struct ml_block_tags *tags;
 	struct ml_block *s;
-	__u32 a, b, bucket, match;
+	__u32 a, b, bucket, match, *fc;
+	__u64 hash;
 	int i;
 
-	block_buckets(tag, &a, &b);
+	hash = ml_block_hash(tag);
+	fc = filter_counter(hash);
+	if (fc && !*fc)
+		return -1;	/* none of its slot's blocks is held: not this one */
+	block_buckets(hash, &a, &b);
 	bucket = a;
 	tags = bpf_map_lookup_elem(&block_tags, &bucket);
 	if (!tags)
@@ -367,7 +404,11 @@ static __always_inline int block_take(__u64 tag, __u32 pid, struct ml_block *out
 		return -1;
 	*out = *s;
 	/* Whoever swaps it out owns it: a double free counts once. */
-	return __sync_val_compare_and_swap(&tags->tag[i], tag, ML_BLOCK_EMPTY) == tag ? 0 : -1;
+	if (__sync_val_compare_and_swap(&tags->tag[i], tag, ML_BLOCK_EMPTY) != tag)
+		return -1;
+	if (fc)
+		__sync_fetch_and_add(fc, -1);
+	return 0;
 }
 
 #endif /* HEAP_BPF_H */

@@ -345,6 +345,33 @@ static inline __u64 ml_block_tag(__u32 pid, __u64 addr)
 	return addr | (__u64)(pid & 0xffff) << 48;
 }
 
+/* The mix of a tag that places it: its two buckets, its filter slot. */
+static inline __u64 ml_block_hash(__u64 tag)
+{
+	tag ^= tag >> 33;
+	tag *= 0xff51afd7ed558ccdULL;
+	tag ^= tag >> 33;
+	tag *= 0xc4ceb9fe1a85ec53ULL;
+	tag ^= tag >> 33;
+	return tag;
+}
+
+/* --sample-bytes: "block_filter" counts the blocks in the table by a slot
+ * of their hash.  Most blocks freed were never sampled: their free reads
+ * one counter, finds 0 and stops, where the two buckets it would read
+ * are two cache misses in a table sized for every block (a third of
+ * redis-server's free under sampling).  A counter goes up before its block
+ * is in the table and down after it is out (by BPF, or by user space's
+ * purge), so it is never 0 while one is there.  Not used without sampling,
+ * where nearly every block freed is in the table.
+ */
+#define ML_FILTER_SLOTS	(1U << 16)
+
+static inline __u32 ml_block_filter_slot(__u64 hash)
+{
+	return (__u32)(hash >> 16) & (ML_FILTER_SLOTS - 1);
+}
+
 #define ML_SITE_BUFFER		(1U << 31)	/* category buffer */
 #define ML_SITE_NODE_NATIVE	(1U << 30)	/* counted in its process's "node_mem" native total */
 #define ML_SITE_SLOT(site)	((site) & ~(ML_SITE_BUFFER | ML_SITE_NODE_NATIVE))

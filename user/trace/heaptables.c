@@ -263,6 +263,7 @@ long heap_tables__blocks(struct memleak_bpf *skel, struct ml_alloc **out)
 struct purge {
 	const struct site_index *ix;
 	unsigned char *gone;		/* by slot */
+	uint32_t *filter;		/* "block_filter", mapped when BPF keeps it */
 };
 
 static int purge_block(uint64_t *tag_word, uint64_t tag, const struct ml_block *b, void *ctx)
@@ -270,9 +271,14 @@ static int purge_block(uint64_t *tag_word, uint64_t tag, const struct ml_block *
 	struct purge *p = ctx;
 	uint32_t site = ML_SITE_SLOT(b->site);
 
-	if (site < p->ix->nslots && p->gone[site])
-		__atomic_compare_exchange_n(tag_word, &tag, ML_BLOCK_EMPTY, false, __ATOMIC_ACQ_REL,
-					    __ATOMIC_RELAXED);
+	if (site >= p->ix->nslots || !p->gone[site])
+		return 0;
+	/* as BPF takes a block: out of the table, then out of the filter */
+	if (__atomic_compare_exchange_n(tag_word, &tag, ML_BLOCK_EMPTY, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_RELAXED) &&
+	    p->filter)
+		__atomic_fetch_sub(&p->filter[ml_block_filter_slot(ml_block_hash(tag))], 1,
+				   __ATOMIC_ACQ_REL);
 	return 0;
 }
 
@@ -283,6 +289,7 @@ int heap_tables__purge(struct memleak_bpf *skel, heap_gone_fn gone, void *ctx, u
 	int free_fd = bpf_map__fd(skel->maps.site_free), ncpu = libbpf_num_possible_cpus();
 	struct site_index ix;
 	struct purge p = { .ix = &ix };
+	struct map_window fw = { 0 };
 	struct ml_site_counts *zero = NULL;
 	uint64_t *named = NULL;
 	size_t nnamed = 0;
@@ -310,6 +317,14 @@ int heap_tables__purge(struct memleak_bpf *skel, heap_gone_fn gone, void *ctx, u
 		}
 	if (!ngone)
 		goto out;
+	if (skel->rodata->block_filter_on) {
+		p.filter = map_window_open(&fw, bpf_map__fd(skel->maps.block_filter), 0,
+					   ML_FILTER_SLOTS * sizeof(*p.filter), true);
+		if (!p.filter) {
+			err = -errno;
+			goto out;
+		}
+	}
 	/* Blocks first: none may name a slot once it is handed out again. */
 	err = blocks_walk(skel, 1, purge_block, &p);
 	if (err)
@@ -335,6 +350,7 @@ out:
 		*kept = named;
 		*nkept = nnamed;
 	}
+	map_window_close(&fw);
 	free(zero);
 	free(p.gone);
 	site_index_free(&ix);

@@ -98,6 +98,7 @@ static void configure_sampling(struct tracer *t)
 	if (!t->cfg.sample_bytes)
 		return;
 	skel->rodata->sample_bytes = t->sampling.n;
+	skel->rodata->block_filter_on = 1;
 	memcpy((void *)skel->rodata->sample_thr, t->sampling.thr, sizeof(t->sampling.thr));
 	memcpy((void *)skel->rodata->sample_g, t->sampling.g, sizeof(t->sampling.g));
 }
