@@ -40,9 +40,9 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, ML_FILTER_SLOTS);
+	__uint(max_entries, ML_FILTER_SLOTS / ML_FILTER_LANES);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct ml_block_filter);
 } block_filter SEC(".maps");
 
 struct {
@@ -169,9 +169,13 @@ static __always_inline void block_buckets(__u64 hash, __u32 *a, __u32 *b)
  */
 static __always_inline __u32 *filter_counter(__u64 hash)
 {
-	__u32 slot = ml_block_filter_slot(hash);
+	__u32 slot = ml_block_filter_slot(hash), line = slot / ML_FILTER_LANES;
+	struct ml_block_filter *f;
 
-	return block_filter_on ? bpf_map_lookup_elem(&block_filter, &slot) : NULL;
+	if (!block_filter_on)
+		return NULL;
+	f = bpf_map_lookup_elem(&block_filter, &line);
+	return f ? &f->n[slot % ML_FILTER_LANES] : NULL;
 }
 
 static __always_inline struct ml_block *block_slot(__u32 bucket, __u32 i)

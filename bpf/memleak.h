@@ -366,6 +366,15 @@ static inline __u64 ml_block_hash(__u64 tag)
  * where nearly every block freed is in the table.
  */
 #define ML_FILTER_SLOTS	(1U << 16)
+#define ML_FILTER_LANES	16
+
+/* A cache line of counters, an element of "block_filter": an array map
+ * lays its elements out 8 bytes apart at least, so a single __u32 would
+ * leave holes in the mapping user space reads.
+ */
+struct ml_block_filter {
+	__u32 n[ML_FILTER_LANES];
+};
 
 static inline __u32 ml_block_filter_slot(__u64 hash)
 {

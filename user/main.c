@@ -390,7 +390,12 @@ static int emit_report(struct session *s, bool final)
 	collector__done(s->collector, &r);
 	t1 = clock_monotonic_ns();
 	/* nothing was drained since the collection: what exited was reported */
+	/* the end, with -v: the filter must follow the table, and the purge */
+	if (final)
+		tracer__log_filter(s->tracer, "before the purge");
 	tracer__purge_exited(s->tracer);
+	if (final)
+		tracer__log_filter(s->tracer, "after the purge");
 	/* events wait in the ring meanwhile: what a report costs them */
 	log_info("report %d: %d processes, made and written in %.0f ms, purged in %.0f ms", r.seq,
 		 r.nprocs, (t1 - t0) / 1e6, (clock_monotonic_ns() - t1) / 1e6);

@@ -4,6 +4,7 @@
  * within statistical bounds derived from N; without sampling every figure
  * is exact.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,6 +360,46 @@ void test_e2e_sampling_sessions_load(void)
 	ASSERT_FALSE(strstr(r.err, "failed to load"), "every program loaded");
 	ASSERT_TRUE(strstr(r.err, "memleakbpf:   malloc                   session"),
 		    "-v: malloc probed by a session");
+out:
+	ml_run_release(&r);
+}
+
+/* The filter of blocks held (--sample-bytes, bpf/memleak.h) follows the
+ * table: -v checks it at the end, before and after the purge of the
+ * processes gone.  Two runs of sample_nested under sh, each exiting with
+ * its ~9,000 sampled blocks held (90,000 of 100 bytes kept, --sample-bytes
+ * 1K): before the purge every slot's counter equals its blocks; after it,
+ * nothing is held and every counter is back to 0 (the purge lowers them as
+ * BPF does).
+ */
+void test_e2e_sampling_filter(void)
+{
+	const char *nested = workload_path("sample_nested");
+	char cmd[2 * PATH_MAX + 8];
+	const char *args[] = { "-v", "--json", "--sample-bytes", "1K", "--interval", "1h", "--",
+			       "/bin/sh", "-c", cmd, NULL };
+	struct ml_run r = { 0 };
+	const char *line;
+	long held = -1, counted = -1, differ = -1;
+
+	if (!test__require_root())
+		return;
+	snprintf(cmd, sizeof(cmd), "%s && %s", nested, nested);
+	if (!ASSERT_OK(ml_run(&r, args), "ran"))
+		goto out;
+	ASSERT_EQ(r.exit_code, 0, "exit code");
+	line = strstr(r.err, "block filter, before the purge: ");
+	if (ASSERT_OK_PTR(line, "-v checks the filter before the purge") &&
+	    ASSERT_EQ(sscanf(line, "block filter, before the purge: %ld blocks held, %ld counted, "
+			     "%ld slots differ", &held, &counted, &differ), 3, "its figures")) {
+		/* 2 x 90,000 blocks, each sampled with p = 1 - e^(-100/1024) */
+		ASSERT_GT(held, 2 * 90000 * 0.093 * 0.9, "the sampled blocks of both runs held");
+		ASSERT_LT(held, 2 * 90000 * 0.093 * 1.1, "the sampled blocks of both runs held");
+		ASSERT_EQ(counted, held, "counted as held");
+		ASSERT_EQ(differ, 0, "every slot as its blocks");
+	}
+	ASSERT_STRCONTAINS(r.err, "block filter, after the purge: 0 blocks held, 0 counted, "
+			   "0 slots differ", "all gone, all counters 0");
 out:
 	ml_run_release(&r);
 }

@@ -260,10 +260,18 @@ long heap_tables__blocks(struct memleak_bpf *skel, struct ml_alloc **out)
 	return o.n;
 }
 
+/* tag's counter in a mapping of "block_filter". */
+static uint32_t *filter_counter(struct ml_block_filter *filter, uint64_t tag)
+{
+	uint32_t slot = ml_block_filter_slot(ml_block_hash(tag));
+
+	return &filter[slot / ML_FILTER_LANES].n[slot % ML_FILTER_LANES];
+}
+
 struct purge {
 	const struct site_index *ix;
 	unsigned char *gone;		/* by slot */
-	uint32_t *filter;		/* "block_filter", mapped when BPF keeps it */
+	struct ml_block_filter *filter;	/* mapped when BPF keeps it */
 };
 
 static int purge_block(uint64_t *tag_word, uint64_t tag, const struct ml_block *b, void *ctx)
@@ -277,8 +285,7 @@ static int purge_block(uint64_t *tag_word, uint64_t tag, const struct ml_block *
 	if (__atomic_compare_exchange_n(tag_word, &tag, ML_BLOCK_EMPTY, false, __ATOMIC_ACQ_REL,
 					__ATOMIC_RELAXED) &&
 	    p->filter)
-		__atomic_fetch_sub(&p->filter[ml_block_filter_slot(ml_block_hash(tag))], 1,
-				   __ATOMIC_ACQ_REL);
+		__atomic_fetch_sub(filter_counter(p->filter, tag), 1, __ATOMIC_ACQ_REL);
 	return 0;
 }
 
@@ -319,7 +326,8 @@ int heap_tables__purge(struct memleak_bpf *skel, heap_gone_fn gone, void *ctx, u
 		goto out;
 	if (skel->rodata->block_filter_on) {
 		p.filter = map_window_open(&fw, bpf_map__fd(skel->maps.block_filter), 0,
-					   ML_FILTER_SLOTS * sizeof(*p.filter), true);
+					   ML_FILTER_SLOTS / ML_FILTER_LANES * sizeof(*p.filter),
+					   true);
 		if (!p.filter) {
 			err = -errno;
 			goto out;
@@ -355,4 +363,43 @@ out:
 	free(p.gone);
 	site_index_free(&ix);
 	return err;
+}
+
+static int count_filter_slot(uint64_t *tag_word, uint64_t tag, const struct ml_block *b, void *ctx)
+{
+	uint32_t *held = ctx;
+
+	held[ml_block_filter_slot(ml_block_hash(tag))]++;
+	return 0;
+}
+
+long heap_tables__filter_check(struct memleak_bpf *skel, long *held, long *counted)
+{
+	uint32_t *by_slot = calloc(ML_FILTER_SLOTS, sizeof(*by_slot));
+	struct ml_block_filter *filter;
+	struct map_window fw = { 0 };
+	long differ = 0;
+	size_t i;
+	int err;
+
+	*held = *counted = 0;
+	if (!by_slot)
+		return -ENOMEM;
+	err = blocks_walk(skel, 0, count_filter_slot, by_slot);
+	filter = err ? NULL : map_window_open(&fw, bpf_map__fd(skel->maps.block_filter), 0,
+					      ML_FILTER_SLOTS / ML_FILTER_LANES * sizeof(*filter),
+					      false);
+	if (!err && !filter)
+		err = -errno;
+	for (i = 0; filter && i < ML_FILTER_SLOTS; i++) {
+		uint32_t n = __atomic_load_n(&filter[i / ML_FILTER_LANES].n[i % ML_FILTER_LANES],
+					     __ATOMIC_RELAXED);
+
+		*held += by_slot[i];
+		*counted += n;
+		differ += n != by_slot[i];
+	}
+	map_window_close(&fw);
+	free(by_slot);
+	return err ? err : differ;
 }

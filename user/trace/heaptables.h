@@ -38,4 +38,11 @@ typedef bool (*heap_gone_fn)(void *ctx, uint32_t pid, uint32_t exec_id);
 int heap_tables__purge(struct memleak_bpf *skel, heap_gone_fn gone, void *ctx, uint64_t **kept,
 		       size_t *nkept);
 
+/* With --sample-bytes, the filter of blocks held (bpf/memleak.h) against
+ * the table: the blocks held (*held) and counted (*counted); returns how
+ * many of its slots differ from their blocks (0 while nothing is in
+ * flight), or -errno.
+ */
+long heap_tables__filter_check(struct memleak_bpf *skel, long *held, long *counted);
+
 #endif /* HEAPTABLES_H */

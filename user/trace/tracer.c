@@ -1508,6 +1508,20 @@ static long heap_sites(void *ctx, struct heap_site **out)
 	return n;
 }
 
+void tracer__log_filter(struct tracer *t, const char *when)
+{
+	long held, counted, differ;
+
+	if (log_verbosity < 1 || !t->skel->rodata->block_filter_on)
+		return;	/* a walk of the whole table: only when asked */
+	differ = heap_tables__filter_check(t->skel, &held, &counted);
+	if (differ < 0)
+		log_info("block filter, %s: not read: %s", when, strerror((int)-differ));
+	else
+		log_info("block filter, %s: %ld blocks held, %ld counted, %ld slots differ", when,
+			 held, counted, differ);
+}
+
 static long heap_blocks(void *ctx, struct ml_alloc **out)
 {
 	struct tracer *t = ctx;

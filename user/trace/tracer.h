@@ -97,6 +97,10 @@ int tracer__process_events(struct tracer *t);
  * seen exiting and the old images of processes that called execve.
  */
 void tracer__purge_exited(struct tracer *t);
+/* -v, with --sample-bytes: the filter of blocks held checked against the
+ * table (heap_tables__filter_check()), in one line saying when.
+ */
+void tracer__log_filter(struct tracer *t, const char *when);
 /* Before a report, when process events were lost since the last call (a
  * full ring buffer: exits among them): every process not seen exiting is looked up
  * in /proc, and one gone, or whose pid names another process now, is taken
