@@ -372,7 +372,8 @@ static __always_inline int block_put(__u64 tag, const struct ml_block *b, struct
 }
 
 /* Take the block (tag, pid) out of the table into *out; 0 when it was
- * there.  A block we do not hold costs the tags of its two buckets.
+ * there.  A block we do not hold costs the tags of its two buckets, or
+ * with the filter, mostly, one counter.
  */
 static __always_inline int block_take(__u64 tag, __u32 pid, struct ml_block *out)
 {

@@ -363,7 +363,7 @@ static void warn_drops(struct session *s, const struct report *r)
 
 static int emit_report(struct session *s, bool final)
 {
-	uint64_t t0, t1;
+	uint64_t t0, t1, t2;
 	struct report r;
 	int err;
 
@@ -389,16 +389,17 @@ static int emit_report(struct session *s, bool final)
 		server__publish(s->server, &r);	/* a failure keeps the old pages */
 	collector__done(s->collector, &r);
 	t1 = clock_monotonic_ns();
-	/* nothing was drained since the collection: what exited was reported */
 	/* the end, with -v: the filter must follow the table, and the purge */
 	if (final)
 		tracer__log_filter(s->tracer, "before the purge");
+	t2 = clock_monotonic_ns();
+	/* nothing was drained since the collection: what exited was reported */
 	tracer__purge_exited(s->tracer);
-	if (final)
-		tracer__log_filter(s->tracer, "after the purge");
 	/* events wait in the ring meanwhile: what a report costs them */
 	log_info("report %d: %d processes, made and written in %.0f ms, purged in %.0f ms", r.seq,
-		 r.nprocs, (t1 - t0) / 1e6, (clock_monotonic_ns() - t1) / 1e6);
+		 r.nprocs, (t1 - t0) / 1e6, (clock_monotonic_ns() - t2) / 1e6);
+	if (final)
+		tracer__log_filter(s->tracer, "after the purge");
 	report__release(&r);
 	return err;
 }
