@@ -367,7 +367,7 @@ out:
 /* The filter of blocks held (--sample-bytes, bpf/memleak.h) follows the
  * table: -v checks it at the end, before and after the purge of the
  * processes gone.  Two runs of sample_nested under sh, each exiting with
- * its ~9,000 sampled blocks held (90,000 of 100 bytes kept, --sample-bytes
+ * its ~8,400 sampled blocks held (90,000 of 100 bytes kept, --sample-bytes
  * 1K): before the purge every slot's counter equals its blocks; after it,
  * nothing is held and every counter is back to 0 (the purge lowers them as
  * BPF does).
@@ -392,9 +392,13 @@ void test_e2e_sampling_filter(void)
 	if (ASSERT_OK_PTR(line, "-v checks the filter before the purge") &&
 	    ASSERT_EQ(sscanf(line, "block filter, before the purge: %ld blocks held, %ld counted, "
 			     "%ld slots differ", &held, &counted, &differ), 3, "its figures")) {
-		/* 2 x 90,000 blocks, each sampled with p = 1 - e^(-100/1024) */
-		ASSERT_GT(held, 2 * 90000 * 0.093 * 0.9, "the sampled blocks of both runs held");
-		ASSERT_LT(held, 2 * 90000 * 0.093 * 1.1, "the sampled blocks of both runs held");
+		/* 2 x 3 x SN_N blocks of SN_SIZE, each sampled with p = 1 - e^(-SN_SIZE/1024):
+		 * ~16,700, a standard deviation of 0.7%
+		 */
+		double expect = 2 * 3 * SN_N * (1 - exp(-(double)SN_SIZE / 1024));
+
+		ASSERT_GT(held, expect * 0.9, "the sampled blocks of both runs held");
+		ASSERT_LT(held, expect * 1.1, "the sampled blocks of both runs held");
 		ASSERT_EQ(counted, held, "counted as held");
 		ASSERT_EQ(differ, 0, "every slot as its blocks");
 	}
