@@ -19,7 +19,13 @@
  */
 const volatile __u32 bucket_mask = 1;
 const volatile __u32 max_sites = 0;	/* the slots of "site_stats" */
-const volatile __u8 block_filter_on = 0;	/* --sample-bytes: "block_filter" kept */
+/* --sample-bytes N: 0, every allocation counted exactly; otherwise one
+ * sampled per N bytes on average and weighted (sample_math.h), with the
+ * tables user space computed for N; "block_filter" is kept.
+ */
+const volatile __u64 sample_bytes = 0;
+const volatile __u64 sample_thr[ML_SAMPLE_T + 1];
+const volatile __u64 sample_g[ML_WEIGHT_N + 1];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -164,15 +170,13 @@ static __always_inline void block_buckets(__u64 hash, __u32 *a, __u32 *b)
 		*b = *a ^ 1;
 }
 
-/* The filter's counter for a hash (memleak.h), or NULL when the filter is
- * off.
- */
+/* The filter's counter for a hash (memleak.h), or NULL without sampling. */
 static __always_inline __u32 *filter_counter(__u64 hash)
 {
 	__u32 slot = ml_block_filter_slot(hash), line = slot / ML_FILTER_LANES;
 	struct ml_block_filter *f;
 
-	if (!block_filter_on)
+	if (!sample_bytes)
 		return NULL;
 	f = bpf_map_lookup_elem(&block_filter, &line);
 	return f ? &f->n[slot % ML_FILTER_LANES] : NULL;

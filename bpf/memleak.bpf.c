@@ -40,13 +40,6 @@ const volatile __u64 max_size = ~0ULL;
  * its unwind table (ml_ev_file.held)
  */
 const volatile __u8 hold_new_files = 0;
-/* --sample-bytes N: 0, every allocation counted exactly; otherwise one
- * sampled per N bytes on average and weighted (sample_math.h), with the
- * tables user space computed for N.
- */
-const volatile __u64 sample_bytes = 0;
-const volatile __u64 sample_thr[ML_SAMPLE_T + 1];
-const volatile __u64 sample_g[ML_WEIGHT_N + 1];
 
 /* Uprobe sessions (kernel 6.12+): one program at entry and return, the
  * entry says whether the return runs.

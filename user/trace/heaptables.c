@@ -260,11 +260,18 @@ long heap_tables__blocks(struct memleak_bpf *skel, struct ml_alloc **out)
 	return o.n;
 }
 
-/* tag's counter in a mapping of "block_filter". */
-static uint32_t *filter_counter(struct ml_block_filter *filter, uint64_t tag)
+/* "block_filter", mapped whole (256 KiB), or NULL and errno. */
+static struct ml_block_filter *filter_open(struct map_window *w, struct memleak_bpf *skel,
+					   bool write)
 {
-	uint32_t slot = ml_block_filter_slot(ml_block_hash(tag));
+	return map_window_open(w, bpf_map__fd(skel->maps.block_filter), 0,
+			       ML_FILTER_SLOTS / ML_FILTER_LANES * sizeof(struct ml_block_filter),
+			       write);
+}
 
+/* Slot slot's counter in a mapping of "block_filter". */
+static uint32_t *filter_counter(struct ml_block_filter *filter, uint32_t slot)
+{
 	return &filter[slot / ML_FILTER_LANES].n[slot % ML_FILTER_LANES];
 }
 
@@ -285,7 +292,8 @@ static int purge_block(uint64_t *tag_word, uint64_t tag, const struct ml_block *
 	if (__atomic_compare_exchange_n(tag_word, &tag, ML_BLOCK_EMPTY, false, __ATOMIC_ACQ_REL,
 					__ATOMIC_RELAXED) &&
 	    p->filter)
-		__atomic_fetch_sub(filter_counter(p->filter, tag), 1, __ATOMIC_ACQ_REL);
+		__atomic_fetch_sub(filter_counter(p->filter, ml_block_filter_slot(ml_block_hash(tag))),
+				   1, __ATOMIC_ACQ_REL);
 	return 0;
 }
 
@@ -324,10 +332,8 @@ int heap_tables__purge(struct memleak_bpf *skel, heap_gone_fn gone, void *ctx, u
 		}
 	if (!ngone)
 		goto out;
-	if (skel->rodata->block_filter_on) {
-		p.filter = map_window_open(&fw, bpf_map__fd(skel->maps.block_filter), 0,
-					   ML_FILTER_SLOTS / ML_FILTER_LANES * sizeof(*p.filter),
-					   true);
+	if (skel->rodata->sample_bytes) {
+		p.filter = filter_open(&fw, skel, true);
 		if (!p.filter) {
 			err = -errno;
 			goto out;
@@ -386,14 +392,11 @@ long heap_tables__filter_check(struct memleak_bpf *skel, long *held, long *count
 	if (!by_slot)
 		return -ENOMEM;
 	err = blocks_walk(skel, 0, count_filter_slot, by_slot);
-	filter = err ? NULL : map_window_open(&fw, bpf_map__fd(skel->maps.block_filter), 0,
-					      ML_FILTER_SLOTS / ML_FILTER_LANES * sizeof(*filter),
-					      false);
+	filter = err ? NULL : filter_open(&fw, skel, false);
 	if (!err && !filter)
 		err = -errno;
 	for (i = 0; filter && i < ML_FILTER_SLOTS; i++) {
-		uint32_t n = __atomic_load_n(&filter[i / ML_FILTER_LANES].n[i % ML_FILTER_LANES],
-					     __ATOMIC_RELAXED);
+		uint32_t n = __atomic_load_n(filter_counter(filter, i), __ATOMIC_RELAXED);
 
 		*held += by_slot[i];
 		*counted += n;

@@ -98,7 +98,6 @@ static void configure_sampling(struct tracer *t)
 	if (!t->cfg.sample_bytes)
 		return;
 	skel->rodata->sample_bytes = t->sampling.n;
-	skel->rodata->block_filter_on = 1;
 	memcpy((void *)skel->rodata->sample_thr, t->sampling.thr, sizeof(t->sampling.thr));
 	memcpy((void *)skel->rodata->sample_g, t->sampling.g, sizeof(t->sampling.g));
 }
@@ -1512,7 +1511,7 @@ void tracer__log_filter(struct tracer *t, const char *when)
 {
 	long held, counted, differ;
 
-	if (log_verbosity < 1 || !t->skel->rodata->block_filter_on)
+	if (log_verbosity < 1 || !t->skel->rodata->sample_bytes)
 		return;	/* a walk of the whole table: only when asked */
 	differ = heap_tables__filter_check(t->skel, &held, &counted);
 	if (differ < 0)
